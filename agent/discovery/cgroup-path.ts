@@ -1,0 +1,84 @@
+// Pure: what a cgroup path says about its container (ID, runtime) and pod (UID, QoS).
+import type { CgroupIdentity, ContainerID, QosClass, Runtime } from '../model/types.js';
+
+const HEX64 = '[0-9a-f]{64}';
+/** Container cgroup names, by runtime. Order matters: conmon must be rejected before crio-. */
+const CONTAINER_NAMES: Array<[RegExp, Runtime | null]> = [
+  [new RegExp(`^crio-conmon-${HEX64}\\.scope$`), null], // CRI-O's monitor, not the container
+  [new RegExp(`^cri-containerd-(${HEX64})\\.scope$`), 'containerd'], // containerd, systemd driver
+  [new RegExp(`^crio-(${HEX64})(?:\\.scope)?$`), 'cri-o'], // CRI-O, systemd or cgroupfs driver
+  [new RegExp(`^docker-(${HEX64})\\.scope$`), 'docker'], // Docker, systemd driver
+  [new RegExp(`^(${HEX64})$`), 'containerd'], // containerd cgroupfs, or /docker/<id>
+];
+
+/** Pod cgroup names: cgroupfs "pod<uid>", systemd "kubepods[-<qos>]-pod<uid_>.slice". */
+const POD_NAME = /^(?:pod([0-9a-f-]{32,36})|kubepods(?:-(burstable|besteffort))?-pod([0-9a-f_]{32,36})\.slice)$/;
+const QOS_NAME = /^(?:(burstable|besteffort)|kubepods-(burstable|besteffort)\.slice)$/;
+
+export interface ParsedCgroupPath extends CgroupIdentity {
+  /** The path up to and including the container's own cgroup (children of it excluded). */
+  containerPath: string;
+  /** The path up to and including the pod's cgroup, when the container is in a pod. */
+  podPath?: string;
+}
+
+/** Recognises the container ID in one cgroup directory name, or undefined. */
+export function containerOfName(name: string): { id: ContainerID; runtime: Runtime } | undefined {
+  for (const [re, runtime] of CONTAINER_NAMES) {
+    const m = re.exec(name);
+    if (m) return runtime === null ? undefined : { id: m[1] as ContainerID, runtime };
+  }
+  return undefined;
+}
+
+/**
+ * Parses a cgroup path such as /kubepods/burstable/pod<uid>/<id> or
+ * /kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod<uid_>.slice/cri-containerd-<id>.scope.
+ * The deepest container name wins (kind nodes nest kubepods inside a container), and the pod is
+ * the nearest one above it.
+ */
+export function parseCgroupPath(path: string): ParsedCgroupPath | undefined {
+  const parts = path.split('/');
+  let result: ParsedCgroupPath | undefined;
+  let pod: { uid: string; qos: QosClass; path: string } | undefined;
+  let qos: QosClass = 'guaranteed';
+  let sawKubepods = false;
+  let sawDocker = false;
+  for (let i = 0; i < parts.length; i++) {
+    const name = parts[i];
+    if (name === 'kubepods' || name === 'kubepods.slice') {
+      sawKubepods = true;
+      qos = 'guaranteed';
+      pod = undefined;
+      continue;
+    }
+    if (name === 'docker') sawDocker = true;
+    const q = QOS_NAME.exec(name);
+    if (q && sawKubepods) {
+      qos = (q[1] ?? q[2]) as QosClass;
+      continue;
+    }
+    const p = POD_NAME.exec(name);
+    if (p && sawKubepods) {
+      const uid = p[1] ?? p[3].replaceAll('_', '-');
+      pod = { uid, qos: (p[2] as QosClass | undefined) ?? qos, path: parts.slice(0, i + 1).join('/') };
+      continue;
+    }
+    const c = containerOfName(name);
+    if (c) {
+      const runtime: Runtime = c.runtime === 'containerd' && sawDocker && !sawKubepods ? 'docker' : c.runtime;
+      result = { containerID: c.id, runtime, containerPath: parts.slice(0, i + 1).join('/') };
+      if (pod) Object.assign(result, { podUID: pod.uid, qos: pod.qos, podPath: pod.path });
+      // A container inside this one (kind, docker-in-docker) starts a fresh search.
+      sawKubepods = false;
+      sawDocker = false;
+      pod = undefined;
+    }
+  }
+  return result;
+}
+
+/** Normalises a pod UID from a path to the API's form. */
+export function isPodUID(s: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^[0-9a-f]{32}$/.test(s);
+}

@@ -1,0 +1,156 @@
+// Container ID <-> cgroup directory <-> PIDs, with a cached index re-walked when it goes stale.
+import type { CgroupIdentity, Container, ContainerID } from '../model/types.js';
+import { NsinspectError } from '../errors.js';
+import { cgroupExists, cgroupHierarchies, readCgroupProcs, walkCgroups } from '../procfs/cgroupfs.js';
+import { readCgroupLines, readStat } from '../procfs/proc.js';
+import { type ParsedCgroupPath, containerOfName, parseCgroupPath } from './cgroup-path.js';
+
+export interface IndexEntry extends ParsedCgroupPath {
+  /** Absolute directory of the container's cgroup. */
+  dir: string;
+}
+
+/** Hex, 12 to 64 characters: what a container ref may hold after `container/`. */
+export const CONTAINER_PREFIX = /^[0-9a-f]{12,64}$/;
+
+/**
+ * The node's containers by ID, found by walking the cgroup hierarchies (never by scanning
+ * /proc). Looking one up reads its cgroup.procs; an entry whose directory has gone, or an ID
+ * not yet seen, triggers a re-walk.
+ */
+export class ContainerIndex {
+  private entries = new Map<ContainerID, IndexEntry>();
+  private walked = false;
+
+  /** Re-walks the hierarchies. The first hierarchy holding any container is authoritative. */
+  refresh(): void {
+    const found = new Map<ContainerID, IndexEntry>();
+    for (const h of cgroupHierarchies()) {
+      walkCgroups(h.mountPoint, (rel, name) => {
+        if (name.startsWith('crio-conmon-')) return 'skip';
+        if (!containerOfName(name)) return 'descend';
+        const parsed = parseCgroupPath(rel);
+        if (parsed && !found.has(parsed.containerID)) found.set(parsed.containerID, { ...parsed, dir: h.mountPoint + parsed.containerPath });
+        return 'skip';
+      });
+      if (found.size > 0) break;
+    }
+    this.entries = found;
+    this.walked = true;
+  }
+
+  /** All containers known after a fresh walk. */
+  all(): IndexEntry[] {
+    this.refresh();
+    return [...this.entries.values()];
+  }
+
+  /**
+   * Resolves a full ID or a unique prefix (12+ hex) to its index entry.
+   * Throws NOT_FOUND, AMBIGUOUS (with the candidates) or INVALID.
+   */
+  resolve(ref: string): IndexEntry {
+    if (!CONTAINER_PREFIX.test(ref)) {
+      throw new NsinspectError('INVALID', `invalid container ID ${JSON.stringify(ref)}: want 12 to 64 lowercase hex characters`, {
+        hint: 'copy the ID from `nsinspect lsns` or `crictl ps`, without the runtime:// prefix',
+      });
+    }
+    const matches = (): IndexEntry[] => [...this.entries.values()].filter((e) => e.containerID.startsWith(ref));
+    let m = this.walked ? matches() : [];
+    if (m.length !== 1 || !cgroupExists(m[0].dir)) {
+      this.refresh();
+      m = matches();
+    }
+    if (m.length === 0) {
+      throw new NsinspectError('NOT_FOUND', `no container ${ref} on this node`, {
+        hint: 'list the running containers with `nsinspect lsns` or `crictl ps`',
+      });
+    }
+    if (m.length > 1) {
+      const ids = m.map((e) => e.containerID).sort();
+      throw new NsinspectError('AMBIGUOUS', `container prefix ${ref} matches ${m.length} containers: ${ids.join(', ')}`, {
+        hint: 'give more characters of the ID',
+        details: { candidates: ids },
+      });
+    }
+    return m[0];
+  }
+
+  /** The container with its current PIDs and init PID. NOT_RUNNING when its cgroup is empty. */
+  container(ref: string): Container {
+    let entry = this.resolve(ref);
+    let pids = readCgroupProcs(entry.dir);
+    if (pids === undefined) {
+      // The directory vanished between resolve and read: re-walk once.
+      this.refresh();
+      entry = this.resolve(entry.containerID);
+      pids = readCgroupProcs(entry.dir) ?? [];
+    }
+    const c: Container = toContainer(entry, pids);
+    if (c.initPid === undefined) {
+      throw new NsinspectError('NOT_RUNNING', `container ${entry.containerID.slice(0, 12)} has no running process`, {
+        hint: 'the container has exited; check its state with `crictl ps -a`',
+      });
+    }
+    return c;
+  }
+
+  /** Every container's PIDs, as a pid -> container map: the reverse lookup for a node-wide scan. */
+  pidOwners(): Map<number, IndexEntry> {
+    const owners = new Map<number, IndexEntry>();
+    for (const e of this.all()) for (const pid of readCgroupProcs(e.dir) ?? []) owners.set(pid, e);
+    return owners;
+  }
+
+  /** The containers of one pod, by pod UID, each with its PIDs; from the last walk. */
+  podContainers(podUID: string): Container[] {
+    return this.all()
+      .filter((e) => e.podUID === podUID)
+      .map((e) => toContainer(e, readCgroupProcs(e.dir) ?? []));
+  }
+}
+
+function toContainer(e: IndexEntry, pids: number[]): Container {
+  const c: Container = { containerID: e.containerID, runtime: e.runtime, cgroupDir: e.dir, pids: [...pids].sort((a, b) => a - b) };
+  if (e.podUID) c.podUID = e.podUID;
+  if (e.qos) c.qos = e.qos;
+  const init = initPidOf(c.pids);
+  if (init !== undefined) c.initPid = init;
+  return c;
+}
+
+/**
+ * The init process of a set of PIDs: one whose parent is outside the set. Several such (an
+ * exec'd process has the runtime as parent): the earliest started one.
+ */
+export function initPidOf(pids: number[]): number | undefined {
+  const set = new Set(pids);
+  let best: { pid: number; start: number } | undefined;
+  for (const pid of pids) {
+    const st = readStat(pid);
+    if (!st || set.has(st.ppid)) continue;
+    if (!best || st.startTime < best.start || (st.startTime === best.start && pid < best.pid)) best = { pid, start: st.startTime };
+  }
+  return best?.pid;
+}
+
+/** Reverse lookup: which container a PID belongs to, from its own /proc/<pid>/cgroup. */
+export function containerOfPid(pid: number): ParsedCgroupPath | undefined {
+  const lines = readCgroupLines(pid);
+  if (!lines) return undefined;
+  // The v2 line ("0::") first, then name=systemd, then any controller.
+  const order = [...lines].sort((a, b) => rankLine(a) - rankLine(b));
+  for (const line of order) {
+    const parsed = parseCgroupPath(line.path);
+    if (parsed) return parsed;
+  }
+  return undefined;
+}
+
+function rankLine(l: { hierarchy: number; controllers: string[] }): number {
+  if (l.hierarchy === 0) return 0;
+  if (l.controllers.includes('name=systemd')) return 1;
+  return 2;
+}
+
+export type { CgroupIdentity };

@@ -1,0 +1,54 @@
+// Node-wide views that need a full /proc scan: the namespace inventory (lsns) and pidns listings.
+import type { NsType, ProcessInfo } from '../model/types.js';
+import { NS_TYPES } from '../model/types.js';
+import { listPids, readCmdline, readNamespaces, readOwnerUid, readProcess, readStat } from '../procfs/proc.js';
+import { userName } from '../procfs/users.js';
+import type { ContainerIndex } from './containers.js';
+import type { LsnsRowJSON } from '../wire/local.js';
+
+/** Every namespace on the node with its process count, lowest PID, user, command and container. */
+export function inventory(index: ContainerIndex, types: readonly NsType[] = NS_TYPES): LsnsRowJSON[] {
+  const rows = new Map<number, { type: NsType; nprocs: number; pid: number }>();
+  for (const pid of listPids()) {
+    const { namespaces } = readNamespaces(pid, types);
+    for (const type of types) {
+      const inode = namespaces[type];
+      if (inode === undefined) continue;
+      const row = rows.get(inode);
+      // listPids is ascending, so the first PID seen is the lowest.
+      if (row) row.nprocs++;
+      else rows.set(inode, { type, nprocs: 1, pid });
+    }
+  }
+  const owners = index.pidOwners();
+  const out: LsnsRowJSON[] = [];
+  for (const [inode, r] of rows) {
+    const uid = readOwnerUid(r.pid);
+    const args = readCmdline(r.pid);
+    const command = args && args.length > 0 ? args.join(' ') : `[${readStat(r.pid)?.comm ?? '?'}]`;
+    const row: LsnsRowJSON = { inode, type: r.type, nprocs: r.nprocs, pid: r.pid, user: uid === undefined ? '?' : userName(uid), command };
+    const owner = owners.get(r.pid);
+    if (owner) row.containerID = owner.containerID;
+    out.push(row);
+  }
+  return out.sort((a, b) => a.inode - b.inode);
+}
+
+/**
+ * The processes among `candidates` that live in pid namespace `pidns`. Candidates come from the
+ * pod's cgroups when known, so a container lookup never scans the whole of /proc.
+ */
+export function processesInPidNs(pidns: number, candidates: Iterable<number>): ProcessInfo[] {
+  const out: ProcessInfo[] = [];
+  const seen = new Set<number>();
+  for (const pid of candidates) {
+    if (seen.has(pid)) continue;
+    seen.add(pid);
+    if (readNamespaces(pid, ['pid']).namespaces.pid !== pidns) continue;
+    const p = readProcess(pid);
+    if (p) out.push(p);
+  }
+  return out.sort((a, b) => a.pid - b.pid);
+}
+
+export { listPids };

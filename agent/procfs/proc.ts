@@ -1,0 +1,123 @@
+// Reads one process from /proc: stat, status, cmdline, cgroup lines and namespace links.
+import { readFileSync, readlinkSync, readdirSync, statSync } from 'node:fs';
+import type { NsRead, NsSet, NsType, ProcessInfo, ProcStat, ProcStatus } from '../model/types.js';
+import { NS_TYPES } from '../model/types.js';
+import { errnoOf, wrap } from '../errors.js';
+import { type CgroupLine, parseCgroupFile, parseStat, parseStatus } from './parse.js';
+
+/** Where procfs is mounted. The agent runs with hostPID, so this is the host's. */
+export const PROC = process.env.NSINSPECT_PROC ?? '/proc';
+
+/** Errnos that mean "this process is gone or not ours to read": ordinary outcomes. */
+const GONE = new Set(['ENOENT', 'ESRCH']);
+const DENIED = new Set(['EACCES', 'EPERM']);
+
+/** Runs a read that may fail because the process vanished or is hidden; undefined then. */
+function tolerant<T>(doing: string, read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (err) {
+    const code = errnoOf(err);
+    if (code !== undefined && (GONE.has(code) || DENIED.has(code))) return undefined;
+    throw wrap(doing, err);
+  }
+}
+
+export function readStat(pid: number): ProcStat | undefined {
+  return tolerant(`reading stat of pid ${pid}`, () => parseStat(readFileSync(`${PROC}/${pid}/stat`, 'latin1')));
+}
+
+export function readStatus(pid: number): ProcStatus | undefined {
+  return tolerant(`reading status of pid ${pid}`, () => parseStatus(readFileSync(`${PROC}/${pid}/status`, 'latin1')));
+}
+
+export function readCmdline(pid: number): string[] | undefined {
+  return tolerant(`reading cmdline of pid ${pid}`, () => {
+    const raw = readFileSync(`${PROC}/${pid}/cmdline`, 'utf8');
+    const args = raw.split('\0');
+    if (args.at(-1) === '') args.pop();
+    return args;
+  });
+}
+
+export function readCgroupLines(pid: number): CgroupLine[] | undefined {
+  return tolerant(`reading cgroup of pid ${pid}`, () => parseCgroupFile(readFileSync(`${PROC}/${pid}/cgroup`, 'utf8')));
+}
+
+/** Start time in clock ticks, the PID-reuse guard: same pid + same start time = same process. */
+export function readStartTime(pid: number): number | undefined {
+  return readStat(pid)?.startTime;
+}
+
+/**
+ * Inode of each namespace of pid. A vanished process or an EACCES link (as for /proc/1/ns/*
+ * on some hosts) is reported in `unreadable`, never thrown. A type the kernel lacks is absent.
+ */
+export function readNamespaces(pid: number, types: readonly NsType[] = NS_TYPES): NsRead {
+  const namespaces: NsSet = {};
+  let found = 0;
+  let unreadable: NsRead['unreadable'];
+  for (const type of types) {
+    let link: string;
+    try {
+      link = readlinkSync(`${PROC}/${pid}/ns/${type}`);
+    } catch (err) {
+      const code = errnoOf(err) ?? '';
+      if (DENIED.has(code)) unreadable = 'denied';
+      else if (!GONE.has(code)) throw wrap(`reading ${type} namespace of pid ${pid}`, err);
+      continue;
+    }
+    // "net:[4026531840]": the inode sits between the brackets.
+    namespaces[type] = Number(link.slice(link.indexOf('[') + 1, -1));
+    found++;
+  }
+  if (found === 0 && unreadable === undefined) unreadable = 'gone';
+  return unreadable ? { namespaces, unreadable } : { namespaces };
+}
+
+/** Everything ps needs about one process, or undefined when it vanished mid-read. */
+export function readProcess(pid: number): ProcessInfo | undefined {
+  const stat = readStat(pid);
+  if (!stat) return undefined;
+  const status = readStatus(pid);
+  const cmdline = readCmdline(pid);
+  if (!status || !cmdline) return undefined;
+  return {
+    pid,
+    ppid: stat.ppid,
+    uid: status.uid,
+    state: stat.state,
+    comm: stat.comm,
+    cmdline,
+    startTime: stat.startTime,
+    nspid: status.nspid.length > 0 ? status.nspid : [pid],
+  };
+}
+
+/** All PIDs (thread-group leaders) in /proc, ascending. */
+export function listPids(): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync(PROC)) {
+    const c = name.charCodeAt(0);
+    if (c >= 48 && c <= 57) pids.push(Number(name));
+  }
+  return pids.sort((a, b) => a - b);
+}
+
+/** Clock ticks per second for start times. Linux has used 100 on every mainstream arch. */
+export const CLOCK_TICKS = 100;
+
+/** Boot time in seconds since the epoch, from /proc/stat "btime". */
+let bootTime: number | undefined;
+export function readBootTime(): number {
+  if (bootTime === undefined) {
+    const m = /^btime (\d+)$/m.exec(readFileSync(`${PROC}/stat`, 'utf8'));
+    bootTime = m ? Number(m[1]) : 0;
+  }
+  return bootTime;
+}
+
+/** The owner uid of a process's /proc directory (its effective uid), or undefined if gone. */
+export function readOwnerUid(pid: number): number | undefined {
+  return tolerant(`reading owner of pid ${pid}`, () => statSync(`${PROC}/${pid}`).uid);
+}

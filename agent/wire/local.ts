@@ -1,0 +1,70 @@
+// The stable JSON shapes of the engine's answers, shared by the CLI, the agent and the tests.
+import type { NsSet, NsType, Runtime } from '../model/types.js';
+import type { NsRow } from '../analysis/diff.js';
+import type { Finding } from '../analysis/findings.js';
+
+export interface SubjectJSON {
+  ref: string;
+  pid: number;
+  containerID?: string;
+  podUID?: string;
+}
+
+export interface DiffJSON {
+  target: SubjectJSON;
+  debugger: SubjectJSON;
+  /** All eight types, sorted by type. */
+  namespaces: NsRow[];
+  shared: NsType[];
+  notShared: NsType[];
+  findings: Finding[];
+}
+
+export interface NsItemJSON extends SubjectJSON {
+  namespaces: NsSet;
+  /** Present when some namespaces could not be read: "gone" or "denied". */
+  unreadable?: 'gone' | 'denied';
+}
+
+export interface NsListJSON {
+  items: NsItemJSON[];
+}
+
+export interface PsRowJSON {
+  pid: number;
+  /** The PID inside the container's pid namespace. */
+  nspid: number;
+  ppid: number;
+  uid: number;
+  /** ISO 8601, from the boot time plus field 22 of stat. */
+  startTime: string;
+  command: string;
+}
+
+export interface PsJSON {
+  processes: PsRowJSON[];
+}
+
+export interface WhoisJSON {
+  pid: number;
+  containerID?: string;
+  podUID?: string;
+  runtime?: Runtime;
+  namespaces: NsSet;
+  unreadable?: 'gone' | 'denied';
+}
+
+export interface LsnsRowJSON {
+  inode: number;
+  type: NsType;
+  nprocs: number;
+  /** The lowest PID in the namespace, as lsns reports it. */
+  pid: number;
+  user: string;
+  command: string;
+  containerID?: string;
+}
+
+export interface LsnsJSON {
+  namespaces: LsnsRowJSON[];
+}
