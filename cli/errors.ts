@@ -1,0 +1,18 @@
+// Maps errors to one line on stderr and an exit code: 1 for errors, 2 for usage errors.
+import { NsinspectError } from '../agent/errors.js';
+
+export const EXIT_ERROR = 1;
+export const EXIT_USAGE = 2;
+
+export function exitCodeOf(err: unknown): number {
+  return err instanceof NsinspectError && err.code === 'INVALID' ? EXIT_USAGE : EXIT_ERROR;
+}
+
+/** "nsinspect: what was wrong. Try: what to do next" on one line. */
+export function formatError(err: unknown): string {
+  if (err instanceof NsinspectError) {
+    return `nsinspect: ${err.message}${err.hint ? `. Try: ${err.hint}` : ''}`.replaceAll('\n', ' ');
+  }
+  const msg = err instanceof Error ? err.message : String(err);
+  return `nsinspect: internal error: ${msg}. Please report it with the command you ran`.replaceAll('\n', ' ');
+}
