@@ -1,7 +1,6 @@
 // Table-driven tests of ref and PID parsing at the CLI's edge.
 import t from 'tap';
 import { parseLocalRef, parsePid } from '../../agent/discovery/refs.js';
-import { NsinspectError } from '../../agent/errors.js';
 
 t.test('parseLocalRef accepts', async (t) => {
   const id = 'abcdef012345'.repeat(5) + 'abcd';
@@ -20,7 +19,6 @@ t.test('parseLocalRef rejects with INVALID', async (t) => {
   const bad = ['pid/0', 'pid/-1', 'pid/1.5', 'pid/abc', 'pid/', 'pid/99999999', 'pid/1;rm -rf /', 'container/abc', 'container/ABCDEF012345',
     'container/abcdef01234g', `container/${'a'.repeat(65)}`, 'container/$(id)', 'web', 'pod/web', 'node/x', '', '/'];
   for (const input of bad) {
-    t.throws(() => parseLocalRef(input), new NsinspectError('INVALID', ''), JSON.stringify(input));
     t.throws(() => parseLocalRef(input), { code: 'INVALID' }, JSON.stringify(input));
   }
 });
