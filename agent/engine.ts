@@ -9,7 +9,7 @@ import { hostNamespaces } from './discovery/host.js';
 import { inventory, processesInPidNs } from './discovery/inventory.js';
 import { diffNamespaces } from './analysis/diff.js';
 import { findings } from './analysis/findings.js';
-import type { DiffJSON, LsnsJSON, NsItemJSON, NsListJSON, PsJSON, SubjectJSON, WhoisJSON } from './wire/local.js';
+import type { DiffJSON, LsnsJSON, NsItemJSON, NsListJSON, PsJSON, PsRowJSON, SubjectJSON, WhoisJSON } from './wire/local.js';
 
 /** A ref resolved to a live process: the container's init process, or the PID itself. */
 export interface Subject {
@@ -105,20 +105,25 @@ export class Engine {
   ps(s: Subject): PsJSON {
     const pidns = s.namespaces.pid;
     if (pidns === undefined) throw new NsinspectError('UNAVAILABLE', `cannot read the pid namespace of ${s.ref} (${s.unreadable ?? 'unknown'})`, { hint: 'run as root with CAP_SYS_PTRACE' });
-    let candidates: number[];
-    if (s.podUID) candidates = this.index.podContainers(s.podUID).flatMap((c) => c.pids);
-    else if (s.containerID) candidates = this.index.container(s.containerID).pids;
-    else candidates = listPids();
+    const owner = new Map<number, string>();
+    if (s.podUID) for (const c of this.index.podContainers(s.podUID)) for (const pid of c.pids) owner.set(pid, c.containerID);
+    else if (s.containerID) for (const pid of this.index.container(s.containerID).pids) owner.set(pid, s.containerID);
+    const candidates = owner.size > 0 ? owner.keys() : listPids();
     const boot = readBootTime();
     return {
-      processes: processesInPidNs(pidns, candidates).map((p) => ({
-        pid: p.pid,
-        nspid: p.nspid.at(-1) ?? p.pid,
-        ppid: p.ppid,
-        uid: p.uid,
-        startTime: new Date((boot + p.startTime / CLOCK_TICKS) * 1000).toISOString(),
-        command: p.cmdline.length > 0 ? p.cmdline.join(' ') : `[${p.comm}]`,
-      })),
+      processes: processesInPidNs(pidns, candidates).map((p) => {
+        const row: PsRowJSON = {
+          pid: p.pid,
+          nspid: p.nspid.at(-1) ?? p.pid,
+          ppid: p.ppid,
+          uid: p.uid,
+          startTime: new Date((boot + p.startTime / CLOCK_TICKS) * 1000).toISOString(),
+          command: p.cmdline.length > 0 ? p.cmdline.join(' ') : `[${p.comm}]`,
+        };
+        const c = owner.get(p.pid);
+        if (c) row.containerID = c;
+        return row;
+      }),
     };
   }
 

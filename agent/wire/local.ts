@@ -39,6 +39,8 @@ export interface PsRowJSON {
   /** ISO 8601, from the boot time plus field 22 of stat. */
   startTime: string;
   command: string;
+  /** The container whose cgroup holds the process: a debugger's processes show up here too. */
+  containerID?: string;
 }
 
 export interface PsJSON {

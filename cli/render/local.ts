@@ -8,7 +8,7 @@ const inode = (n: number | null | undefined): string => (n === null || n === und
 
 function subjectLine(s: SubjectJSON): string {
   const parts = [`${s.ref}`, `pid ${s.pid}`];
-  if (s.containerID) parts.push(`container ${short(s.containerID)}`);
+  if (s.containerID && !s.ref.startsWith('container/')) parts.push(`container ${short(s.containerID)}`);
   if (s.podUID) parts.push(`pod ${s.podUID}`);
   return parts.join('  ');
 }
@@ -40,8 +40,8 @@ export function renderNs(n: NsListJSON): string {
 
 export function renderPs(p: PsJSON): string {
   return table(
-    ['PID', 'NSPID', 'PPID', 'UID', 'STARTED', 'COMMAND'],
-    p.processes.map((r) => [String(r.pid), String(r.nspid), String(r.ppid), String(r.uid), started(r.startTime), r.command]),
+    ['PID', 'NSPID', 'PPID', 'UID', 'STARTED', 'CONTAINER', 'COMMAND'],
+    p.processes.map((r) => [String(r.pid), String(r.nspid), String(r.ppid), String(r.uid), started(r.startTime), short(r.containerID), r.command]),
     { width: terminalWidth() },
   );
 }
