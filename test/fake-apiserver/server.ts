@@ -1,0 +1,224 @@
+// Owns the HTTPS listener: routing, caller authentication, optional RBAC, request log and fault-injection state.
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { AuthState, ReviewError, type ResourceAttributes, type UserInfo } from './auth.js';
+import { podFilter, SelectorError } from './selectors.js';
+import { sendJson, sendStatus } from './status.js';
+import { PodStore, StoreError } from './store.js';
+import type { TlsMaterial } from './tls.js';
+import { WatchHub } from './watch.js';
+
+export interface ServerOptions {
+  /** Change events kept for watch resumption (default 1000); older resourceVersions get 410 Expired. */
+  historyLimit?: number;
+  /** Reject requests without a known bearer token with 401 (default true). */
+  requireAuth?: boolean;
+  /** Check every pod/review request of the caller against the policy table; 403 Forbidden if denied (default false). */
+  enforceRbac?: boolean;
+  /** Server-side cap on watch duration when the client sends no timeoutSeconds (default: none). */
+  watchTimeoutSeconds?: number;
+  /** Send BOOKMARK events this often to watches with allowWatchBookmarks=true (default 0 = never; see bookmark()). */
+  bookmarkIntervalMs?: number;
+}
+
+export interface RequestLogEntry {
+  /** HTTP method, or "WATCH" for GETs with watch=true|1. */
+  verb: string;
+  path: string;
+  /** Raw query string including the leading "?" (or ""). */
+  query: string;
+  /** Authenticated caller username, if any. */
+  user?: string;
+  /** Response status code; undefined while a watch stream is still open. */
+  status?: number;
+  at: number;
+}
+
+/** '503': answer every request with 503 ServiceUnavailable. 'reset': destroy every TCP connection on arrival. */
+export type DownMode = '503' | 'reset';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const MAX_BODY = 3 * 1024 * 1024;
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) reject(new ReviewError(400, 'BadRequest', 'request body too large'));
+      else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function forbiddenMessage(user: string, a: ResourceAttributes): string {
+  const res = a.group ? `${a.resource}.${a.group}` : a.resource;
+  const subject = a.name ? `${res} "${a.name}"` : res;
+  const scope = a.namespace ? `in the namespace "${a.namespace}"` : 'at the cluster scope';
+  const full = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
+  return `${subject} is forbidden: User "${user}" cannot ${a.verb} resource "${full}" in API group "${a.group ?? ''}" ${scope}`;
+}
+
+export class FakeApiHttpServer {
+  readonly store: PodStore;
+  readonly auth = new AuthState();
+  readonly watches: WatchHub;
+  readonly log: RequestLogEntry[] = [];
+  port = 0;
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  private down: false | DownMode = false;
+  private latencyMs = 0;
+  private watchGate?: { promise: Promise<void>; release: () => void };
+
+  constructor(tls: TlsMaterial, readonly opts: ServerOptions = {}) {
+    this.store = new PodStore(opts.historyLimit ?? 1000);
+    this.watches = new WatchHub(this.store, opts.bookmarkIntervalMs ?? 0);
+    this.server = createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => void this.handle(req, res));
+    this.server.on('connection', (s: Socket) => {
+      if (this.down === 'reset') return void s.destroy();
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    this.server.on('tlsClientError', () => {}); // aborted handshakes are expected when tests reset connections
+  }
+
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(0, '127.0.0.1', () => {
+        this.port = (this.server.address() as AddressInfo).port;
+        resolve(this.port);
+      });
+    });
+  }
+
+  setDown(down: boolean, mode: DownMode = '503'): void {
+    this.down = down ? mode : false;
+    if (!down) return;
+    this.watches.drop('destroy');
+    if (mode === 'reset') for (const s of this.sockets) s.destroy();
+  }
+
+  setLatency(ms: number): void {
+    this.latencyMs = Math.max(0, ms);
+  }
+
+  /** New watch requests wait (headers unsent) until resumeWatches(); lists and other calls are unaffected. */
+  pauseWatches(): void {
+    if (this.watchGate) return;
+    let release!: () => void;
+    const promise = new Promise<void>((r) => (release = r));
+    this.watchGate = { promise, release };
+  }
+
+  resumeWatches(): void {
+    this.watchGate?.release();
+    this.watchGate = undefined;
+  }
+
+  async close(): Promise<void> {
+    this.resumeWatches();
+    this.watches.close();
+    const closed = new Promise<void>((r) => this.server.close(() => r()));
+    for (const s of this.sockets) s.destroy();
+    await closed;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'https://127.0.0.1');
+    const q = url.searchParams;
+    const isWatch = req.method === 'GET' && (q.get('watch') === 'true' || q.get('watch') === '1');
+    const entry: RequestLogEntry = { verb: isWatch ? 'WATCH' : req.method ?? 'GET', path: url.pathname, query: url.search, at: Date.now() };
+    this.log.push(entry);
+    res.on('close', () => (entry.status = res.headersSent ? res.statusCode : undefined));
+    try {
+      if (this.latencyMs) await sleep(this.latencyMs);
+      if (this.down === 'reset') return void req.socket.destroy();
+      if (this.down) return sendStatus(res, 503, 'ServiceUnavailable', 'the server is currently unable to handle the request');
+      if (req.method === 'GET' && ['/healthz', '/livez', '/readyz'].includes(url.pathname)) {
+        res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+        return void res.end('ok');
+      }
+      if (req.method === 'GET' && url.pathname === '/version') {
+        return sendJson(res, 200, { major: '1', minor: '31', gitVersion: 'v1.31.0-fake', platform: 'linux/amd64' });
+      }
+      const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+      const caller = this.auth.authenticate(m?.[1]);
+      if (caller) entry.user = caller.username;
+      if (!caller && this.opts.requireAuth !== false) return sendStatus(res, 401, 'Unauthorized', 'Unauthorized');
+      await this.route(req, res, url, isWatch, caller ?? { username: 'system:anonymous', groups: ['system:unauthenticated'] });
+    } catch (err) {
+      if (res.headersSent) return void res.destroy();
+      if (err instanceof ReviewError || err instanceof StoreError) return sendStatus(res, err.code, err.reason, err.message);
+      if (err instanceof SelectorError) return sendStatus(res, 400, 'BadRequest', err.message);
+      sendStatus(res, 500, 'InternalError', `Internal error occurred: ${(err as Error).message}`);
+    }
+  }
+
+  /** 403s and returns false when RBAC enforcement is on and the policy table denies the caller. */
+  private rbac(res: ServerResponse, caller: UserInfo, a: ResourceAttributes): boolean {
+    if (!this.opts.enforceRbac || this.auth.authorize(caller.username, caller.groups, a).allowed) return true;
+    sendStatus(res, 403, 'Forbidden', forbiddenMessage(caller.username, a), { ...(a.name ? { name: a.name } : {}), ...(a.group ? { group: a.group } : {}), kind: a.resource });
+    return false;
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse, url: URL, isWatch: boolean, caller: UserInfo): Promise<void> {
+    const q = url.searchParams;
+    const path = url.pathname.replace(/\/+$/, '');
+    const notAllowed = () => sendStatus(res, 405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+
+    let m = /^\/api\/v1\/(?:namespaces\/([^/]+)\/)?pods$/.exec(path);
+    if (m) {
+      if (req.method !== 'GET') return notAllowed();
+      const namespace = m[1] ? decodeURIComponent(m[1]) : undefined;
+      const filter = podFilter(namespace, q.get('fieldSelector'), q.get('labelSelector'));
+      if (!this.rbac(res, caller, { verb: isWatch ? 'watch' : 'list', group: '', resource: 'pods', namespace })) return;
+      if (!isWatch) {
+        const items = this.store.list(filter);
+        return sendJson(res, 200, { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: String(this.store.resourceVersion()) }, items });
+      }
+      const rv = q.get('resourceVersion') ?? undefined;
+      if (rv && rv !== '0' && !/^\d+$/.test(rv)) return sendStatus(res, 400, 'BadRequest', `resourceVersion: Invalid value: "${rv}": must be a non-negative integer`);
+      const timeout = Number(q.get('timeoutSeconds') ?? this.opts.watchTimeoutSeconds ?? 0);
+      if (this.watchGate) await this.watchGate.promise;
+      if (req.socket.destroyed) return;
+      return this.watches.serve(req, res, {
+        filter, resourceVersion: rv, timeoutSeconds: Number.isFinite(timeout) ? timeout : 0,
+        allowBookmarks: q.get('allowWatchBookmarks') === 'true', sendInitialEvents: q.get('sendInitialEvents') === 'true',
+      });
+    }
+
+    m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)$/.exec(path);
+    if (m) {
+      if (req.method !== 'GET') return notAllowed();
+      const [namespace, name] = [decodeURIComponent(m[1]), decodeURIComponent(m[2])];
+      if (!this.rbac(res, caller, { verb: 'get', group: '', resource: 'pods', namespace, name })) return;
+      const pod = this.store.get(namespace, name);
+      if (!pod) return sendStatus(res, 404, 'NotFound', `pods "${name}" not found`, { name, kind: 'pods' });
+      return sendJson(res, 200, { kind: 'Pod', apiVersion: 'v1', ...pod });
+    }
+
+    m = /^\/apis\/(authentication\.k8s\.io)\/v1\/(tokenreviews)$|^\/apis\/(authorization\.k8s\.io)\/v1\/(subjectaccessreviews)$/.exec(path);
+    if (m) {
+      if (req.method !== 'POST') return notAllowed();
+      const [group, resource] = m[1] ? [m[1], m[2]] : [m[3], m[4]];
+      if (!this.rbac(res, caller, { verb: 'create', group, resource })) return;
+      const text = await readBody(req);
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch (err) {
+        return sendStatus(res, 400, 'BadRequest', `couldn't get version/kind; json parse error: ${(err as Error).message}`);
+      }
+      const out = resource === 'tokenreviews' ? this.auth.tokenReview(body, caller.username) : this.auth.subjectAccessReview(body, caller.username);
+      return sendJson(res, 201, out);
+    }
+
+    sendStatus(res, 404, 'NotFound', 'the server could not find the requested resource', {});
+  }
+}

@@ -1,0 +1,38 @@
+// Owns the metav1.Status error shape and the JSON response writers every endpoint uses.
+import type { ServerResponse } from 'node:http';
+
+export interface StatusJson {
+  kind: 'Status';
+  apiVersion: 'v1';
+  metadata: Record<string, never>;
+  status: 'Failure';
+  message: string;
+  reason: string;
+  details?: { name?: string; group?: string; kind?: string; causes?: Array<{ reason?: string; message?: string; field?: string }> };
+  code: number;
+}
+
+/** A Status object exactly as the API server serialises it (field order included). */
+export function statusBody(code: number, reason: string, message: string, details?: StatusJson['details']): StatusJson {
+  const s: StatusJson = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
+  if (details) {
+    delete (s as Partial<StatusJson>).code;
+    s.details = details;
+    s.code = code;
+  }
+  return s;
+}
+
+export function sendJson(res: ServerResponse, code: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-cache, private',
+  });
+  res.end(text);
+}
+
+export function sendStatus(res: ServerResponse, code: number, reason: string, message: string, details?: StatusJson['details']): void {
+  sendJson(res, code, statusBody(code, reason, message, details));
+}
