@@ -1,0 +1,167 @@
+// Joins a pod from the API with what the node shows: containers to processes, sharing, expected-vs-actual.
+import type { NsSet, NsType } from './model/types.js';
+import { NS_TYPES } from './model/types.js';
+import type { PodContainer, PodInfo } from './model/pod.js';
+import { NsinspectError } from './errors.js';
+import type { Engine, Subject } from './engine.js';
+import { hostNamespaces } from './discovery/host.js';
+import { cgroupHierarchies } from './procfs/cgroupfs.js';
+import { ownerOf } from './analysis/diff.js';
+import { mismatches, type ObservedContainer } from './analysis/expected.js';
+import type { PodContainerJSON, PodDiffJSON, PodJSON } from './wire/api.js';
+
+export const SANDBOX_NAME = '(sandbox)';
+
+interface Resolved {
+  spec: PodContainer | { name: string; kind: 'sandbox'; privileged: false; state: 'running' };
+  subject?: Subject;
+  missing?: boolean;
+}
+
+/** Whether the node is pure cgroup v2 (the v2 hierarchy is the only one). */
+export function isCgroupV2(): boolean {
+  const h = cgroupHierarchies();
+  return h.length > 0 && h.every((m) => m.version === 2);
+}
+
+export class PodView {
+  constructor(private readonly engine: Engine) {}
+
+  /** Each container of the pod resolved to its process on this node, plus the sandbox. */
+  private resolve(pod: PodInfo): Resolved[] {
+    const out: Resolved[] = [];
+    for (const c of pod.containers) {
+      if (c.state !== 'running' || !c.containerID) {
+        out.push({ spec: c });
+        continue;
+      }
+      try {
+        out.push({ spec: c, subject: this.engine.containerSubject(c.containerID) });
+      } catch (err) {
+        if (err instanceof NsinspectError && (err.code === 'NOT_FOUND' || err.code === 'NOT_RUNNING')) out.push({ spec: c, missing: true });
+        else throw err;
+      }
+    }
+    const known = new Set(pod.containers.flatMap((c) => (c.containerID ? [c.containerID] : [])));
+    const sb = this.engine.sandboxOf(pod.uid, known);
+    if (sb?.container.initPid !== undefined) {
+      try {
+        const subject = this.engine.containerSubject(sb.container.containerID);
+        out.unshift({ spec: { name: SANDBOX_NAME, kind: 'sandbox', privileged: false, state: 'running' }, subject });
+      } catch {
+        // The sandbox exited between the two reads: the pod view goes on without it.
+      }
+    }
+    return out;
+  }
+
+  pod(pod: PodInfo): PodJSON {
+    const resolved = this.resolve(pod);
+    const host = hostNamespaces();
+    const sandbox = resolved.find((r) => r.spec.kind === 'sandbox')?.subject?.namespaces;
+    const nsOf = (name?: string): NsSet | undefined => resolved.find((r) => r.spec.name === name && r.spec.kind !== 'sandbox')?.subject?.namespaces;
+    const containers: PodContainerJSON[] = resolved.map((r) => {
+      const s = r.spec;
+      const ns = r.subject?.namespaces ?? {};
+      const target = 'target' in s ? s.target : undefined;
+      const ctx = s.kind === 'sandbox' ? { host } : { host, sandbox, target: nsOf(target) };
+      const owners: PodContainerJSON['owners'] = {};
+      for (const t of NS_TYPES) {
+        const o = ownerOf(t, ns[t], ctx);
+        if (o) owners[t] = o;
+      }
+      const j: PodContainerJSON = { name: s.name, kind: s.kind, state: r.missing ? 'missing' : s.state, namespaces: ns, owners };
+      const id = r.subject?.containerID ?? ('containerID' in s ? s.containerID : undefined);
+      if (id) j.containerID = id;
+      const runtime = r.subject?.runtime ?? ('runtime' in s ? s.runtime : undefined);
+      if (runtime) j.runtime = runtime;
+      if (r.subject) j.pid = r.subject.pid;
+      if ('image' in s && s.image) j.image = s.image;
+      if (target) j.target = target;
+      if ('startedAt' in s && s.startedAt) j.startedAt = s.startedAt;
+      return j;
+    });
+    return {
+      namespace: pod.namespace,
+      name: pod.name,
+      uid: pod.uid,
+      ...(pod.nodeName ? { node: pod.nodeName } : {}),
+      spec: { hostNetwork: pod.hostNetwork, hostPID: pod.hostPID, hostIPC: pod.hostIPC, shareProcessNamespace: pod.shareProcessNamespace, hostUsers: pod.hostUsers },
+      containers,
+      sharing: sharing(containers),
+      mismatches: mismatches({ pod, containers: observed(resolved), host, cgroupV2: isCgroupV2() }),
+    };
+  }
+
+  /**
+   * The engine's diff for two containers of the pod, by name. The target defaults to the
+   * debugger's targetContainerName, else the pod's only app container; otherwise INVALID
+   * listing the candidates.
+   */
+  diff(pod: PodInfo, debuggerName: string, targetName?: string): PodDiffJSON {
+    const dbg = pod.containers.find((c) => c.name === debuggerName);
+    if (!dbg) throw notInPod(pod, debuggerName);
+    let tname = targetName ?? dbg.target;
+    if (tname === undefined) {
+      const apps = pod.containers.filter((c) => c.kind === 'app' && c.name !== debuggerName);
+      if (apps.length !== 1) {
+        throw new NsinspectError('INVALID', `debugger ${debuggerName} has no target and pod ${pod.name} has ${apps.length} app containers: pick one with target=`, {
+          details: { candidates: apps.map((c) => c.name) },
+        });
+      }
+      tname = apps[0].name;
+    }
+    const tgt = pod.containers.find((c) => c.name === tname);
+    if (!tgt) throw notInPod(pod, tname);
+    const [ts, ds] = [this.running(pod, tgt), this.running(pod, dbg)];
+    const d = this.engine.diff(ts, ds);
+    const view = this.pod(pod);
+    return {
+      pod: { namespace: pod.namespace, name: pod.name, uid: pod.uid },
+      targetContainer: tgt.name,
+      debuggerContainer: dbg.name,
+      ...d,
+      target: { ...d.target, ref: `${pod.namespace}/${pod.name}/${tgt.name}` },
+      debugger: { ...d.debugger, ref: `${pod.namespace}/${pod.name}/${dbg.name}` },
+      mismatches: view.mismatches.filter((m) => m.container === dbg.name || m.container === tgt.name),
+    };
+  }
+
+  /** The subject of a named container, or NOT_RUNNING (409) / NOT_FOUND. */
+  running(pod: PodInfo, c: PodContainer): Subject {
+    if (c.state !== 'running' || !c.containerID) {
+      throw new NsinspectError('NOT_RUNNING', `container ${c.name} of pod ${pod.namespace}/${pod.name} is ${c.state}, not running`, {
+        hint: `check it with kubectl describe pod ${pod.name} -n ${pod.namespace}`,
+      });
+    }
+    return this.engine.containerSubject(c.containerID);
+  }
+}
+
+function notInPod(pod: PodInfo, name: string): NsinspectError {
+  return new NsinspectError('NOT_FOUND', `pod ${pod.namespace}/${pod.name} has no container ${name}`, {
+    details: { candidates: pod.containers.map((c) => c.name) },
+  });
+}
+
+function observed(resolved: Resolved[]): ObservedContainer[] {
+  return resolved.flatMap((r) => {
+    if (!r.subject) return [];
+    const s = r.spec;
+    return [{ name: s.name, kind: s.kind, privileged: s.privileged, namespaces: r.subject.namespaces, ...('target' in s && s.target ? { target: s.target } : {}) }];
+  });
+}
+
+function sharing(containers: PodContainerJSON[]): Record<NsType, string[][]> {
+  const out = {} as Record<NsType, string[][]>;
+  for (const t of NS_TYPES) {
+    const groups = new Map<number, string[]>();
+    for (const c of containers) {
+      const ino = c.namespaces[t];
+      if (ino === undefined) continue;
+      groups.set(ino, [...(groups.get(ino) ?? []), c.name]);
+    }
+    out[t] = [...groups.values()].sort((a, b) => b.length - a.length);
+  }
+  return out;
+}

@@ -1,0 +1,46 @@
+// The JSON shapes of the agent's pod endpoints, shared by the routes, the CLI client and the tests.
+import type { NsSet, NsType, Runtime } from '../model/types.js';
+import type { ContainerKind, ContainerState } from '../model/pod.js';
+import type { Owner } from '../analysis/diff.js';
+import type { Mismatch } from '../analysis/expected.js';
+import type { DiffJSON } from './local.js';
+
+export interface PodContainerJSON {
+  name: string;
+  kind: ContainerKind;
+  /** running | waiting | terminated | unknown, or "missing" when running per the API but not found on this node. */
+  state: ContainerState | 'missing';
+  containerID?: string;
+  runtime?: Runtime;
+  pid?: number;
+  image?: string;
+  target?: string;
+  startedAt?: string;
+  namespaces: NsSet;
+  /** Whose each namespace is: sandbox, target, host or private. */
+  owners: Partial<Record<NsType, Owner>>;
+}
+
+export interface PodJSON {
+  namespace: string;
+  name: string;
+  uid: string;
+  node?: string;
+  spec: { hostNetwork: boolean; hostPID: boolean; hostIPC: boolean; shareProcessNamespace: boolean; hostUsers: boolean };
+  containers: PodContainerJSON[];
+  /** For each type, the groups of container names that share one namespace (largest first). */
+  sharing: Record<NsType, string[][]>;
+  /** Expected-vs-actual: where the kubelet's and the runtime's rules were not followed. */
+  mismatches: Mismatch[];
+}
+
+export interface PodDiffJSON extends DiffJSON {
+  pod: { namespace: string; name: string; uid: string };
+  targetContainer: string;
+  debuggerContainer: string;
+  mismatches: Mismatch[];
+}
+
+export interface ErrorJSON {
+  error: { code: string; message: string; details?: Record<string, unknown> };
+}
