@@ -152,3 +152,16 @@ export function subjectJSON(s: Subject): SubjectJSON {
 function nameOf(s: Subject): string {
   return s.containerID ? `container ${s.containerID.slice(0, 12)}` : `pid ${s.pid}`;
 }
+
+/** Every running container on the node, resolved; containers that exit mid-listing are skipped. */
+export function runningContainers(engine: Engine): Subject[] {
+  const out: Subject[] = [];
+  for (const e of engine.index.all()) {
+    try {
+      out.push(engine.containerSubject(e.containerID));
+    } catch (err) {
+      if (!(err instanceof NsinspectError) || (err.code !== 'NOT_RUNNING' && err.code !== 'NOT_FOUND')) throw err;
+    }
+  }
+  return out;
+}

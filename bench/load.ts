@@ -95,8 +95,8 @@ export class Load {
     }
   }
 
-  /** Starts the launchers and resolves once the cgroup and /proc both show every process. */
-  async start(baseline: number, timeoutMs = 300_000): Promise<LoadInfo> {
+  /** Starts the launchers and resolves once the load's cgroup holds every process and /proc shows them. */
+  async start(timeoutMs = 300_000): Promise<LoadInfo> {
     const { procs, namespaces, launchers, sleepSeconds } = this.spec;
     const groups = Math.max(1, Math.min(procs, Math.round(namespaces / NS_PER_GROUP)));
     mkdirSync(this.cgroup);
@@ -122,10 +122,11 @@ export class Load {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const inGroup = this.members().length;
-      if (inGroup >= want && countProcs() >= baseline + want) break;
+      // Others may start or end processes meanwhile: the cgroup is the exact count, /proc a check.
+      if (inGroup >= want && countProcs() >= want) break;
       if (this.exited.size > 0) throw new Error(`a load launcher exited early (${inGroup}/${want} processes up): ${this.stderr.trim() || 'no stderr'}`);
       if (Date.now() > deadline) throw new Error(`load not up after ${timeoutMs / 1000}s: ${inGroup}/${want} processes; ${this.stderr.trim()}`);
-      await sleep(100);
+      await sleep(250);
     }
     this.info = { procs, groups, newNamespaces: groups * NS_PER_GROUP, launchers: this.kids.length, spawnMs: performance.now() - t0, cgroup: this.cgroup };
     return this.info;

@@ -31,3 +31,13 @@ export interface PodInfo {
   hostUsers: boolean;
   containers: PodContainer[];
 }
+
+/** The pods of this node as last seen from the API server. */
+export interface PodDirectory {
+  /** True once the first list has completed. */
+  synced(): boolean;
+  get(namespace: string, name: string): PodInfo | undefined;
+  list(): PodInfo[];
+  /** The pod and container that a container ID belongs to, per the pods' statuses. */
+  byContainerID(id: string): { pod: PodInfo; container: PodContainer } | undefined;
+}

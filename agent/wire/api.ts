@@ -44,3 +44,16 @@ export interface PodDiffJSON extends DiffJSON {
 export interface ErrorJSON {
   error: { code: string; message: string; details?: Record<string, unknown> };
 }
+
+/** One container of the node, from GET /v1/containers[/:id]. */
+export interface ContainerJSON {
+  id: string;
+  runtime: string;
+  pid: number;
+  podUID?: string;
+  namespace?: string;
+  pod?: string;
+  container?: string;
+  namespaces: NsSet;
+  unreadable?: 'gone' | 'denied';
+}

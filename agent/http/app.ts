@@ -1,0 +1,53 @@
+// Builds the agent's API as a fastify app: error mapping, health, and the authorized /v1 subtree.
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Engine } from '../engine.js';
+import type { PodDirectory } from '../model/pod.js';
+import type { AccessReviewer } from '../model/auth.js';
+import { PodView } from '../podview.js';
+import { registerErrorHandling } from './errors.js';
+import { type DecisionKind, registerAuth } from './auth.js';
+import { nodeRoutes } from './routes/node.js';
+import { podRoutes } from './routes/pods.js';
+
+export interface AppDeps {
+  engine: Engine;
+  /** Null when the agent runs without Kubernetes: pod endpoints answer 503. */
+  pods: PodDirectory | null;
+  /** Null for --auth none. */
+  reviewer: AccessReviewer | null;
+  nodeName: string;
+  onDecision?: (d: DecisionKind) => void;
+}
+
+/** Limits that keep a slow or hostile client from holding the agent. */
+export const SERVER_LIMITS: FastifyServerOptions = {
+  bodyLimit: 1024 * 1024,
+  connectionTimeout: 60_000,
+  requestTimeout: 30_000,
+  keepAliveTimeout: 5_000,
+  routerOptions: { maxParamLength: 300 },
+  return503OnClosing: true,
+};
+
+export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({ ...SERVER_LIMITS, ...opts });
+  registerErrorHandling(app);
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    if (deps.pods === null) return { status: 'ready', pods: 'off' };
+    if (deps.pods.synced()) return { status: 'ready', pods: 'synced' };
+    return reply.status(503).send({ error: { code: 'UNAVAILABLE', message: 'waiting for the first pod sync with the API server' } });
+  });
+
+  const view = new PodView(deps.engine);
+  await app.register(
+    async (v1) => {
+      registerAuth(v1, deps.reviewer, deps.onDecision ?? (() => undefined));
+      await nodeRoutes(v1, deps);
+      await podRoutes(v1, { ...deps, view });
+    },
+    { prefix: '/v1' },
+  );
+  return app;
+}
