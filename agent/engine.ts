@@ -61,8 +61,8 @@ export class Engine {
   }
 
   /** The sandbox of a pod, found from its cgroup alone; exclude lists known app containers. */
-  sandboxOf(podUID: string, exclude?: ReadonlySet<string>): PodMember | undefined {
-    return findSandbox(podMembers(this.index.podContainers(podUID)), exclude);
+  sandboxOf(podUID: string, exclude?: ReadonlySet<string>, maxAgeMs = 0): PodMember | undefined {
+    return findSandbox(podMembers(this.index.podContainers(podUID, maxAgeMs)), exclude);
   }
 
   diff(target: Subject, dbg: Subject): DiffJSON {

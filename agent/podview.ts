@@ -25,7 +25,8 @@ export function isCgroupV2(): boolean {
 }
 
 export class PodView {
-  constructor(private readonly engine: Engine) {}
+  /** How stale the cgroup walk may be when looking for a pod's sandbox: it outlives its pod's containers. */
+  constructor(private readonly engine: Engine, private readonly sandboxWalkMaxAgeMs = 2_000) {}
 
   /** Each container of the pod resolved to its process on this node, plus the sandbox. */
   private resolve(pod: PodInfo): Resolved[] {
@@ -43,7 +44,7 @@ export class PodView {
       }
     }
     const known = new Set(pod.containers.flatMap((c) => (c.containerID ? [c.containerID] : [])));
-    const sb = this.engine.sandboxOf(pod.uid, known);
+    const sb = this.engine.sandboxOf(pod.uid, known, this.sandboxWalkMaxAgeMs);
     if (sb?.container.initPid !== undefined) {
       try {
         const subject = this.engine.containerSubject(sb.container.containerID);

@@ -58,6 +58,20 @@ program
   .option('-t, --type <types>', 'only these types, comma-separated (cgroup,ipc,mnt,net,pid,time,user,uts)')
   .action(async (opts: { type?: string }) => (await local()).lsns(opts.type, globals()));
 
+program
+  .command('agent')
+  .description('run the node agent: the HTTP API and Prometheus metrics (the DaemonSet entrypoint)')
+  .addOption(new Option('--listen <host:port>', 'API address; keep it on loopback inside the pod').env('NSINSPECT_LISTEN').default('127.0.0.1:9742'))
+  .addOption(new Option('--metrics-listen <host:port|off>', 'metrics address, or off').env('NSINSPECT_METRICS_LISTEN').default('0.0.0.0:9743'))
+  .addOption(new Option('--node-name <name>', 'this node, as the API knows it').env('NODE_NAME'))
+  .addOption(new Option('--kubeconfig <path>', 'Kubernetes config (default: in-cluster, then KUBECONFIG, then ~/.kube/config)').env('NSINSPECT_KUBECONFIG'))
+  .addOption(new Option('--auth <mode>', 'kubernetes: TokenReview + SubjectAccessReview; none: loopback only').choices(['kubernetes', 'none']).env('NSINSPECT_AUTH').default('kubernetes'))
+  .addOption(new Option('--metrics-container-inodes', 'export nsinspect_container_namespace_info (high cardinality)').env('NSINSPECT_METRICS_CONTAINER_INODES').default(false))
+  .addOption(new Option('--node-scan-interval <seconds>', 'how often node-wide counts are refreshed').env('NSINSPECT_NODE_SCAN_INTERVAL').default('30'))
+  .action(async (opts: { listen: string; metricsListen: string; nodeName?: string; kubeconfig?: string; auth: 'kubernetes' | 'none'; metricsContainerInodes: boolean; nodeScanInterval: string }) =>
+    (await import('./commands/agent.js')).agent(opts),
+  );
+
 async function main(): Promise<number> {
   try {
     await program.parseAsync(process.argv);

@@ -21,6 +21,7 @@ export const CONTAINER_PREFIX = /^[0-9a-f]{12,64}$/;
 export class ContainerIndex {
   private entries = new Map<ContainerID, IndexEntry>();
   private walked = false;
+  private walkedAt = 0;
 
   /** Re-walks the hierarchies. The first hierarchy holding any container is authoritative. */
   refresh(): void {
@@ -37,11 +38,12 @@ export class ContainerIndex {
     }
     this.entries = found;
     this.walked = true;
+    this.walkedAt = performance.now();
   }
 
-  /** All containers known after a fresh walk. */
-  all(): IndexEntry[] {
-    this.refresh();
+  /** All containers, from a walk at most maxAgeMs old (0: walk now). */
+  all(maxAgeMs = 0): IndexEntry[] {
+    if (!this.walked || performance.now() - this.walkedAt >= maxAgeMs) this.refresh();
     return [...this.entries.values()];
   }
 
@@ -102,9 +104,9 @@ export class ContainerIndex {
     return owners;
   }
 
-  /** The containers of one pod, by pod UID, each with its PIDs; from the last walk. */
-  podContainers(podUID: string): Container[] {
-    return this.all()
+  /** The containers of one pod, by pod UID, each with its PIDs, from a walk at most maxAgeMs old. */
+  podContainers(podUID: string, maxAgeMs = 0): Container[] {
+    return this.all(maxAgeMs)
       .filter((e) => e.podUID === podUID)
       .map((e) => toContainer(e, readCgroupProcs(e.dir) ?? []));
   }

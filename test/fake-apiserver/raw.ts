@@ -63,6 +63,7 @@ export async function rawWatch(target: RawTarget, path: string, o: RawOptions = 
   let done = false;
   const wake = () => waiters.splice(0).forEach((w) => w());
   const lines = createInterface({ input: res });
+  lines.on('error', () => {}); // readline re-emits input errors (e.g. ECONNRESET); `ended` reports them
   lines.on('line', (l) => {
     queue.push(l);
     wake();

@@ -1,0 +1,115 @@
+// Prometheus metrics (prom-client), refreshed from the pod cache and the engine on each scrape.
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { PodDirectory } from '../model/pod.js';
+import type { NsType } from '../model/types.js';
+import type { PodView } from '../podview.js';
+import type { DecisionKind } from '../http/auth.js';
+import type { PodJSON } from '../wire/api.js';
+import { hostNamespaces } from '../discovery/host.js';
+
+export const VERSION = '0.1.0';
+/** Types where "the host's" is a security signal; user, time and (on v1) cgroup are the host's by default. */
+const HOST_SIGNAL_TYPES: NsType[] = ['ipc', 'net', 'pid', 'uts'];
+
+export interface MetricsDeps {
+  pods: PodDirectory | null;
+  view: PodView;
+  /** Up state of the pod watch; undefined when Kubernetes is off. */
+  kubeUp?: () => boolean;
+  /** Cached node-wide counts, refreshed in the background (a full /proc scan is too slow per scrape). */
+  nodeCounts: () => { processes: number; namespaces: Partial<Record<NsType, number>> } | undefined;
+  /** Export nsinspect_container_namespace_info with inode labels (high cardinality: off by default). */
+  containerInodes?: boolean;
+}
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly authz = new Counter({ name: 'nsinspect_authz_decisions_total', help: 'Authorization decisions of the API, by outcome.', labelNames: ['decision'], registers: [this.registry] });
+  readonly scanDuration = new Histogram({ name: 'nsinspect_scan_duration_seconds', help: 'Time to read the pods\' namespaces for a scrape.', buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [this.registry] });
+  private readonly g = {
+    info: this.gauge('nsinspect_ephemeral_container_info', 'Ephemeral containers on this node; always 1.', ['namespace', 'pod', 'container', 'target_container', 'image']),
+    start: this.gauge('nsinspect_ephemeral_container_start_time_seconds', 'When the ephemeral container started, in seconds since the epoch.', ['namespace', 'pod', 'container']),
+    shared: this.gauge('nsinspect_ephemeral_namespace_shared', '1 when the ephemeral container shares this namespace type with its target, else 0.', ['namespace', 'pod', 'container', 'target_container', 'type']),
+    hostNs: this.gauge('nsinspect_pod_host_namespace', '1 when a container of the pod runs in the host\'s namespace of this type.', ['namespace', 'pod', 'type']),
+    mismatch: this.gauge('nsinspect_namespace_mismatch', '1 for each namespace that differs from what the pod spec predicts.', ['namespace', 'pod', 'container', 'type', 'cause']),
+    nodeNs: this.gauge('nsinspect_node_namespaces', 'Namespaces on the node, by type.', ['type']),
+    nodeProcs: this.gauge('nsinspect_node_processes', 'Processes on the node.', []),
+    success: this.gauge('nsinspect_scrape_success', '1 when the last scrape read every pod, else 0.', []),
+    kubeUp: this.gauge('nsinspect_kube_sync_up', '1 when the pod watch is connected to the API server.', []),
+    build: this.gauge('nsinspect_build_info', 'Build information; always 1.', ['version', 'nodejs']),
+    inode: this.gauge('nsinspect_container_namespace_info', 'Namespace inode of each container; only with --metrics-container-inodes.', ['namespace', 'pod', 'container', 'type', 'inode']),
+  };
+
+  constructor(private readonly deps: MetricsDeps) {
+    this.g.build.set({ version: VERSION, nodejs: process.versions.node }, 1);
+    for (const d of ['allowed', 'denied', 'unauthenticated', 'error'] as DecisionKind[]) this.authz.inc({ decision: d }, 0);
+  }
+
+  private gauge(name: string, help: string, labelNames: string[]): Gauge {
+    return new Gauge({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  countDecision = (d: DecisionKind): void => {
+    this.authz.inc({ decision: d });
+  };
+
+  /** Recomputes every gauge from the last known pods and the kernel, then renders the text format. */
+  async render(): Promise<string> {
+    this.refresh();
+    return this.registry.metrics();
+  }
+
+  private refresh(): void {
+    const { pods, view } = this.deps;
+    for (const k of ['info', 'start', 'shared', 'hostNs', 'mismatch', 'nodeNs', 'inode'] as const) this.g[k].reset();
+    this.g.kubeUp.set(this.deps.kubeUp?.() ? 1 : 0);
+    const counts = this.deps.nodeCounts();
+    if (counts) {
+      this.g.nodeProcs.set(counts.processes);
+      for (const [t, n] of Object.entries(counts.namespaces)) this.g.nodeNs.set({ type: t }, n);
+    }
+    if (!pods) {
+      this.g.success.set(1);
+      return;
+    }
+    const end = this.scanDuration.startTimer();
+    let ok = true;
+    for (const pod of pods.list()) {
+      let v: PodJSON;
+      try {
+        v = view.pod(pod);
+      } catch {
+        ok = false;
+        continue;
+      }
+      this.podMetrics(v);
+    }
+    end();
+    this.g.success.set(ok ? 1 : 0);
+  }
+
+  private podMetrics(v: PodJSON): void {
+    const base = { namespace: v.namespace, pod: v.name };
+    const host = hostNamespaces();
+    for (const c of v.containers) {
+      if (c.kind === 'ephemeral') {
+        this.g.info.set({ ...base, container: c.name, target_container: c.target ?? '', image: c.image ?? '' }, 1);
+        if (c.startedAt) this.g.start.set({ ...base, container: c.name }, Date.parse(c.startedAt) / 1000);
+        const target = v.containers.find((x) => x.name === c.target && x.kind !== 'sandbox');
+        if (target && c.pid !== undefined && target.pid !== undefined) {
+          for (const [type, inode] of Object.entries(c.namespaces)) {
+            this.g.shared.set({ ...base, container: c.name, target_container: target.name, type }, inode === target.namespaces[type as NsType] ? 1 : 0);
+          }
+        }
+      }
+      if (this.deps.containerInodes) {
+        for (const [type, inode] of Object.entries(c.namespaces)) this.g.inode.set({ ...base, container: c.name, type, inode: String(inode) }, 1);
+      }
+    }
+    for (const type of HOST_SIGNAL_TYPES) {
+      const inHost = v.containers.some((c) => c.namespaces[type] !== undefined && c.namespaces[type] === host[type]);
+      if (inHost) this.g.hostNs.set({ ...base, type }, 1);
+    }
+    for (const m of v.mismatches) this.g.mismatch.set({ ...base, container: m.container, type: m.type, cause: m.cause }, 1);
+  }
+}
