@@ -1,0 +1,97 @@
+// Wires the agent together without listening: engine, pod cache, reviewer, metrics, and both apps.
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { NsinspectError } from './errors.js';
+import { Engine } from './engine.js';
+import { buildApp, SERVER_LIMITS } from './http/app.js';
+import { Metrics } from './metrics/registry.js';
+import { PodView } from './podview.js';
+import { nodeCounts, type NodeCounts } from './discovery/counts.js';
+import type { AccessReviewer } from './model/auth.js';
+import type { PodCache } from './kube/pod-cache.js';
+
+export interface AgentConfig {
+  nodeName?: string;
+  kubeconfig?: string;
+  auth: 'kubernetes' | 'none';
+  metricsContainerInodes: boolean;
+  /** How often the node-wide process and namespace counts are refreshed. */
+  nodeScanIntervalMs: number;
+}
+
+export interface Agent {
+  app: FastifyInstance;
+  metricsApp: FastifyInstance;
+  engine: Engine;
+  pods: PodCache | null;
+  metrics: Metrics;
+  /** Starts the pod watch and the node scans. */
+  start(): void;
+  /** Stops the watch and closes both apps; in-flight requests finish first. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Without a Kubernetes config, --auth kubernetes cannot verify anyone: every /v1 request gets 503. */
+const NO_KUBE_REVIEWER: AccessReviewer = {
+  authenticate: async () => {
+    throw new Error('no Kubernetes config: tokens cannot be verified');
+  },
+  authorize: async () => ({ allowed: false }),
+};
+
+export async function buildAgent(cfg: AgentConfig, logger: FastifyServerOptions['logger'] = { level: process.env.LOG_LEVEL ?? 'info' }): Promise<Agent> {
+  const engine = new Engine();
+  let podLog: FastifyInstance['log'] | undefined;
+  // Kubernetes is optional and loaded lazily, so node-local use never pays for the client.
+  const { loadKubeConfig } = await import('./kube/config.js');
+  const loaded = loadKubeConfig(cfg.kubeconfig);
+  let pods: PodCache | null = null;
+  let reviewer: AccessReviewer | null = cfg.auth === 'none' ? null : NO_KUBE_REVIEWER;
+  if (loaded) {
+    if (!cfg.nodeName) throw new NsinspectError('INVALID', 'the node name is unknown', { hint: 'pass --node-name, or set NODE_NAME from the downward API (spec.nodeName)' });
+    const { PodCache } = await import('./kube/pod-cache.js');
+    const { KubeReviewer } = await import('./kube/reviewer.js');
+    if (cfg.auth === 'kubernetes') reviewer = new KubeReviewer(loaded.kc);
+    // The cache logs through the app's pino logger, which exists only once the app is built.
+    pods = new PodCache(loaded.kc, cfg.nodeName, { info: (o, m) => podLog?.info(o, m), warn: (o, m) => podLog?.warn(o, m) });
+  }
+
+  let counts: NodeCounts | undefined;
+  const view = new PodView(engine);
+  const metrics = new Metrics({ pods, view, kubeUp: pods ? () => (pods as PodCache).up() : undefined, nodeCounts: () => counts, containerInodes: cfg.metricsContainerInodes });
+  const app = await buildApp({ engine, pods, reviewer, nodeName: cfg.nodeName ?? '', onDecision: metrics.countDecision }, { logger });
+  podLog = app.log.child({ component: 'pod-watch' });
+  app.log.info(
+    { kubeconfig: loaded?.source ?? null, node: cfg.nodeName ?? null, auth: cfg.auth },
+    loaded ? 'watching the pods of this node' : 'no Kubernetes config: pod endpoints are off, node-local endpoints only',
+  );
+
+  const metricsApp = Fastify({ ...SERVER_LIMITS, logger: false });
+  metricsApp.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await metrics.render()));
+  metricsApp.get('/healthz', async () => ({ status: 'ok' }));
+
+  const scan = (): void => {
+    try {
+      counts = nodeCounts();
+    } catch (err) {
+      app.log.warn({ err }, 'node scan failed');
+    }
+  };
+  let timer: NodeJS.Timeout | undefined;
+  let closing: Promise<void> | undefined;
+  return {
+    app, metricsApp, engine, pods, metrics,
+    start() {
+      setImmediate(scan);
+      timer = setInterval(scan, cfg.nodeScanIntervalMs);
+      timer.unref();
+      if (pods) void pods.start();
+    },
+    close: () =>
+      (closing ??= (async () => {
+        clearInterval(timer);
+        await pods?.stop();
+        // fastify.close() stops accepting, answers 503 to new requests and waits for in-flight ones.
+        await Promise.all([app.close(), metricsApp.close()]);
+      })()),
+  };
+}

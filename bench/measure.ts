@@ -1,0 +1,129 @@
+// Owns the benchmark's timing primitives: timed child processes, the readlink floor, percentiles, host facts.
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import os from 'node:os';
+
+export interface Timed {
+  ms: number;
+  stdout: string;
+}
+
+/** Runs argv to completion, timing from spawn to exit; stdout is collected (and parsed by callers). */
+export function timeCommand(argv: readonly string[], cwd: string, env?: NodeJS.ProcessEnv): Promise<Timed> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let stderr = '';
+    const t0 = performance.now();
+    const kid = spawn(argv[0], argv.slice(1), { cwd, env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    kid.stdout.on('data', (d: Buffer) => chunks.push(d));
+    kid.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+    kid.on('error', reject);
+    kid.on('close', (code, signal) => {
+      const ms = performance.now() - t0;
+      if (code !== 0) reject(new Error(`${argv.join(' ').slice(0, 80)} failed (${signal ?? `exit ${code}`}): ${stderr.trim()}`));
+      else resolve({ ms, stdout: Buffer.concat(chunks).toString() });
+    });
+  });
+}
+
+const NS = ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'time', 'user', 'uts'];
+
+/**
+ * The floor: the least a Node program can do for a node-wide inventory. One readlink per
+ * /proc/<pid>/ns/<type>, counted per link; prints the number of distinct namespaces.
+ * Runs as `node -e` so it pays the same node startup as our CLI.
+ */
+export const FLOOR_SCRIPT = `const fs = require('fs');
+const T = ${JSON.stringify(NS)};
+const seen = new Map();
+for (const d of fs.readdirSync('/proc')) {
+  const c = d.charCodeAt(0);
+  if (c < 48 || c > 57) continue;
+  for (const t of T) {
+    let l;
+    try { l = fs.readlinkSync('/proc/' + d + '/ns/' + t); } catch { continue; }
+    seen.set(l, (seen.get(l) || 0) + 1);
+  }
+}
+process.stdout.write(seen.size + '\\n');`;
+
+/** The same loop in-process (no node startup), to split the CLI's time into startup and work. */
+export function floorInProcess(): number {
+  const seen = new Map<string, number>();
+  for (const d of readdirSync('/proc')) {
+    const c = d.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    for (const t of NS) {
+      let l: string;
+      try {
+        l = readlinkSync(`/proc/${d}/ns/${t}`);
+      } catch {
+        continue;
+      }
+      seen.set(l, (seen.get(l) ?? 0) + 1);
+    }
+  }
+  return seen.size;
+}
+
+/** Nearest-rank percentile (p in 0..100) of unsorted samples. */
+export function percentile(samples: readonly number[], p: number): number {
+  const s = [...samples].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+}
+
+export const median = (samples: readonly number[]): number => {
+  const s = [...samples].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+export interface Series {
+  runs: number[];
+  median: number;
+}
+
+export const series = (runs: number[]): Series => ({ runs: runs.map(round), median: round(median(runs)) });
+export const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
+
+function readOr(path: string, fallback = '?'): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return fallback;
+  }
+}
+
+/** The machine, as the results file describes it. */
+export function machine(lsnsVersion: string): Record<string, string | number> {
+  const cpu = /^model name\s*:\s*(.*)$/m.exec(readOr('/proc/cpuinfo'))?.[1] ?? os.cpus()[0]?.model ?? '?';
+  const mem = /^MemTotal:\s*(\d+) kB$/m.exec(readOr('/proc/meminfo'))?.[1];
+  return {
+    nproc: os.availableParallelism(),
+    cpuModel: cpu,
+    memoryMiB: mem ? Math.round(Number(mem) / 1024) : 0,
+    kernel: `${os.type()} ${os.release()} ${os.machine()}`,
+    node: process.version,
+    utilLinuxLsns: lsnsVersion,
+  };
+}
+
+/** MemAvailable in MiB, to show what the load costs. */
+export function memAvailableMiB(): number {
+  const kb = /^MemAvailable:\s*(\d+) kB$/m.exec(readOr('/proc/meminfo'))?.[1];
+  return kb ? Math.round(Number(kb) / 1024) : 0;
+}
+
+/** The limits that cap how many processes and namespaces the load can make. */
+export function limits(): Record<string, string> {
+  const own = readOr('/proc/self/cgroup').split('\n').find((l) => /:pids:/.test(l))?.split(':')[2];
+  const maxProcs = /^Max processes\s+(\S+)\s+(\S+)/m.exec(readOr('/proc/self/limits'));
+  return {
+    pidMax: readOr('/proc/sys/kernel/pid_max'),
+    threadsMax: readOr('/proc/sys/kernel/threads-max'),
+    rlimitNproc: maxProcs ? `${maxProcs[1]}/${maxProcs[2]}` : '?',
+    maxUtsNamespaces: readOr('/proc/sys/user/max_uts_namespaces'),
+    maxIpcNamespaces: readOr('/proc/sys/user/max_ipc_namespaces'),
+    ownPidsCgroupMax: own === undefined ? 'n/a' : readOr(`/sys/fs/cgroup/pids${own === '/' ? '' : own}/pids.max`, 'max (root)'),
+  };
+}

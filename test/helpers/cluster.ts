@@ -1,0 +1,49 @@
+// Test helpers joining the fake API server and real runc containers: pods whose containerIDs are real.
+import type { Test } from 'tap';
+import { type FakeApiServer, type PodJson, makePod, startFakeApiServer } from '../fake-apiserver/index.js';
+import type { DemoPod } from '../../lab/pod.js';
+
+export const NODE = 'node-a';
+
+/** A fake API server closed at teardown, with users for the authorization matrix. */
+export async function apiServerFor(t: Test): Promise<FakeApiServer> {
+  const srv = await startFakeApiServer();
+  t.teardown(() => srv.close());
+  srv.auth.addUser('viewer-token', { username: 'viewer', groups: ['system:authenticated'] });
+  srv.auth.addUser('debugger-token', { username: 'dev', groups: ['system:authenticated', 'debuggers'] });
+  srv.auth.addUser('admin-token', { username: 'node-admin', groups: ['system:authenticated'] });
+  srv.auth.addUser('nobody-token', { username: 'nobody', groups: ['system:authenticated'] });
+  srv.auth.allow({ user: 'viewer', verb: 'get', resource: 'pods', namespace: 'shop' });
+  srv.auth.allow({ group: 'debuggers', verb: 'get', resource: 'pods' });
+  srv.auth.allow({ group: 'debuggers', verb: 'create', resource: 'pods', subresource: 'exec' });
+  srv.auth.allow({ user: 'node-admin', verb: 'get', resource: 'nodes', subresource: 'proxy', name: NODE });
+  return srv;
+}
+
+/**
+ * The demo pod as the API would show it after `kubectl debug --target=app` and a plain
+ * `kubectl debug`: containerIDs are the real runc containers'.
+ */
+export function demoPodJson(pod: DemoPod, name = 'web', namespace = 'shop'): PodJson {
+  const p = makePod({
+    name,
+    namespace,
+    nodeName: NODE,
+    containers: ['app'],
+    ephemeralContainers: [{ name: 'debugger', targetContainerName: 'app' }, { name: 'debugger-notarget' }],
+  });
+  p.metadata.uid = pod.uid;
+  const ids: Record<string, string> = { app: pod.app.id, debugger: pod.debugger.id, 'debugger-notarget': pod.debuggerNoTarget.id };
+  const fix = (statuses: Array<{ name: string; containerID?: string; state?: object }> | undefined): void => {
+    for (const s of statuses ?? []) {
+      if (ids[s.name]) s.containerID = `containerd://${ids[s.name]}`;
+    }
+  };
+  fix(p.status?.containerStatuses);
+  p.status ??= {};
+  p.status.ephemeralContainerStatuses = ['debugger', 'debugger-notarget'].map((n) => ({
+    name: n, image: 'busybox:1.36', imageID: '', ready: false, restartCount: 0, lastState: {}, containerID: `containerd://${ids[n]}`,
+    state: { running: { startedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z') } },
+  }));
+  return p;
+}
