@@ -47,3 +47,30 @@ export function demoPodJson(pod: DemoPod, name = 'web', namespace = 'shop'): Pod
   }));
   return p;
 }
+
+import { buildAgent, type Agent } from '../../agent/compose.js';
+import { waitFor } from './lab.js';
+
+/** An in-process agent against the fake API server, closed at teardown; resolves once pods synced. */
+export async function agentFor(t: Test, srv: FakeApiServer, opts: { auth?: 'kubernetes' | 'none'; containerInodes?: boolean; wait?: boolean } = {}): Promise<Agent> {
+  const agent = await buildAgent(
+    { kubeconfig: srv.kubeconfigPath, nodeName: NODE, auth: opts.auth ?? 'kubernetes', metricsContainerInodes: opts.containerInodes ?? false, nodeScanIntervalMs: 60_000 },
+    false,
+  );
+  t.teardown(() => agent.close());
+  agent.start();
+  if (opts.wait !== false) await waitFor('the first pod sync', () => (agent.pods?.synced() ? true : undefined), 10_000);
+  return agent;
+}
+
+/** GET through app.inject with a bearer token; returns status and parsed JSON. */
+export async function get(agent: Agent, url: string, token?: string): Promise<{ status: number; body: any }> {
+  const r = await agent.app.inject({ method: 'GET', url, headers: token ? { authorization: `Bearer ${token}` } : {} });
+  let body: unknown;
+  try {
+    body = r.json();
+  } catch {
+    body = r.body;
+  }
+  return { status: r.statusCode, body };
+}

@@ -42,10 +42,10 @@ export function statNamespaces(pid: number): NsSet {
 }
 
 /** Polls until f returns a value (not undefined), or fails after timeoutMs. */
-export async function waitFor<T>(what: string, f: () => T | undefined, timeoutMs = 5000): Promise<T> {
+export async function waitFor<T>(what: string, f: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const v = f();
+    const v = await f();
     if (v !== undefined) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
