@@ -1,5 +1,5 @@
 // Builds the agent's API as a fastify app: error mapping, health, and the authorized /v1 subtree.
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import type { Engine } from '../engine.js';
 import type { PodDirectory } from '../model/pod.js';
 import type { AccessReviewer } from '../model/auth.js';
@@ -30,7 +30,14 @@ export const SERVER_LIMITS: FastifyServerOptions = {
 };
 
 export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({ ...SERVER_LIMITS, ...opts });
+  const app = Fastify({
+    ...SERVER_LIMITS,
+    // Malformed URLs (bad %-escapes) never reach the error handler: answer them in our shape too.
+    frameworkErrors: (err, _req, reply) => {
+      void (reply as FastifyReply).code(400).send({ error: { code: 'INVALID', message: err.message } });
+    },
+    ...opts,
+  });
   registerErrorHandling(app);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
