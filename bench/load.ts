@@ -23,13 +23,13 @@ until wait; do :; done`;
 
 /**
  * The launcher: keeps its stdin (the dead-man pipe) as fd 3, joins the load's cgroup, then
- * starts its groups in the background and waits. $1 cgroup.procs path, $2 groups,
+ * starts its groups in the background (until TERM) and waits. $1 cgroup.procs path, $2 groups,
  * $3 processes per group, $4 groups that get one more, $5 timeout seconds, $6 the group script.
  */
-const LAUNCHER = `trap : TERM
+const LAUNCHER = `trap 'stop=1' TERM
 exec 3<&0
 echo $$ > "$1"
-i=0; while [ "$i" -lt "$2" ]; do
+i=0; while [ "$i" -lt "$2" ] && [ -z "$stop" ]; do
   k=$3; if [ "$i" -lt "$4" ]; then k=$(($3+1)); fi
   ${BUSYBOX} unshare -u -i ${BUSYBOX} sh -c "$6" group "$k" "$5" &
   i=$((i+1))

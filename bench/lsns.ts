@@ -53,7 +53,7 @@ interface SizeResult {
   procsOnNode: number;
   namespaces: { ours: number; lsns: number; floor: number };
   inventory: { cli: Series; engine: Series; lsns: Series; floor: Series; floorInProcess: Series };
-  ratios: { lsnsOverCli: number; cliOverFloor: number; engineOverFloorInProcess: number };
+  ratios: { lsnsOverCli: number; cliOverFloor: number; engineOverFloorInProcess: number; lsnsOverCliMin: number; cliOverFloorMin: number };
   lookup: { warm: Pct; fresh: Pct };
   profile?: ProfileSummary & { inclusiveMs: Record<string, number> };
 }
@@ -172,6 +172,8 @@ async function runSize(name: string, procs: number, namespaces: number, podPrefi
         lsnsOverCli: round(i.lsns.median / i.cli.median),
         cliOverFloor: round(i.cli.median / i.floor.median),
         engineOverFloorInProcess: round(i.engine.median / i.floorInProcess.median),
+        lsnsOverCliMin: round(i.lsns.min / i.cli.min),
+        cliOverFloorMin: round(i.cli.min / i.floor.min),
       },
       lookup: { warm, fresh },
       ...(profile ? { profile: await profileCli() } : {}),
@@ -204,18 +206,19 @@ function pad(rows: string[][]): string {
 function report(meta: Record<string, unknown>, sizes: SizeResult[], targets: Array<{ target: string; value: number; pass: boolean }>): string {
   const m = meta.machine as Record<string, unknown>;
   const lim = meta.limits as Record<string, string>;
-  const ms = (n: number): string => n.toFixed(1);
+  const ms = (x: Series): string => `${x.median.toFixed(1)} (${x.min.toFixed(1)})`;
+  const ratio = (a: number, b: number): string => `${a.toFixed(2)}x (${b.toFixed(2)}x)`;
   const col = (f: (s: SizeResult) => string): string[] => sizes.map(f);
   const rows: string[][] = [
     ['', ...col((s) => `${s.name}: ${s.procsOnNode} procs, ${s.namespaces.ours} ns`)],
-    ['Full node inventory, median wall ms', ...col(() => '')],
-    [`  nsinspect lsns -o json (CLI, ${RUNS} runs)`, ...col((s) => ms(s.inventory.cli.median))],
-    [`  util-linux lsns -J (${LSNS_RUNS} runs)`, ...col((s) => ms(s.inventory.lsns.median))],
-    [`  bare readlink loop, node -e (${RUNS} runs)`, ...col((s) => ms(s.inventory.floor.median))],
-    ['  new Engine().lsns(), in-process', ...col((s) => ms(s.inventory.engine.median))],
-    ['  readlink loop, in-process', ...col((s) => ms(s.inventory.floorInProcess.median))],
-    ['  ratio lsns -J / CLI      (want >= 10)', ...col((s) => `${s.ratios.lsnsOverCli.toFixed(2)}x`)],
-    ['  ratio CLI / readlink     (want <= 1.5)', ...col((s) => `${s.ratios.cliOverFloor.toFixed(2)}x`)],
+    ['Full node inventory, wall ms: median (min)', ...col(() => '')],
+    [`  nsinspect lsns -o json (CLI, ${RUNS} runs)`, ...col((s) => ms(s.inventory.cli))],
+    [`  util-linux lsns -J (${LSNS_RUNS} runs)`, ...col((s) => ms(s.inventory.lsns))],
+    [`  bare readlink loop, node -e (${RUNS} runs)`, ...col((s) => ms(s.inventory.floor))],
+    ['  new Engine().lsns(), in-process', ...col((s) => ms(s.inventory.engine))],
+    ['  readlink loop, in-process', ...col((s) => ms(s.inventory.floorInProcess))],
+    ['  ratio lsns -J / CLI    (want >= 10)', ...col((s) => ratio(s.ratios.lsnsOverCli, s.ratios.lsnsOverCliMin))],
+    ['  ratio CLI / readlink   (want <= 1.5)', ...col((s) => ratio(s.ratios.cliOverFloor, s.ratios.cliOverFloorMin))],
     ['  ratio engine / readlink, in-process', ...col((s) => `${s.ratios.engineOverFloorInProcess.toFixed(2)}x`)],
     ['  namespaces seen: ours / lsns / floor', ...col((s) => `${s.namespaces.ours} / ${s.namespaces.lsns} / ${s.namespaces.floor}`)],
     [`Container lookup, containerSubject, ${ITERS} iters`, ...col(() => '')],
@@ -258,6 +261,7 @@ async function main(): Promise<number> {
   const full = sizes.at(-1) as SizeResult;
   const small = sizes.length > 1 ? sizes[0] : undefined;
   const targets = [
+    // Judged on medians, as specified; the table shows the ratio of minimums beside them.
     { target: 'lsns -J / nsinspect CLI >= 10x', value: full.ratios.lsnsOverCli, pass: full.ratios.lsnsOverCli >= 10 },
     { target: 'nsinspect CLI / bare readlink loop <= 1.5x', value: full.ratios.cliOverFloor, pass: full.ratios.cliOverFloor <= 1.5 },
     { target: 'container lookup p50, warm index <= 2 ms', value: full.lookup.warm.p50, pass: full.lookup.warm.p50 <= 2 },

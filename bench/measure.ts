@@ -81,9 +81,11 @@ export const median = (samples: readonly number[]): number => {
 export interface Series {
   runs: number[];
   median: number;
+  /** The least disturbed run: a noise-robust companion to the median on a shared machine. */
+  min: number;
 }
 
-export const series = (runs: number[]): Series => ({ runs: runs.map(round), median: round(median(runs)) });
+export const series = (runs: number[]): Series => ({ runs: runs.map(round), median: round(median(runs)), min: round(Math.min(...runs)) });
 export const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
 
 function readOr(path: string, fallback = '?'): string {

@@ -17,6 +17,13 @@ export async function agent(flags: AgentFlags): Promise<void> {
   if (!Number.isInteger(interval) || interval < 1 || interval > 3600) {
     throw new NsinspectError('INVALID', `invalid --node-scan-interval ${JSON.stringify(flags.nodeScanInterval)}: want whole seconds from 1 to 3600`);
   }
+  // Handlers go in first: a SIGTERM during start-up (loading the Kubernetes client takes a while
+  // on a busy node) still ends in an orderly exit 0, never a kill by signal.
+  let signalled = false;
+  let onSignal: () => void = () => {
+    signalled = true;
+  };
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => onSignal());
   const running = await runAgent({
     listen: flags.listen,
     metricsListen: flags.metricsListen,
@@ -27,13 +34,12 @@ export async function agent(flags: AgentFlags): Promise<void> {
     nodeScanIntervalMs: interval * 1000,
   });
   await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      // A second signal, or a drain that takes too long, ends the process anyway.
+    onSignal = (): void => {
+      // A drain that takes too long ends the process anyway.
       const force = setTimeout(() => process.exit(1), 10_000);
       force.unref();
       void running.close().then(resolve, resolve);
     };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
+    if (signalled) onSignal();
   });
 }
