@@ -69,12 +69,18 @@ export async function buildAgent(cfg: AgentConfig, logger: FastifyServerOptions[
   metricsApp.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await metrics.render()));
   metricsApp.get('/healthz', async () => ({ status: 'ok' }));
 
+  let scanning = false;
   const scan = (): void => {
-    try {
-      counts = nodeCounts();
-    } catch (err) {
-      app.log.warn({ err }, 'node scan failed');
-    }
+    if (scanning) return;
+    scanning = true;
+    nodeCounts()
+      .then((c) => {
+        counts = c;
+      })
+      .catch((err: unknown) => app.log.warn({ err }, 'node scan failed'))
+      .finally(() => {
+        scanning = false;
+      });
   };
   let timer: NodeJS.Timeout | undefined;
   let closing: Promise<void> | undefined;
