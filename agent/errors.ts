@@ -7,6 +7,9 @@ export type ErrorCode =
   | 'NOT_ROOT'
   | 'NOT_RUNNING'
   | 'UNAVAILABLE'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'EXPECTATION_FAILED'
   | 'INTERNAL';
 
 export class NsinspectError extends Error {

@@ -3,9 +3,14 @@ import { NsinspectError } from '../agent/errors.js';
 
 export const EXIT_ERROR = 1;
 export const EXIT_USAGE = 2;
+/** --expect-shared was not met: scripts and CI can tell this from a failure to inspect. */
+export const EXIT_EXPECTATION = 3;
 
 export function exitCodeOf(err: unknown): number {
-  return err instanceof NsinspectError && err.code === 'INVALID' ? EXIT_USAGE : EXIT_ERROR;
+  if (!(err instanceof NsinspectError)) return EXIT_ERROR;
+  if (err.code === 'INVALID') return EXIT_USAGE;
+  if (err.code === 'EXPECTATION_FAILED') return EXIT_EXPECTATION;
+  return EXIT_ERROR;
 }
 
 /** "nsinspect: what was wrong. Try: what to do next" on one line. */

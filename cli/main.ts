@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// The nsinspect command line: parses arguments, loads the command it needs, maps errors to exit codes.
+// The nsinspect command line: parses arguments, loads only the command it runs, maps errors to exit codes.
 import { Command, CommanderError, Option } from 'commander';
 import { exitCodeOf, formatError } from './errors.js';
+import { isLocalRef } from './refs.js';
+import type { ClusterFlags } from './commands/cluster.js';
 
 export type OutputFormat = 'table' | 'json';
 export interface GlobalOptions {
@@ -12,49 +14,80 @@ const program = new Command('nsinspect')
   .description('Which Linux namespaces does a kubectl debug container really share with its target?')
   .version('0.1.0')
   .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+  .option('-n, --namespace <namespace>', "the pod's namespace (default: the kubeconfig context's)")
+  .option('-A, --all-namespaces', 'every namespace (ephemeral)')
+  .option('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, then ~/.kube/config)')
+  .option('--context <name>', 'kubeconfig context')
+  .option('--token <token>', 'bearer token for the agent (default: from the kubeconfig)')
+  .option('--agent <url>', 'talk to this agent directly, skipping discovery (e.g. http://127.0.0.1:9742)')
+  .option('--agent-namespace <namespace>', "the agent's namespace", 'nsinspect-system')
   .showSuggestionAfterError()
+  .showHelpAfterError('(run nsinspect --help for usage)')
   .exitOverride()
   .addHelpText('after', `
-Refs on this node (no cluster needed, run as root):
-  pid/<n>                 a process, by host PID
-  container/<id>          a container, by full ID or a unique prefix of 12+ hex characters
+Refs:
+  NAME, pod/NAME          a pod, looked up in -n NAMESPACE; answered by the agent on its node
+  pid/<n>                 a process on this node, by host PID (in-process, as root)
+  container/<id>          a container on this node, by full ID or a unique 12+ hex prefix
 
 Examples:
-  nsinspect diff container/3f2a9c0b1d4e container/9b8c7d6e5f40
-  nsinspect ps container/3f2a9c0b1d4e
-  nsinspect lsns -t net`);
+  nsinspect diff web debugger-abc -n shop --expect-shared pid,net
+  nsinspect ns web -n shop
+  nsinspect ps web -c app -n shop
+  nsinspect ephemeral -A
+  sudo nsinspect diff container/3f2a9c0b1d4e container/9b8c7d6e5f40
+  sudo nsinspect lsns -t net`);
 
-const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+const globals = (): ClusterFlags => program.opts<ClusterFlags>();
 const local = () => import('./commands/local.js');
-
-program
-  .command('ns')
-  .description("show the namespaces of one or more processes or containers")
-  .argument('<ref...>', 'pid/<n> or container/<id>')
-  .action(async (refs: string[]) => (await local()).ns(refs, globals()));
+const cluster = () => import('./commands/cluster.js');
 
 program
   .command('diff')
   .description("compare a debugger's namespaces with its target's, and explain them")
-  .argument('<target>', 'pid/<n> or container/<id>')
-  .argument('<debugger>', 'pid/<n> or container/<id>')
-  .action(async (target: string, dbg: string) => (await local()).diff(target, dbg, globals()));
+  .argument('<target>', 'a pod (then DEBUGGER is its debugger container), or pid/<n>, container/<id>')
+  .argument('<debugger>', 'the debugger container of the pod, or pid/<n>, container/<id>')
+  .option('--target <container>', "the pod's target container (default: the debugger's --target, else the only app container)")
+  .option('--expect-shared <types>', 'exit 3 unless these types are shared, e.g. pid,net')
+  .action(async (target: string, dbg: string, o: { target?: string; expectShared?: string }) =>
+    isLocalRef(target) ? (await local()).diff(target, dbg, { ...globals(), ...o }) : (await cluster()).diff(target, dbg, { ...globals(), ...o }),
+  );
+
+program
+  .command('ns')
+  .description('show the namespaces of a pod (every container, sandbox included), or of processes and containers')
+  .argument('<ref...>', 'a pod, or pid/<n> and container/<id> refs')
+  .action(async (refs: string[]) =>
+    refs.length === 1 && !isLocalRef(refs[0]) ? (await cluster()).ns(refs[0], globals()) : (await local()).ns(refs, globals()),
+  );
 
 program
   .command('ps')
-  .description("list the processes in a container's pid namespace, from the host side")
-  .argument('<ref>', 'pid/<n> or container/<id>')
-  .action(async (ref: string) => (await local()).ps(ref, globals()));
+  .description("list the processes in a container's pid namespace, read from the host side")
+  .argument('<ref>', 'a pod, or pid/<n>, container/<id>')
+  .option('-c, --container <name>', "the pod's container (default: as kubectl picks it)")
+  .action(async (ref: string, o: { container?: string }) =>
+    isLocalRef(ref) ? (await local()).ps(ref, globals()) : (await cluster()).ps(ref, { ...globals(), ...o }),
+  );
 
 program
   .command('whois')
   .description('which container and pod own a host PID')
   .argument('<pid>', 'a host PID')
-  .action(async (pid: string) => (await local()).whois(pid, globals()));
+  .option('--node <node>', "ask that node's agent (default: this node, in-process)")
+  .action(async (pid: string, o: { node?: string }) =>
+    o.node === undefined ? (await local()).whois(pid, globals()) : (await cluster()).whois(pid, o.node, globals()),
+  );
+
+program
+  .command('ephemeral')
+  .description('the ephemeral containers of a pod, a namespace, or the cluster (-A): API only, no agent')
+  .argument('[pod]', 'a pod name')
+  .action(async (pod: string | undefined) => (await cluster()).ephemeral(pod, globals()));
 
 program
   .command('lsns')
-  .description('every namespace on the node, like lsns, with the container that owns it')
+  .description('every namespace on this node, like lsns, with the container that owns it')
   .option('-t, --type <types>', 'only these types, comma-separated (cgroup,ipc,mnt,net,pid,time,user,uts)')
   .action(async (opts: { type?: string }) => (await local()).lsns(opts.type, globals()));
 
@@ -68,11 +101,16 @@ program
   .addOption(new Option('--auth <mode>', 'kubernetes: TokenReview + SubjectAccessReview; none: loopback only').choices(['kubernetes', 'none']).env('NSINSPECT_AUTH').default('kubernetes'))
   .addOption(new Option('--metrics-container-inodes', 'export nsinspect_container_namespace_info (high cardinality)').env('NSINSPECT_METRICS_CONTAINER_INODES').default(false))
   .addOption(new Option('--node-scan-interval <seconds>', 'how often node-wide counts are refreshed').env('NSINSPECT_NODE_SCAN_INTERVAL').default('30'))
-  .action(async (opts: { listen: string; metricsListen: string; nodeName?: string; kubeconfig?: string; auth: 'kubernetes' | 'none'; metricsContainerInodes: boolean; nodeScanInterval: string }) =>
-    (await import('./commands/agent.js')).agent(opts),
-  );
+  .action(async (opts: import('./commands/agent.js').AgentFlags) => (await import('./commands/agent.js')).agent(opts));
+
+program
+  .command('completion')
+  .description('print a shell completion script: bash or zsh')
+  .argument('<shell>', 'bash or zsh')
+  .action(async (shell: string) => (await import('./commands/completion.js')).completion(shell, program));
 
 async function main(): Promise<number> {
+  // As a kubectl plugin (kubectl-nsinspect), kubectl passes its own name first; nothing to strip.
   try {
     await program.parseAsync(process.argv);
     return 0;

@@ -2,7 +2,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { NsinspectError, type ErrorCode } from '../errors.js';
 
-const STATUS: Record<ErrorCode | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'TOO_MANY', number> = {
+const STATUS: Record<ErrorCode | 'TOO_MANY', number> = {
   INVALID: 400,
   AMBIGUOUS: 400,
   UNAUTHENTICATED: 401,
@@ -11,6 +11,7 @@ const STATUS: Record<ErrorCode | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'TOO_MANY', n
   NOT_RUNNING: 409,
   TOO_MANY: 429,
   NOT_ROOT: 500,
+  EXPECTATION_FAILED: 500,
   INTERNAL: 500,
   UNAVAILABLE: 503,
 };

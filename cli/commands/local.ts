@@ -2,9 +2,11 @@
 import { NsinspectError } from '../../agent/errors.js';
 import { Engine } from '../../agent/engine.js';
 import { parseLocalRef, parsePid } from '../../agent/discovery/refs.js';
-import { type NsType, NS_TYPES, isNsType } from '../../agent/model/types.js';
+import { type NsType, NS_TYPES } from '../../agent/model/types.js';
 import type { GlobalOptions } from '../main.js';
 import { renderDiff, renderLsns, renderNs, renderPs, renderWhois } from '../render/local.js';
+import { print } from '../output.js';
+import { checkExpectShared, nsTypes } from '../refs.js';
 
 function requireRoot(): void {
   if (process.geteuid?.() !== 0) {
@@ -14,9 +16,6 @@ function requireRoot(): void {
   }
 }
 
-function print<T>(data: T, opts: GlobalOptions, render: (d: T) => string): void {
-  process.stdout.write(opts.output === 'json' ? JSON.stringify(data, null, 2) + '\n' : render(data));
-}
 
 export function ns(refs: string[], opts: GlobalOptions): void {
   const parsed = refs.map(parseLocalRef);
@@ -25,11 +24,14 @@ export function ns(refs: string[], opts: GlobalOptions): void {
   print(engine.ns(parsed.map((r) => engine.subject(r))), opts, renderNs);
 }
 
-export function diff(target: string, dbg: string, opts: GlobalOptions): void {
+export function diff(target: string, dbg: string, opts: GlobalOptions & { expectShared?: string }): void {
   const [t, d] = [parseLocalRef(target), parseLocalRef(dbg)];
+  const expected = opts.expectShared === undefined ? undefined : nsTypes(opts.expectShared);
   requireRoot();
   const engine = new Engine();
-  print(engine.diff(engine.subject(t), engine.subject(d)), opts, renderDiff);
+  const result = engine.diff(engine.subject(t), engine.subject(d));
+  print(result, opts, renderDiff);
+  checkExpectShared(result.shared, expected);
 }
 
 export function ps(ref: string, opts: GlobalOptions): void {
@@ -47,13 +49,7 @@ export function whois(pidText: string, opts: GlobalOptions): void {
 }
 
 export function lsns(typeList: string | undefined, opts: GlobalOptions): void {
-  let types: NsType[] = [...NS_TYPES];
-  if (typeList !== undefined) {
-    const asked = typeList.split(',').map((s) => s.trim());
-    const bad = asked.filter((t) => !isNsType(t));
-    if (bad.length > 0) throw new NsinspectError('INVALID', `unknown namespace type ${bad.map((b) => JSON.stringify(b)).join(', ')}`, { hint: `use one of ${NS_TYPES.join(', ')}` });
-    types = asked as NsType[];
-  }
+  const types: NsType[] = typeList === undefined ? [...NS_TYPES] : nsTypes(typeList);
   requireRoot();
   print(new Engine().lsns(types), opts, renderLsns);
 }

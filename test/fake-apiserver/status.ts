@@ -1,5 +1,6 @@
 // Owns the metav1.Status error shape and the JSON response writers every endpoint uses.
-import type { ServerResponse } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 
 export interface StatusJson {
   kind: 'Status';
@@ -35,4 +36,14 @@ export function sendJson(res: ServerResponse, code: number, body: unknown): void
 
 export function sendStatus(res: ServerResponse, code: number, reason: string, message: string, details?: StatusJson['details']): void {
   sendJson(res, code, statusBody(code, reason, message, details));
+}
+
+/** The same Status response written by hand onto a raw (not yet upgraded) socket, then the socket is ended. */
+export function writeStatusToSocket(socket: Duplex, code: number, reason: string, message: string, details?: StatusJson['details']): void {
+  if (socket.destroyed) return;
+  const text = JSON.stringify(statusBody(code, reason, message, details));
+  socket.end(
+    `HTTP/1.1 ${code} ${STATUS_CODES[code] ?? 'Unknown'}\r\nContent-Type: application/json\r\n` +
+    `Content-Length: ${Buffer.byteLength(text)}\r\nCache-Control: no-cache, private\r\nConnection: close\r\n\r\n${text}`,
+  );
 }

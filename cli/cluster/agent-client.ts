@@ -1,0 +1,49 @@
+// A small HTTP client for one node's agent: sends the user's token, turns error bodies into one line.
+import { NsinspectError, type ErrorCode } from '../../agent/errors.js';
+import type { ErrorJSON } from '../../agent/wire/api.js';
+
+const CODE_OF_STATUS: Record<number, ErrorCode> = { 400: 'INVALID', 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 409: 'NOT_RUNNING', 503: 'UNAVAILABLE' };
+
+export class AgentClient {
+  constructor(
+    readonly baseURL: string,
+    private readonly token: string,
+    readonly node: string,
+    private readonly onClose: () => Promise<void> = async () => undefined,
+  ) {}
+
+  async get<T>(path: string, timeoutMs = 30_000): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(new URL(path, this.baseURL), { headers: { authorization: `Bearer ${this.token}` }, signal: AbortSignal.timeout(timeoutMs) });
+    } catch (err) {
+      throw new NsinspectError('UNAVAILABLE', `cannot reach the nsinspect agent on node ${this.node}: ${(err as Error).message}`, {
+        cause: err,
+        hint: 'check that the agent pod is running and ready',
+      });
+    }
+    const text = await res.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new NsinspectError('UNAVAILABLE', `the agent on node ${this.node} answered ${res.status} with no JSON`, { hint: 'is --agent pointing at an nsinspect agent?' });
+    }
+    if (res.ok) return body as T;
+    const e = (body as ErrorJSON).error ?? { code: 'INTERNAL', message: text.slice(0, 200) };
+    const code = CODE_OF_STATUS[res.status] ?? 'INTERNAL';
+    const hint = (e as { hint?: string }).hint ?? HINTS[res.status];
+    throw new NsinspectError(code, `agent on node ${this.node}: ${e.message}`, { ...(hint ? { hint } : {}), ...(e.details ? { details: e.details } : {}) });
+  }
+
+  close(): Promise<void> {
+    return this.onClose();
+  }
+}
+
+const HINTS: Record<number, string> = {
+  401: 'your token was not accepted: pass --token "$(kubectl create token <service-account>)"',
+  403: 'ask your cluster admin to bind nsinspect-viewer or nsinspect-debugger to you',
+  409: 'the container is not running: kubectl get pod -o wide',
+  503: 'the agent is starting or cannot reach the API server; try again shortly',
+};

@@ -1,0 +1,130 @@
+// The user's cluster: kubeconfig, namespace, bearer token, pods, and which agent serves a node.
+import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { NsinspectError } from '../../agent/errors.js';
+import { AgentClient } from './agent-client.js';
+import { openTunnel } from './tunnel.js';
+
+export interface ClusterOptions {
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
+  token?: string;
+  agent?: string;
+  agentNamespace: string;
+}
+
+export const AGENT_PORT = 9742;
+export const AGENT_LABEL = 'app.kubernetes.io/name=nsinspect';
+
+export class Cluster {
+  readonly core: CoreV1Api;
+  private constructor(
+    readonly kc: KubeConfig,
+    readonly namespace: string,
+    private readonly opts: ClusterOptions,
+  ) {
+    this.core = kc.makeApiClient(CoreV1Api);
+  }
+
+  static load(opts: ClusterOptions): Cluster {
+    const kc = new KubeConfig();
+    try {
+      if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
+      else kc.loadFromDefault();
+    } catch (err) {
+      throw new NsinspectError('UNAVAILABLE', `reading the kubeconfig: ${(err as Error).message}`, { cause: err, hint: 'pass --kubeconfig PATH' });
+    }
+    if (opts.context) {
+      if (!kc.getContextObject(opts.context)) throw new NsinspectError('INVALID', `no context ${JSON.stringify(opts.context)} in the kubeconfig`, { hint: 'list them with kubectl config get-contexts' });
+      kc.setCurrentContext(opts.context);
+    }
+    if (!kc.getCurrentCluster()) throw new NsinspectError('UNAVAILABLE', 'no cluster in the kubeconfig', { hint: 'pass --kubeconfig PATH, or set KUBECONFIG' });
+    const ns = opts.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
+    return new Cluster(kc, ns, opts);
+  }
+
+  /**
+   * The bearer token the agent checks with a TokenReview: --token, else what the kubeconfig user
+   * gives (a token, a token file or an exec plugin, as client-node resolves them).
+   */
+  async token(): Promise<string> {
+    if (this.opts.token) return this.opts.token;
+    const o: { headers?: Record<string, string>; cert?: unknown } = {};
+    await this.kc.applyToHTTPSOptions(o as never);
+    const h = o.headers?.Authorization ?? o.headers?.authorization;
+    const m = h ? /^Bearer (.+)$/.exec(h) : null;
+    if (m) return m[1];
+    const user = this.kc.getCurrentUser();
+    if (user?.certData || user?.certFile || o.cert) {
+      throw new NsinspectError('UNAUTHENTICATED', `your kubeconfig user ${JSON.stringify(user?.name ?? '')} signs in with a client certificate, and the agent needs a bearer token`, {
+        hint: 'pass --token "$(kubectl create token <service-account> -n <namespace>)"',
+      });
+    }
+    throw new NsinspectError('UNAUTHENTICATED', 'the kubeconfig gives no bearer token for the agent', { hint: 'pass --token "$(kubectl create token <service-account>)"' });
+  }
+
+  async readPod(name: string, namespace = this.namespace): Promise<V1Pod> {
+    try {
+      return await this.core.readNamespacedPod({ name, namespace });
+    } catch (err) {
+      throw apiError(err, `reading pod ${namespace}/${name}`, `kubectl get pods -n ${namespace}`);
+    }
+  }
+
+  async listPods(namespace: string | undefined): Promise<V1Pod[]> {
+    try {
+      const l = namespace === undefined ? await this.core.listPodForAllNamespaces() : await this.core.listNamespacedPod({ namespace });
+      return l.items;
+    } catch (err) {
+      throw apiError(err, 'listing pods', 'check your access with kubectl get pods');
+    }
+  }
+
+  /** A client for the agent on the pod's node: --agent, else a port-forward to the node's agent pod. */
+  async agentForPod(pod: V1Pod): Promise<AgentClient> {
+    const node = pod.spec?.nodeName;
+    if (!node) {
+      throw new NsinspectError('NOT_RUNNING', `pod ${pod.metadata?.namespace}/${pod.metadata?.name} is not scheduled on a node yet`, {
+        hint: `wait for it, or see why with kubectl describe pod ${pod.metadata?.name} -n ${pod.metadata?.namespace}`,
+      });
+    }
+    return this.agentForNode(node);
+  }
+
+  async agentForNode(node: string): Promise<AgentClient> {
+    const token = await this.token();
+    if (this.opts.agent) return new AgentClient(this.opts.agent, token, node);
+    const ns = this.opts.agentNamespace;
+    let pods: V1Pod[];
+    try {
+      pods = (await this.core.listNamespacedPod({ namespace: ns, labelSelector: AGENT_LABEL, fieldSelector: `spec.nodeName=${node}` })).items;
+    } catch (err) {
+      throw apiError(err, `finding the nsinspect agent on node ${node}`, `check that you may list pods in ${ns}`);
+    }
+    const running = pods.find((p) => p.status?.phase === 'Running' && p.metadata?.deletionTimestamp === undefined);
+    if (!running?.metadata?.name) {
+      throw new NsinspectError('NOT_FOUND', `no nsinspect agent on node ${node}`, {
+        hint: `is it deployed? kubectl get daemonset -n ${ns} -l ${AGENT_LABEL} (or pass --agent-namespace)`,
+      });
+    }
+    const tunnel = await openTunnel(this.kc, ns, running.metadata.name, AGENT_PORT);
+    return new AgentClient(tunnel.url, token, node, tunnel.close);
+  }
+}
+
+/** Turns a client-node ApiException into one clear line. */
+export function apiError(err: unknown, doing: string, hint: string): NsinspectError {
+  const e = err as { code?: number; body?: unknown; message?: string };
+  const code = typeof e.code === 'number' ? e.code : undefined;
+  let msg = e.message ?? String(err);
+  try {
+    const body = typeof e.body === 'string' ? (JSON.parse(e.body) as { message?: string }) : (e.body as { message?: string } | undefined);
+    if (body?.message) msg = body.message;
+  } catch {
+    // not JSON: keep the message
+  }
+  if (code === 404) return new NsinspectError('NOT_FOUND', `${doing}: ${msg}`, { cause: err, hint });
+  if (code === 401) return new NsinspectError('UNAUTHENTICATED', `${doing}: the API server did not accept your credentials`, { cause: err, hint: 'log in again, or check your kubeconfig' });
+  if (code === 403) return new NsinspectError('FORBIDDEN', `${doing}: ${msg}`, { cause: err, hint: 'ask for that permission (RBAC)' });
+  return new NsinspectError('UNAVAILABLE', `${doing}: ${msg}`, { cause: err, hint: 'check that the API server is reachable: kubectl version' });
+}

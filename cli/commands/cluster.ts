@@ -1,0 +1,97 @@
+// The cluster commands: pod refs resolved through the API, answered by the agent on the pod's node.
+import type { V1Pod } from '@kubernetes/client-node';
+import type { PodDiffJSON, PodJSON } from '../../agent/wire/api.js';
+import type { PsJSON, WhoisJSON } from '../../agent/wire/local.js';
+import { NsinspectError } from '../../agent/errors.js';
+import { parsePid } from '../../agent/discovery/refs.js';
+import { Cluster, type ClusterOptions } from '../cluster/session.js';
+import type { AgentClient } from '../cluster/agent-client.js';
+import { checkExpectShared, label, nsTypes, podName } from '../refs.js';
+import type { GlobalOptions } from '../main.js';
+import { print } from '../output.js';
+import { type EphemeralRow, renderEphemeral, renderPod, renderPodDiff } from '../render/cluster.js';
+import { renderPs, renderWhois } from '../render/local.js';
+
+export type ClusterFlags = GlobalOptions & Omit<ClusterOptions, 'namespace'> & { namespace?: string; allNamespaces?: boolean };
+
+const path = (...parts: string[]): string => '/' + parts.map(encodeURIComponent).join('/');
+
+async function withAgent<T>(cluster: Cluster, pod: V1Pod, f: (a: AgentClient) => Promise<T>): Promise<T> {
+  const agent = await cluster.agentForPod(pod);
+  try {
+    return await f(agent);
+  } finally {
+    await agent.close();
+  }
+}
+
+export async function diff(podRef: string, debuggerName: string, opts: ClusterFlags & { target?: string; expectShared?: string }): Promise<void> {
+  const name = podName(podRef);
+  const dbg = label('container name', debuggerName);
+  const target = opts.target === undefined ? undefined : label('container name', opts.target);
+  const expected = opts.expectShared === undefined ? undefined : nsTypes(opts.expectShared);
+  const cluster = Cluster.load(opts);
+  const pod = await cluster.readPod(name);
+  const q = new URLSearchParams({ debugger: dbg, ...(target ? { target } : {}) });
+  const d = await withAgent(cluster, pod, (a) => a.get<PodDiffJSON>(`${path('v1', 'pods', cluster.namespace, name, 'diff')}?${q}`));
+  print(d, opts, renderPodDiff);
+  checkExpectShared(d.shared, expected);
+}
+
+export async function ns(podRef: string, opts: ClusterFlags): Promise<void> {
+  const name = podName(podRef);
+  const cluster = Cluster.load(opts);
+  const pod = await cluster.readPod(name);
+  print(await withAgent(cluster, pod, (a) => a.get<PodJSON>(path('v1', 'pods', cluster.namespace, name))), opts, renderPod);
+}
+
+/** kubectl's choice: the default-container annotation, else the first container. */
+export function defaultContainer(pod: V1Pod): string | undefined {
+  return pod.metadata?.annotations?.['kubectl.kubernetes.io/default-container'] ?? pod.spec?.containers?.[0]?.name;
+}
+
+export async function ps(podRef: string, opts: ClusterFlags & { container?: string }): Promise<void> {
+  const name = podName(podRef);
+  const cluster = Cluster.load(opts);
+  const pod = await cluster.readPod(name);
+  let container = opts.container === undefined ? undefined : label('container name', opts.container);
+  if (container === undefined) {
+    container = defaultContainer(pod);
+    if (!container) throw new NsinspectError('NOT_FOUND', `pod ${cluster.namespace}/${name} has no containers`);
+    const all = [...(pod.spec?.containers ?? []).map((c) => c.name), ...(pod.spec?.ephemeralContainers ?? []).map((c) => `${c.name} (ephem)`)];
+    if (all.length > 1) process.stderr.write(`Defaulted container "${container}" out of: ${all.join(', ')}\n`);
+  }
+  const c = container;
+  print(await withAgent(cluster, pod, (a) => a.get<PsJSON>(path('v1', 'pods', cluster.namespace, name, 'containers', c, 'processes'))), opts, renderPs);
+}
+
+export async function whois(pidText: string, node: string, opts: ClusterFlags): Promise<void> {
+  const pid = parsePid(pidText.replace(/^pid\//, ''));
+  if (pid === undefined) throw new NsinspectError('INVALID', `invalid PID ${JSON.stringify(pidText)}: want a positive integer`);
+  const cluster = Cluster.load(opts);
+  const agent = await cluster.agentForNode(label('node name', node));
+  try {
+    print(await agent.get<WhoisJSON>(path('v1', 'processes', String(pid))), opts, renderWhois);
+  } finally {
+    await agent.close();
+  }
+}
+
+/** What the article does with kubectl get pod -o json | jq, from the API alone. */
+export async function ephemeral(podRef: string | undefined, opts: ClusterFlags): Promise<void> {
+  const cluster = Cluster.load(opts);
+  const pods = podRef !== undefined ? [await cluster.readPod(podName(podRef))] : await cluster.listPods(opts.allNamespaces ? undefined : cluster.namespace);
+  const rows: EphemeralRow[] = [];
+  for (const p of pods) {
+    for (const e of p.spec?.ephemeralContainers ?? []) {
+      const st = p.status?.ephemeralContainerStatuses?.find((s) => s.name === e.name);
+      const state = st?.state?.running ? 'running' : st?.state?.terminated ? 'terminated' : st?.state?.waiting ? `waiting: ${st.state.waiting.reason ?? ''}`.trim() : 'unknown';
+      const started = st?.state?.running?.startedAt ?? st?.state?.terminated?.startedAt;
+      rows.push({
+        namespace: p.metadata?.namespace ?? '', pod: p.metadata?.name ?? '', name: e.name, image: e.image ?? '', target: e.targetContainerName ?? null, state,
+        startedAt: started === undefined ? null : new Date(started).toISOString(),
+      });
+    }
+  }
+  print({ items: rows }, opts, (d) => renderEphemeral(d.items, opts.allNamespaces === true));
+}

@@ -1,0 +1,81 @@
+// Human tables for the cluster commands: a pod's namespaces as a sharing matrix, ephemeral containers.
+import { NS_TYPES } from '../../agent/model/types.js';
+import type { PodDiffJSON, PodJSON } from '../../agent/wire/api.js';
+import { renderDiff } from './local.js';
+import { table, terminalWidth } from './table.js';
+
+/**
+ * One row per container, one column per type. Containers in the same namespace get the same
+ * letter; H marks the host's namespace. Fits 80 columns for names up to 20 characters.
+ */
+export function renderPod(p: PodJSON): string {
+  const letters = new Map<string, string>();
+  const letterOf = (type: string, inode: number | undefined, owner: string | undefined): string => {
+    if (inode === undefined) return '?';
+    if (owner === 'host') return 'H';
+    const key = `${type}:${inode}`;
+    if (!letters.has(key)) {
+      const used = new Set([...letters].filter(([k]) => k.startsWith(`${type}:`)).map(([, v]) => v));
+      letters.set(key, String.fromCharCode(65 + used.size));
+    }
+    return letters.get(key) as string;
+  };
+  const head = `pod ${p.namespace}/${p.name}  uid ${p.uid}${p.node ? `  node ${p.node}` : ''}\n`;
+  const flags = Object.entries(p.spec).filter(([k, v]) => (k === 'hostUsers' ? v === false : v === true)).map(([k, v]) => (k === 'hostUsers' ? 'hostUsers: false' : k));
+  const rows = p.containers.map((c) => [
+    c.name + (c.target ? ` → ${c.target}` : ''),
+    c.kind,
+    c.state,
+    c.pid === undefined ? '-' : String(c.pid),
+    ...NS_TYPES.map((t) => letterOf(t, c.namespaces[t], c.owners[t])),
+  ]);
+  let out = head + (flags.length ? `spec: ${flags.join(', ')}\n` : '') + '\n';
+  out += table(['CONTAINER', 'KIND', 'STATE', 'PID', ...NS_TYPES.map((t) => t.toUpperCase())], rows);
+  out += '\nsame letter: same namespace; H: the host\'s\n';
+  out += mismatchLines(p.mismatches);
+  return out;
+}
+
+function mismatchLines(ms: PodJSON['mismatches']): string {
+  if (ms.length === 0) return '';
+  return '\nnot as the pod spec predicts:\n' + ms.map((m) => `! ${m.message} [${m.cause}]`).join('\n') + '\n';
+}
+
+export function renderPodDiff(d: PodDiffJSON): string {
+  return `pod ${d.pod.namespace}/${d.pod.name}: debugger ${d.debuggerContainer} against target ${d.targetContainer}\n` + renderDiff(d) + mismatchLines(d.mismatches);
+}
+
+export interface EphemeralRow {
+  namespace: string;
+  pod: string;
+  name: string;
+  image: string;
+  target: string | null;
+  state: string;
+  startedAt: string | null;
+}
+
+export function renderEphemeral(rows: EphemeralRow[], allNamespaces: boolean, now = Date.now()): string {
+  if (rows.length === 0) return 'no ephemeral containers\n';
+  return table(
+    [...(allNamespaces ? ['NAMESPACE'] : []), 'POD', 'NAME', 'IMAGE', 'TARGET', 'STATE', 'STARTED', 'AGE'],
+    rows.map((r) => [
+      ...(allNamespaces ? [r.namespace] : []), r.pod, r.name, r.image, r.target ?? '-', r.state,
+      r.startedAt ? r.startedAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, '') : '-',
+      r.startedAt ? age(now - Date.parse(r.startedAt)) : '-',
+    ]),
+    { width: terminalWidth() },
+  );
+}
+
+/** kubectl-style age: 45s, 12m, 3h5m, 2d4h. */
+export function age(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 120) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return `${h}h${m % 60 ? `${m % 60}m` : ''}`;
+  const d = Math.floor(h / 24);
+  return `${d}d${h % 24 ? `${h % 24}h` : ''}`;
+}
