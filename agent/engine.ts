@@ -65,7 +65,8 @@ export class Engine {
     return findSandbox(podMembers(this.index.podContainers(podUID, maxAgeMs)), exclude);
   }
 
-  diff(target: Subject, dbg: Subject): DiffJSON {
+  /** names: how the findings call the two sides (container names in a pod); default their IDs. */
+  diff(target: Subject, dbg: Subject, names?: { target: string; debugger: string }): DiffJSON {
     const host = hostNamespaces();
     const samePod = target.podUID !== undefined && target.podUID === dbg.podUID;
     const sandbox = samePod ? this.sandboxOf(target.podUID as string)?.namespaces : undefined;
@@ -82,8 +83,8 @@ export class Engine {
         sandbox,
         targetPid: target.pid,
         targetInnerPid: nspid.at(-1) ?? target.pid,
-        targetName: nameOf(target),
-        debuggerName: nameOf(dbg),
+        targetName: names?.target ?? nameOf(target),
+        debuggerName: names?.debugger ?? nameOf(dbg),
       }),
     };
   }

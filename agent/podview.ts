@@ -115,7 +115,7 @@ export class PodView {
     const tgt = pod.containers.find((c) => c.name === tname);
     if (!tgt) throw notInPod(pod, tname);
     const [ts, ds] = [this.running(pod, tgt), this.running(pod, dbg)];
-    const d = this.engine.diff(ts, ds);
+    const d = this.engine.diff(ts, ds, { target: tgt.name, debugger: dbg.name });
     const view = this.pod(pod);
     return {
       pod: { namespace: pod.namespace, name: pod.name, uid: pod.uid },

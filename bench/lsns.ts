@@ -8,8 +8,9 @@ import { Engine } from '../agent/engine.js';
 import { Lab } from '../lab/runc.js';
 import { startDemoPod } from '../lab/pod.js';
 import { Load, type LoadInfo, NS_PER_GROUP, countProcs } from './load.js';
-import { FLOOR_SCRIPT, type Series, floorInProcess, limits, machine, memAvailableMiB, percentile, round, series, timeCommand } from './measure.js';
-import { type ProfileSummary, inclusiveOf, summarize } from './profile.js';
+import { FLOOR_SCRIPT, cpuStallUs, floorInProcess, limits, machine, memAvailableMiB, percentile, round, series, timeCommand } from './measure.js';
+import { inclusiveOf, summarize } from './profile.js';
+import { type Meta, type Pct, type SizeResult, type Target, renderReport } from './report.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'dist/cli/main.js');
@@ -48,18 +49,6 @@ const RUNS = int('runs');
 const LSNS_RUNS = int('lsns-runs');
 const ITERS = int('iters');
 
-interface Pct { p50: number; p99: number; max: number }
-interface SizeResult {
-  name: string;
-  load: LoadInfo & { teardownMs: number; memAvailableDropMiB: number };
-  procsOnNode: number;
-  namespaces: { ours: number; lsns: number; floor: number };
-  inventory: { cli: Series; engine: Series; lsns: Series; floor: Series; floorInProcess: Series };
-  ratios: { lsnsOverCli: number; cliOverFloor: number; engineOverFloorInProcess: number; lsnsOverCliMin: number; cliOverFloorMin: number };
-  lookup: { warm: Pct; fresh: Pct };
-  profile?: ProfileSummary & { inclusiveMs: Record<string, number> };
-}
-
 // ---- cleanup: try/finally in main, plus signals and exit for the cases finally cannot reach ----
 const loads = new Set<Load>();
 let lab: Lab | undefined;
@@ -91,7 +80,7 @@ const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`)
 
 // ---- measurements ----
 async function inventory(): Promise<Pick<SizeResult, 'namespaces' | 'inventory'>> {
-  const t = { cli: [] as number[], engine: [] as number[], lsns: [] as number[], floor: [] as number[], floorIn: [] as number[] };
+  const t = { cli: [] as number[], engine: [] as number[], lsns: [] as number[], floor: [] as number[], floorIn: [] as number[], cliCpu: [] as number[], lsnsCpu: [] as number[], floorCpu: [] as number[] };
   const rows = { ours: 0, lsns: 0, floor: 0 };
   // Round -1 warms the page and dentry caches and is not recorded; the rest interleave the tools.
   for (let r = -1; r < RUNS; r++) {
@@ -106,17 +95,21 @@ async function inventory(): Promise<Pick<SizeResult, 'namespaces' | 'inventory'>
     t0 = performance.now();
     floorInProcess();
     const floorIn = performance.now() - t0;
-    if (r >= 0) [t.cli, t.floor, t.engine, t.floorIn].forEach((a, i) => a.push([cli.ms, floor.ms, engine, floorIn][i]));
+    if (r >= 0) [t.cli, t.floor, t.engine, t.floorIn, t.cliCpu, t.floorCpu].forEach((a, i) => a.push([cli.ms, floor.ms, engine, floorIn, cli.cpuMs, floor.cpuMs][i]));
     if (r < LSNS_RUNS) {
       const lsns = await timeCommand(['lsns', '-J'], ROOT);
       rows.lsns = (JSON.parse(lsns.stdout) as { namespaces: unknown[] }).namespaces.length;
       if (r >= 0) t.lsns.push(lsns.ms);
+      if (r >= 0) t.lsnsCpu.push(lsns.cpuMs);
     }
     log(`  inventory round ${r < 0 ? 'warm-up' : r + 1}: cli ${cli.ms.toFixed(0)} ms, floor ${floor.ms.toFixed(0)} ms, engine ${engine.toFixed(0)} ms`);
   }
   return {
     namespaces: rows,
-    inventory: { cli: series(t.cli), engine: series(t.engine), lsns: series(t.lsns), floor: series(t.floor), floorInProcess: series(t.floorIn) },
+    inventory: {
+      cli: series(t.cli), engine: series(t.engine), lsns: series(t.lsns), floor: series(t.floor), floorInProcess: series(t.floorIn),
+      cliCpu: series(t.cliCpu), lsnsCpu: series(t.lsnsCpu), floorCpu: series(t.floorCpu),
+    },
   };
 }
 
@@ -162,13 +155,16 @@ async function runSize(name: string, procs: number, namespaces: number, podPrefi
     memoryMiB = memBefore - memAvailableMiB();
     const procsOnNode = countProcs();
     log(`${name}: up in ${(info.spawnMs / 1000).toFixed(1)} s, ${procsOnNode} processes on the node`);
+    const [stall0, wall0] = [cpuStallUs(), performance.now()];
     const inv = await inventory();
+    const cpuStallPct = round((cpuStallUs() - stall0) / 10 / (performance.now() - wall0), 1);
     checkAborted();
     const warm = lookup(podPrefix, podPid, false);
     const fresh = lookup(podPrefix, podPid, true);
     const i = inv.inventory;
     rest = {
       procsOnNode,
+      cpuStallPct,
       ...inv,
       ratios: {
         lsnsOverCli: round(i.lsns.median / i.cli.median),
@@ -176,6 +172,8 @@ async function runSize(name: string, procs: number, namespaces: number, podPrefi
         engineOverFloorInProcess: round(i.engine.median / i.floorInProcess.median),
         lsnsOverCliMin: round(i.lsns.min / i.cli.min),
         cliOverFloorMin: round(i.cli.min / i.floor.min),
+        lsnsOverCliCpu: round(i.lsnsCpu.median / i.cliCpu.median),
+        cliOverFloorCpu: round(i.cliCpu.median / i.floorCpu.median),
       },
       lookup: { warm, fresh },
       ...(profile ? { profile: await profileCli() } : {}),
@@ -199,47 +197,6 @@ function checkLimits(l: Record<string, string>, procs: number, namespaces: numbe
   if (Number(l.maxUtsNamespaces) < groups) throw new Error(`user.max_uts_namespaces is ${l.maxUtsNamespaces}, the load needs ${groups}`);
 }
 
-// ---- report ----
-function pad(rows: string[][]): string {
-  const w = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(w[c]) : cell.padStart(w[c]))).join('   ')).join('\n');
-}
-
-function report(meta: Record<string, unknown>, sizes: SizeResult[], targets: Array<{ target: string; value: number; pass: boolean }>): string {
-  const m = meta.machine as Record<string, unknown>;
-  const lim = meta.limits as Record<string, string>;
-  const ms = (x: Series): string => `${x.median.toFixed(1)} (${x.min.toFixed(1)})`;
-  const ratio = (a: number, b: number): string => `${a.toFixed(2)}x (${b.toFixed(2)}x)`;
-  const col = (f: (s: SizeResult) => string): string[] => sizes.map(f);
-  const rows: string[][] = [
-    ['', ...col((s) => `${s.name}: ${s.procsOnNode} procs, ${s.namespaces.ours} ns`)],
-    ['Full node inventory, wall ms: median (min)', ...col(() => '')],
-    [`  nsinspect lsns -o json (CLI, ${RUNS} runs)`, ...col((s) => ms(s.inventory.cli))],
-    [`  util-linux lsns -J (${LSNS_RUNS} runs)`, ...col((s) => ms(s.inventory.lsns))],
-    [`  bare readlink loop, node -e (${RUNS} runs)`, ...col((s) => ms(s.inventory.floor))],
-    ['  new Engine().lsns(), in-process', ...col((s) => ms(s.inventory.engine))],
-    ['  readlink loop, in-process', ...col((s) => ms(s.inventory.floorInProcess))],
-    ['  ratio lsns -J / CLI    (want >= 10)', ...col((s) => ratio(s.ratios.lsnsOverCli, s.ratios.lsnsOverCliMin))],
-    ['  ratio CLI / readlink   (want <= 1.5)', ...col((s) => ratio(s.ratios.cliOverFloor, s.ratios.cliOverFloorMin))],
-    ['  ratio engine / readlink, in-process', ...col((s) => `${s.ratios.engineOverFloorInProcess.toFixed(2)}x`)],
-    ['  namespaces seen: ours / lsns / floor', ...col((s) => `${s.namespaces.ours} / ${s.namespaces.lsns} / ${s.namespaces.floor}`)],
-    [`Container lookup, containerSubject, ${ITERS} iters`, ...col(() => '')],
-    ['  warm index   p50 / p99 ms', ...col((s) => `${s.lookup.warm.p50.toFixed(3)} / ${s.lookup.warm.p99.toFixed(3)}`)],
-    ['  fresh Engine p50 / p99 ms', ...col((s) => `${s.lookup.fresh.p50.toFixed(3)} / ${s.lookup.fresh.p99.toFixed(3)}`)],
-    ['Load', ...col(() => '')],
-    ['  spawn / teardown s', ...col((s) => `${(s.load.spawnMs / 1000).toFixed(1)} / ${(s.load.teardownMs / 1000).toFixed(1)}`)],
-    ['  groups x 2 new ns (uts+ipc); MemAvailable drop MiB', ...col((s) => `${s.load.groups} x 2; ${s.load.memAvailableDropMiB}`)],
-  ];
-  const head = [
-    `nsinspect lsns benchmark (issue 1/6)  ${meta.date as string}`,
-    `machine: ${m.nproc as number} x ${m.cpuModel as string}, ${m.memoryMiB as number} MiB, ${m.kernel as string}, node ${m.node as string}, ${m.utilLinuxLsns as string}`,
-    `limits: pid_max ${lim.pidMax}, threads-max ${lim.threadsMax}, RLIMIT_NPROC ${lim.rlimitNproc}, max_uts/ipc_namespaces ${lim.maxUtsNamespaces}/${lim.maxIpcNamespaces}, pids.max ${lim.ownPidsCgroupMax}`,
-    `processes on the node before / after: ${meta.procsBefore as number} / ${meta.procsAfter as number}`,
-  ];
-  const tgt = targets.map((t) => `  ${t.pass ? 'PASS' : 'FAIL'}  ${t.target}: ${t.value}`);
-  return [...head, '', pad(rows), '', `Targets (at ${sizes.at(-1)?.name}):`, ...tgt].join('\n') + '\n';
-}
-
 // ---- main ----
 async function main(): Promise<number> {
   const procs = int('procs');
@@ -247,7 +204,10 @@ async function main(): Promise<number> {
   const lim = limits();
   checkLimits(lim, procs, ns);
   const lsnsVersion = (await timeCommand(['lsns', '--version'], ROOT)).stdout.trim();
-  const meta: Record<string, unknown> = { issue: '1/6', date: new Date().toISOString(), argv: process.argv.slice(2), machine: machine(lsnsVersion), limits: lim, procsBefore: countProcs() };
+  const meta: Meta = {
+    issue: '1/6', date: new Date().toISOString(), argv: process.argv.slice(2), machine: machine(lsnsVersion), limits: lim,
+    runs: { cli: RUNS, lsns: LSNS_RUNS, lookupIters: ITERS }, procsBefore: countProcs(),
+  };
   const sizes: SizeResult[] = [];
   try {
     log('starting the lab pod (runc)');
@@ -262,7 +222,7 @@ async function main(): Promise<number> {
   meta.procsAfter = countProcs();
   const full = sizes.at(-1) as SizeResult;
   const small = sizes.length > 1 ? sizes[0] : undefined;
-  const targets = [
+  const targets: Target[] = [
     // Judged on medians, as specified; the table shows the ratio of minimums beside them.
     { target: 'lsns -J / nsinspect CLI >= 10x', value: full.ratios.lsnsOverCli, pass: full.ratios.lsnsOverCli >= 10 },
     { target: 'nsinspect CLI / bare readlink loop <= 1.5x', value: full.ratios.cliOverFloor, pass: full.ratios.cliOverFloor <= 1.5 },
@@ -278,12 +238,7 @@ async function main(): Promise<number> {
   const out = opt.out as string;
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify({ ...meta, sizes, targets, pass: targets.every((t) => t.pass) }, null, 2) + '\n');
-  process.stdout.write(report(meta, sizes, targets));
-  if (full.profile) {
-    const p = full.profile;
-    process.stdout.write(`\nCPU profile of one CLI run (${p.sampledMs} ms sampled, ${p.file}):\n  inclusive ms: ${Object.entries(p.inclusiveMs).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
-    process.stdout.write(pad([['  top self time', 'self ms', 'total ms'], ...p.functions.map((f) => [`  ${f.fn}`, String(f.selfMs), String(f.totalMs)])]) + '\n');
-  }
+  process.stdout.write(renderReport(meta, sizes, targets));
   process.stdout.write(`\nresults: ${out}\n`);
   return targets.every((t) => t.pass) ? 0 : 1;
 }

@@ -5,23 +5,34 @@ import os from 'node:os';
 
 export interface Timed {
   ms: number;
+  /** CPU time (user + sys) of the child, 10 ms resolution: robust where wall time suffers from neighbours. */
+  cpuMs: number;
   stdout: string;
 }
 
+/** cutime + cstime of this process in ms: the CPU time of the children it has reaped (CLK_TCK is 100). */
+function childrenCpuMs(): number {
+  const stat = readFileSync('/proc/self/stat', 'latin1');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 16 and 17 (cutime, cstime) are 13 and 14 after comm.
+  return (Number(f[13]) + Number(f[14])) * 10;
+}
+
 /** Runs argv to completion, timing from spawn to exit; stdout is collected (and parsed by callers). */
-export function timeCommand(argv: readonly string[], cwd: string, env?: NodeJS.ProcessEnv): Promise<Timed> {
+export function timeCommand(argv: readonly string[], cwd: string): Promise<Timed> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let stderr = '';
+    const cpu0 = childrenCpuMs();
     const t0 = performance.now();
-    const kid = spawn(argv[0], argv.slice(1), { cwd, env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const kid = spawn(argv[0], argv.slice(1), { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     kid.stdout.on('data', (d: Buffer) => chunks.push(d));
     kid.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
     kid.on('error', reject);
     kid.on('close', (code, signal) => {
       const ms = performance.now() - t0;
       if (code !== 0) reject(new Error(`${argv.join(' ').slice(0, 80)} failed (${signal ?? `exit ${code}`}): ${stderr.trim()}`));
-      else resolve({ ms, stdout: Buffer.concat(chunks).toString() });
+      else resolve({ ms, cpuMs: childrenCpuMs() - cpu0, stdout: Buffer.concat(chunks).toString() });
     });
   });
 }
@@ -108,6 +119,11 @@ export function machine(lsnsVersion: string): Record<string, string | number> {
     node: process.version,
     utilLinuxLsns: lsnsVersion,
   };
+}
+
+/** Cumulative CPU pressure stall (PSI "some" total, µs): its growth over a window shows contention from others. */
+export function cpuStallUs(): number {
+  return Number(/^some .*total=(\d+)/m.exec(readOr('/proc/pressure/cpu', ''))?.[1] ?? NaN);
 }
 
 /** MemAvailable in MiB, to show what the load costs. */

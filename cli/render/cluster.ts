@@ -25,12 +25,12 @@ export function renderPod(p: PodJSON): string {
   const rows = p.containers.map((c) => [
     c.name + (c.target ? ` → ${c.target}` : ''),
     c.kind,
-    c.state,
-    c.pid === undefined ? '-' : String(c.pid),
+    c.pid === undefined ? c.state : String(c.pid),
     ...NS_TYPES.map((t) => letterOf(t, c.namespaces[t], c.owners[t])),
   ]);
   let out = head + (flags.length ? `spec: ${flags.join(', ')}\n` : '') + '\n';
-  out += table(['CONTAINER', 'KIND', 'STATE', 'PID', ...NS_TYPES.map((t) => t.toUpperCase())], rows);
+  // Lowercase type headers keep the matrix inside 80 columns; PID shows the state when not running.
+  out += table(['CONTAINER', 'KIND', 'PID', ...NS_TYPES], rows);
   out += '\nsame letter: same namespace; H: the host\'s\n';
   out += mismatchLines(p.mismatches);
   return out;

@@ -6,6 +6,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { PolicyRule, SarRecord, TokenReviewRecord, UserInfo } from './auth.js';
 import { writeKubeconfigFile, writeServiceAccountFiles, type KubeconfigOptions } from './kubeconfig.js';
 import { withEphemeralContainer, type EphemeralContainerJson, type PodJson } from './pods.js';
+import type { PortForwardRecord, PortForwardTarget } from './portforward.js';
 import { FakeApiHttpServer, type DownMode, type RequestLogEntry, type ServerOptions } from './server.js';
 import { getTlsMaterial } from './tls.js';
 import type { DropMode } from './watch.js';
@@ -14,9 +15,11 @@ export * from './pods.js';
 export type { PolicyRule, SarRecord, TokenReviewRecord, UserInfo, ResourceAttributes, SubjectAccessReviewSpec } from './auth.js';
 export type { DownMode, RequestLogEntry, ServerOptions } from './server.js';
 export type { DropMode } from './watch.js';
+export { PORTFORWARD_PROTOCOLS, type PortForwardRecord, type PortForwardTarget } from './portforward.js';
 export type { KubeconfigOptions } from './kubeconfig.js';
 export { statusBody, type StatusJson } from './status.js';
 export { rawRequest, rawWatch, type RawOptions, type RawResponse, type RawTarget, type RawWatch } from './raw.js';
+export { rawUpgrade, type RawFrame, type RawUpgrade, type RawUpgradeOptions } from './rawws.js';
 
 export interface FakeApiServerOptions extends ServerOptions {
   /** Bearer token written into the default kubeconfig (default "fake-agent-token"). */
@@ -72,13 +75,33 @@ export interface FakeApiServer {
     subjectAccessReviews: SarRecord[];
   };
 
+  /**
+   * pods/portforward (WebSocket, v4.channel.k8s.io framing). A pod port is dialed as soon as a session opens; a port
+   * without a mapping behaves like a container port nobody listens on (error-channel message, then close).
+   */
+  portForward: {
+    /** Routes `namespace/pod:port` to a local TCP server (host default 127.0.0.1). */
+    set(namespace: string, pod: string, port: number, target: PortForwardTarget): void;
+    /** Removes one mapping, all of a pod's (omit port), all of a namespace's (omit pod), or everything (no args). */
+    clear(namespace?: string, pod?: string, port?: number): void;
+    /** Sessions upgraded so far (total), and sessions whose WebSocket or backend sockets are still open. */
+    sessions(): number;
+    open(): number;
+    /** Resolves when the open-session count satisfies the predicate (or equals n). */
+    waitForOpen(n: number | ((open: number) => boolean), timeoutMs?: number): Promise<void>;
+    /** Destroys every open session (WebSocket and backend), as an apiserver restart would. Returns how many. */
+    drop(): number;
+    /** One record per upgraded session (live array). */
+    log: PortForwardRecord[];
+  };
+
   /** Closes every open watch: 'destroy' (default) kills the socket mid-stream, 'end' finishes the chunked body cleanly. */
   dropWatches(mode?: DropMode): number;
   /** Forgets event history so watches resuming from an older RV get ERROR 410 Expired; `closeWatches` also sends that to open watches. */
   expireHistory(opts?: { closeWatches?: boolean }): void;
   /** Sends a BOOKMARK (current RV) to every open watch that asked for allowWatchBookmarks. */
   bookmark(): void;
-  /** Down: answer 503 (default) or reset every connection; also kills open watches. */
+  /** Down: answer 503 (default) or reset every connection; also kills open watches and port-forward sessions. */
   setDown(down: boolean, mode?: DownMode): void;
   /** Delay before every request is handled. */
   setLatency(ms: number): void;
@@ -141,6 +164,15 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
       clearPolicy: () => http.auth.clearPolicy(),
       tokenReviews: http.auth.tokenReviews,
       subjectAccessReviews: http.auth.subjectAccessReviews,
+    },
+    portForward: {
+      set: (ns, pod, port, target) => http.portForwards.set(ns, pod, port, target),
+      clear: (ns, pod, port) => http.portForwards.clear(ns, pod, port),
+      sessions: () => http.portForwards.log.length,
+      open: () => http.portForwards.open(),
+      waitForOpen: (n, timeoutMs) => http.portForwards.waitFor(typeof n === 'number' ? (c) => c === n : n, timeoutMs),
+      drop: () => http.portForwards.drop(),
+      log: http.portForwards.log,
     },
     dropWatches: (mode) => http.watches.drop(mode),
     expireHistory: (o = {}) => {

@@ -2,19 +2,22 @@
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { AuthState, ReviewError, type ResourceAttributes, type UserInfo } from './auth.js';
+import { parsePorts, PortForwardHub, PORTFORWARD_PROTOCOLS } from './portforward.js';
 import { podFilter, SelectorError } from './selectors.js';
-import { sendJson, sendStatus } from './status.js';
+import { sendJson, sendStatus, writeStatusToSocket, type StatusJson } from './status.js';
 import { PodStore, StoreError } from './store.js';
 import type { TlsMaterial } from './tls.js';
 import { WatchHub } from './watch.js';
+import { handshakeProblem, offeredProtocols } from './websocket.js';
 
 export interface ServerOptions {
   /** Change events kept for watch resumption (default 1000); older resourceVersions get 410 Expired. */
   historyLimit?: number;
   /** Reject requests without a known bearer token with 401 (default true). */
   requireAuth?: boolean;
-  /** Check every pod/review request of the caller against the policy table; 403 Forbidden if denied (default false). */
+  /** Check every pod/review/portforward request of the caller against the policy table; 403 Forbidden if denied (default false). */
   enforceRbac?: boolean;
   /** Server-side cap on watch duration when the client sends no timeoutSeconds (default: none). */
   watchTimeoutSeconds?: number;
@@ -39,6 +42,8 @@ export interface RequestLogEntry {
 export type DownMode = '503' | 'reset';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+type Fail = (code: number, reason: string, message: string, details?: StatusJson['details']) => void;
+const PORTFORWARD_PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/portforward$/;
 const MAX_BODY = 3 * 1024 * 1024;
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -67,6 +72,7 @@ export class FakeApiHttpServer {
   readonly store: PodStore;
   readonly auth = new AuthState();
   readonly watches: WatchHub;
+  readonly portForwards = new PortForwardHub();
   readonly log: RequestLogEntry[] = [];
   port = 0;
   private readonly server: Server;
@@ -84,6 +90,7 @@ export class FakeApiHttpServer {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.handleUpgrade(req, socket, head));
     this.server.on('tlsClientError', () => {}); // aborted handshakes are expected when tests reset connections
   }
 
@@ -101,6 +108,7 @@ export class FakeApiHttpServer {
     this.down = down ? mode : false;
     if (!down) return;
     this.watches.drop('destroy');
+    this.portForwards.drop();
     if (mode === 'reset') for (const s of this.sockets) s.destroy();
   }
 
@@ -124,9 +132,11 @@ export class FakeApiHttpServer {
   async close(): Promise<void> {
     this.resumeWatches();
     this.watches.close();
+    this.portForwards.drop();
     const closed = new Promise<void>((r) => this.server.close(() => r()));
     for (const s of this.sockets) s.destroy();
     await closed;
+    await this.portForwards.waitFor((n) => n === 0, 2000).catch(() => {}); // backend sockets close asynchronously
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -161,10 +171,54 @@ export class FakeApiHttpServer {
   }
 
   /** 403s and returns false when RBAC enforcement is on and the policy table denies the caller. */
-  private rbac(res: ServerResponse, caller: UserInfo, a: ResourceAttributes): boolean {
+  private rbac(res: ServerResponse | Fail, caller: UserInfo, a: ResourceAttributes): boolean {
     if (!this.opts.enforceRbac || this.auth.authorize(caller.username, caller.groups, a).allowed) return true;
-    sendStatus(res, 403, 'Forbidden', forbiddenMessage(caller.username, a), { ...(a.name ? { name: a.name } : {}), ...(a.group ? { group: a.group } : {}), kind: a.resource });
+    const fail: Fail = typeof res === 'function' ? res : (...args) => sendStatus(res, ...args);
+    fail(403, 'Forbidden', forbiddenMessage(caller.username, a), { ...(a.name ? { name: a.name } : {}), ...(a.group ? { group: a.group } : {}), kind: a.resource });
     return false;
+  }
+
+  /** WebSocket upgrades: only pods/portforward. Same log/latency/down/authn/authz/404 order as plain requests. */
+  private async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => socket.destroy());
+    const url = new URL(req.url ?? '/', 'https://127.0.0.1');
+    const entry: RequestLogEntry = { verb: req.method ?? 'GET', path: url.pathname, query: url.search, at: Date.now() };
+    this.log.push(entry);
+    const fail: Fail = (code, ...rest) => ((entry.status = code), writeStatusToSocket(socket, code, ...rest));
+    try {
+      if (this.latencyMs) await sleep(this.latencyMs);
+      if (this.down === 'reset' || socket.destroyed) return void socket.destroy();
+      if (this.down) return fail(503, 'ServiceUnavailable', 'the server is currently unable to handle the request');
+      const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+      const caller = this.auth.authenticate(m?.[1]);
+      if (caller) entry.user = caller.username;
+      if (!caller && this.opts.requireAuth !== false) return fail(401, 'Unauthorized', 'Unauthorized');
+      const who = caller ?? { username: 'system:anonymous', groups: ['system:unauthenticated'] };
+      const pf = PORTFORWARD_PATH.exec(url.pathname.replace(/\/+$/, ''));
+      if (!pf) return fail(400, 'BadRequest', `upgrade requests are only served for pods/portforward by this fake: ${url.pathname}`);
+      const [namespace, name] = [decodeURIComponent(pf[1]), decodeURIComponent(pf[2])];
+      if (!this.rbac(fail, who, { verb: 'create', group: '', resource: 'pods', subresource: 'portforward', namespace, name })) return;
+      const pod = this.store.get(namespace, name);
+      if (!pod) return fail(404, 'NotFound', `pods "${name}" not found`, { name, kind: 'pods' });
+      if (!pod.spec.nodeName) return fail(400, 'BadRequest', `pod ${name} does not have a host assigned`);
+      let ports: number[];
+      try {
+        ports = parsePorts(url.searchParams);
+      } catch (err) {
+        return fail(400, 'BadRequest', (err as Error).message);
+      }
+      const bad = handshakeProblem(req);
+      if (bad) return fail(bad.code, bad.code === 405 ? 'MethodNotAllowed' : 'BadRequest', bad.message);
+      const offered = offeredProtocols(req);
+      const protocol = offered.length ? offered.find((p) => (PORTFORWARD_PROTOCOLS as readonly string[]).includes(p)) : '';
+      if (protocol === undefined) {
+        return fail(400, 'BadRequest', `requested protocol(s) are not supported: [${offered.join(' ')}]; supports [${PORTFORWARD_PROTOCOLS.join(' ')}]`);
+      }
+      entry.status = 101;
+      this.portForwards.serve(req, socket, head, { namespace, pod: name, podUid: pod.metadata.uid ?? name, ports, protocol, user: caller?.username });
+    } catch (err) {
+      fail(500, 'InternalError', `Internal error occurred: ${(err as Error).message}`);
+    }
   }
 
   private async route(req: IncomingMessage, res: ServerResponse, url: URL, isWatch: boolean, caller: UserInfo): Promise<void> {
@@ -201,6 +255,15 @@ export class FakeApiHttpServer {
       const pod = this.store.get(namespace, name);
       if (!pod) return sendStatus(res, 404, 'NotFound', `pods "${name}" not found`, { name, kind: 'pods' });
       return sendJson(res, 200, { kind: 'Pod', apiVersion: 'v1', ...pod });
+    }
+
+    m = PORTFORWARD_PATH.exec(path);
+    if (m) { // reached only without an Upgrade header (upgrades go to handleUpgrade)
+      if (req.method !== 'GET' && req.method !== 'POST') return notAllowed();
+      const [namespace, name] = [decodeURIComponent(m[1]), decodeURIComponent(m[2])];
+      if (!this.rbac(res, caller, { verb: 'create', group: '', resource: 'pods', subresource: 'portforward', namespace, name })) return;
+      if (!this.store.get(namespace, name)) return sendStatus(res, 404, 'NotFound', `pods "${name}" not found`, { name, kind: 'pods' });
+      return sendStatus(res, 400, 'BadRequest', 'Upgrade request required');
     }
 
     m = /^\/apis\/(authentication\.k8s\.io)\/v1\/(tokenreviews)$|^\/apis\/(authorization\.k8s\.io)\/v1\/(subjectaccessreviews)$/.exec(path);

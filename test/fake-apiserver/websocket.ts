@@ -53,7 +53,7 @@ export interface WsConnection {
  * 'drain' when the socket drains, and 'close' once the underlying socket has closed (code from the peer's close frame).
  */
 export class WsConnection extends EventEmitter {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   private fragments: Buffer[] = [];
   private fragmentBinary = true;
   private sentClose = false;
