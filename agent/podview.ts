@@ -135,7 +135,17 @@ export class PodView {
         hint: `check it with kubectl describe pod ${pod.name} -n ${pod.namespace}`,
       });
     }
-    return this.engine.containerSubject(c.containerID);
+    try {
+      return this.engine.containerSubject(c.containerID);
+    } catch (err) {
+      if (err instanceof NsinspectError && err.code === 'NOT_FOUND') {
+        throw new NsinspectError('NOT_RUNNING', `container ${c.name} of pod ${pod.namespace}/${pod.name} is running per the API, but not on this node`, {
+          hint: 'it may have just restarted; try again',
+          cause: err,
+        });
+      }
+      throw err;
+    }
   }
 }
 
