@@ -42,4 +42,6 @@ export async function agent(flags: AgentFlags): Promise<void> {
     };
     if (signalled) onSignal();
   });
+  // Drained. Keep-alive sockets of the Kubernetes client would hold the event loop: exit now.
+  process.exit(0);
 }

@@ -25,7 +25,7 @@ async function startAgent(t: Parameters<Parameters<typeof t.test>[1]>[0], args: 
   const urls = await waitFor('the agent to listen', () => {
     const u = lines.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('Server listening at ')).map((l) => (l.msg as string).slice(20));
     return u.length >= 1 ? u : undefined;
-  }, 15_000);
+  }, 45_000);
   return { child, lines, api: urls[0] };
 }
 
@@ -63,7 +63,7 @@ t.test('with the fake API server: readiness after sync; SIGTERM drains in-flight
   await new Promise((r) => setTimeout(r, 400));
   child.kill('SIGTERM');
   const res = await inflight;
-  t.equal(res.status, 404, 'answered after SIGTERM: authorized, and no such pod');
+  t.equal(res.status, 404, `answered after SIGTERM: authorized, and no such pod: ${await res.text()}`);
   const r = await child;
   t.equal(r.exitCode, 0);
 });
