@@ -59,8 +59,10 @@ t.test('with the fake API server: readiness after sync; SIGTERM drains in-flight
   await waitFor('readyz', async () => ((await fetch(`${api}/readyz`)).status === 200 ? true : undefined), 10_000);
   // A request held by a slow TokenReview is in flight when SIGTERM arrives: it must still be answered.
   srv.setLatency(1500);
+  const seen = srv.requests.length;
   const inflight = fetch(`${api}/v1/pods/shop/web`, { headers: { authorization: 'Bearer viewer-token' } });
-  await new Promise((r) => setTimeout(r, 400));
+  // The agent is now waiting on the (slow) TokenReview: the request is in flight.
+  await waitFor('the TokenReview of the in-flight request', () => (srv.requests.slice(seen).some((r) => r.path.endsWith('/tokenreviews')) ? true : undefined), 20_000);
   child.kill('SIGTERM');
   const res = await inflight;
   t.equal(res.status, 404, `answered after SIGTERM: authorized, and no such pod: ${await res.text()}`);
