@@ -1,30 +1,23 @@
 // Proves the fake API server's pods/portforward with the REAL client-node 1.4 PortForward, tunnelling HTTP like kubectl port-forward.
 //
-// What client-node 1.4's PortForward (dist/portforward.js + web-socket-handler.js) does, and so what the CLI must do:
-//  * portForward() resolves with the `ws` WebSocket as soon as the upgrade succeeds (retryCount 0). It offers
-//    v5, v4, v3, v2 and channel.k8s.io; a real apiserver/kubelet picks v4.channel.k8s.io for port-forward.
-//  * A refused upgrade (401, 403, 404, 400, 503) REJECTS with a ws ErrorEvent, NOT an Error (`instanceof Error` is
-//    false): only `.message` = "Unexpected server response: 403" (and `.error`, an Error with the same message). The
-//    Status body (reason/message) is lost: parse the code from the message, or pre-check (read the pod, a
-//    SelfSubjectAccessReview for create pods/portforward) to tell the user why. Transport failures reject the same way.
-//  * A backend failure (nothing listening on the pod port) does NOT reject: the promise resolves, the text arrives
-//    later on the `err` stream ("error forwarding port 9742 to pod <sandbox>, uid : ... connection refused") and
-//    the server then closes the WebSocket. `disconnectOnErr` only concerns channel numbers >= 2 * ports.
-//  * client-node NEVER ends the local socket (`output`) when the WebSocket closes (no close handler): the HTTP client
-//    hangs, and later writes are silently dropped (ws.send after close). Do `ws.on('close', () => socket.end())`.
-//  * It closes the WebSocket when the local socket emits 'end' (peer FIN), but NOT on destroy()/'close' without
-//    'end': do `socket.on('close', () => ws.close())` too, or sessions leak.
-//  * It writes into `output` after the peer may be gone: give the local socket an 'error' listener or the process
-//    dies on EPIPE/ERR_STREAM_DESTROYED. No backpressure either way (output.write()/ws.send() results ignored).
-//  * The first message on each channel is assumed to start with the 2-byte port: it writes an empty Buffer to
-//    output/err for it. Only one port per call; retryCount > 0 returns a function instead of the WebSocket, opening
-//    the WebSocket lazily on first data: do not use it for a request tunnel.
-//  * So for tunnelling HTTP to the agent: one portForward() per accepted TCP connection (HTTP keep-alive reuse over one
-//    tunnel works), bridge both close directions, collect `err` text for diagnostics, and map rejections by status.
+// What client-node 1.4's PortForward (dist/portforward.js, web-socket-handler.js) does, so what the CLI must do:
+//  * It offers v5..v2/channel.k8s.io; the server picks v4.channel.k8s.io. portForward() resolves with the `ws`
+//    WebSocket once upgraded (retryCount 0; retryCount > 0 returns a lazy function instead: don't use it).
+//  * A refused upgrade (400/401/403/404/503, or a transport failure) REJECTS with a ws ErrorEvent, not an Error:
+//    only `.message` "Unexpected server response: 403" (+ `.error`); the Status body is lost. Parse the code, or
+//    pre-check (read the pod, SelfSubjectAccessReview create pods/portforward) to explain why.
+//  * A dead backend does NOT reject: the text ("error forwarding port 9742 to pod ...: connection refused") arrives
+//    later on `err`, then the server closes the WebSocket.
+//  * It NEVER ends the local socket when the WebSocket closes (later writes are silently dropped): the HTTP client
+//    hangs. It closes the WebSocket on the local socket's 'end' only, not on destroy(). Bridge both:
+//    `ws.on('close', () => sock.end()); sock.on('close', () => ws.close())`.
+//  * It writes to the local socket after the peer may be gone (give it an 'error' listener), writes an empty Buffer
+//    for each channel's 2-byte port prefix, ignores backpressure both ways, and supports one port per call.
 import t from 'tap';
 import { createHash } from 'node:crypto';
 import { Agent, createServer as createHttpServer, get } from 'node:http';
 import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import { once } from 'node:events';
 import { PassThrough, Writable } from 'node:stream';
 import { PortForward, type KubeConfig } from '@kubernetes/client-node';
 import { makePod, rawRequest, rawUpgrade, startFakeApiServer, type FakeApiServerOptions } from './fake-apiserver/index.js';
@@ -70,18 +63,23 @@ async function setup(t: { teardown(fn: () => unknown): void }, opts?: FakeApiSer
   return { srv, agentConns, defer: (fn: () => unknown) => void cleanups.push(fn) };
 }
 
+/** A Writable that collects what client-node writes to its `err` stream. */
+function collector(): Writable & { text: string } {
+  const w = new Writable({ write: (c: Buffer, _e, cb) => ((w.text += c.toString()), cb()) }) as Writable & { text: string };
+  return Object.assign(w, { text: '' });
+}
+
 /** `kubectl port-forward` in miniature: a local TCP server, one PortForward tunnel per accepted socket. */
-async function tunnel(kc: KubeConfig, defer: (fn: () => unknown) => void, o: { bridge?: boolean; port?: number } = {}) {
+async function tunnel(kc: KubeConfig, defer: (fn: () => unknown) => void, o: { bridge?: boolean } = {}) {
   const accepted = new Set<Socket>();
   const wss: TunnelWs[] = [];
   const rejections: unknown[] = [];
-  let errText = '';
+  const err = collector();
   const server = createNetServer((sock) => {
     accepted.add(sock);
     sock.on('close', () => accepted.delete(sock));
     sock.on('error', () => {}); // client-node may write after the peer left
-    const err = new Writable({ write: (c: Buffer, _e, cb) => ((errText += c.toString()), cb()) });
-    new PortForward(kc).portForward('shop', 'agent-pod', [o.port ?? 9742], sock, err, sock).then((res) => {
+    new PortForward(kc).portForward('shop', 'agent-pod', [9742], sock, err, sock).then((res) => {
       const ws = res as unknown as TunnelWs;
       wss.push(ws);
       if (o.bridge === false) return;
@@ -92,13 +90,10 @@ async function tunnel(kc: KubeConfig, defer: (fn: () => unknown) => void, o: { b
     }, (e: unknown) => (rejections.push(e), sock.destroy()));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const close = async () => {
-    for (const s of accepted) s.destroy();
-    await new Promise((r) => server.close(r));
-  };
+  const close = () => (accepted.forEach((s) => s.destroy()), new Promise((r) => server.close(r)));
   defer(close);
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, port: (server.address() as AddressInfo).port, accepted, wss, rejections, errText: () => errText, close };
+  const port = (server.address() as AddressInfo).port;
+  return { url: `http://127.0.0.1:${port}`, port, accepted, wss, rejections, errText: () => err.text, close };
 }
 
 /** One portForward() call with throwaway streams; resolves the WebSocket or the rejection. */
@@ -132,8 +127,7 @@ t.test('tunnels sequential, concurrent and large HTTP requests through the real 
   const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
   t.equal(sha(echoed), sha(big), '1 MiB round trip intact');
 
-  t.equal(tun.rejections.length, 0);
-  t.equal(tun.errText(), '', 'nothing on the error channel');
+  t.same([tun.rejections.length, tun.errText()], [0, ''], 'no rejection, nothing on the error channel');
   t.ok(tun.wss.every((w) => w.protocol === 'v4.channel.k8s.io'));
   t.match(srv.portForward.log[0], { namespace: 'shop', pod: 'agent-pod', ports: [9742], protocol: 'v4.channel.k8s.io', user: SA, errors: [] });
   t.ok(srv.portForward.log.reduce((n, r) => n + r.bytesIn, 0) > big.length);
@@ -141,7 +135,7 @@ t.test('tunnels sequential, concurrent and large HTTP requests through the real 
 
   await tun.close();
   await srv.portForward.waitForOpen(0);
-  await until(() => srv.portForward.log.every((r) => r.closedAt !== undefined), 'every session closed');
+  t.ok(srv.portForward.log.every((r) => r.closedAt !== undefined), 'every session record closed');
   await until(() => tun.wss.every((w) => w.readyState === 3), 'client WebSockets closed');
   await until(() => agentConns() === 0, 'no backend connection left at the agent');
 });
@@ -179,8 +173,7 @@ t.test('enforceRbac: create on pods/portforward is required (403 with the real m
   const denied = await forward(srv.writeKubeconfig(`${srv.dir}/reader`, { token: 'reader-token' }));
   t.equal(denied.error?.message, 'Unexpected server response: 403');
   const raw = await rawUpgrade({ ...srv, token: 'reader-token' }, `${PF_PATH}?ports=9742`, { protocols: ['v4.channel.k8s.io'] });
-  t.equal(raw.status, 403);
-  t.match(JSON.parse(raw.body), {
+  t.match({ http: raw.status, ...JSON.parse(raw.body) }, { http: 403,
     reason: 'Forbidden', code: 403, details: { name: 'agent-pod', kind: 'pods' },
     message: 'pods "agent-pod" is forbidden: User "reader" cannot create resource "pods/portforward" in API group "" in the namespace "shop"',
   });
@@ -195,20 +188,19 @@ t.test('enforceRbac: create on pods/portforward is required (403 with the real m
 
 t.test('backend refused: resolves, the error arrives on the error channel, then the server closes', async (t) => {
   const { srv, defer } = await setup(t);
-  const dead = createNetServer();
-  await new Promise<void>((r) => dead.listen(0, '127.0.0.1', r));
-  const deadPort = (dead.address() as AddressInfo).port;
-  await new Promise((r) => dead.close(r));
-  srv.portForward.set('shop', 'agent-pod', 9742, { port: deadPort });
+  const dead = createNetServer().listen(0, '127.0.0.1');
+  await once(dead, 'listening');
+  srv.portForward.set('shop', 'agent-pod', 9742, { port: (dead.address() as AddressInfo).port });
+  await new Promise((r) => dead.close(r)); // now nothing listens there
 
-  let errText = '';
-  const err = new Writable({ write: (c: Buffer, _e, cb) => ((errText += c.toString()), cb()) });
+  const err = collector();
   const { ws, error } = await forward(srv.kc, 'agent-pod', 9742, err);
+  const errText = () => err.text;
   t.equal(error, undefined, 'portForward() resolved despite the dead backend');
   const code = await new Promise<number>((r) => ws!.on('close', r));
   t.equal(code, 1000, 'server closed the WebSocket normally after the error');
-  t.match(errText, /^error forwarding port 9742 to pod [0-9a-f]{64}, uid : failed to execute portforward .*connect: connection refused/);
-  t.equal(srv.portForward.log[0].errors[0], errText);
+  t.match(errText(), /^error forwarding port 9742 to pod [0-9a-f]{64}, uid : failed to execute portforward .*connect: connection refused/);
+  t.equal(srv.portForward.log[0].errors[0], errText());
   await srv.portForward.waitForOpen(0);
 
   srv.portForward.clear('shop', 'agent-pod');
@@ -222,10 +214,8 @@ t.test('close semantics of client-node (unbridged): it never ends the local sock
   const { srv, defer } = await setup(t);
   const tun = await tunnel(srv.kc, defer, { bridge: false });
   const client = connect(tun.port, '127.0.0.1');
-  let got = '';
-  let ended = false;
-  client.on('data', (d) => (got += d.toString()));
-  client.on('end', () => (ended = true));
+  let [got, ended] = ['', false];
+  client.on('data', (d) => (got += d.toString())).on('end', () => (ended = true));
   client.write('GET /close/x HTTP/1.1\r\nHost: agent\r\n\r\n');
   await until(() => got.includes('close x'), 'response through the tunnel');
   await until(() => tun.wss[0]?.readyState === 3, 'server closed the WebSocket after the agent closed');
@@ -254,11 +244,9 @@ t.test('hooks: setLatency, setDown (503 / reset) kills sessions, close() leaves 
   const { srv, agentConns } = await setup(t);
   srv.setLatency(300);
   const t0 = Date.now();
-  const slow = await forward(srv.kc);
+  (await forward(srv.kc)).ws!.close();
   t.ok(Date.now() - t0 >= 290, 'upgrade delayed by setLatency');
-  slow.ws!.close();
   srv.setLatency(0);
-  await srv.portForward.waitForOpen(0);
 
   const live = await forward(srv.kc);
   await srv.portForward.waitForOpen(1);
@@ -271,13 +259,11 @@ t.test('hooks: setLatency, setDown (503 / reset) kills sessions, close() leaves 
   t.match((await forward(srv.kc)).error?.message, /socket hang up|ECONNRESET|disconnected/);
   srv.setDown(false);
 
-  await forward(srv.kc);
-  await forward(srv.kc);
+  await Promise.all([forward(srv.kc), forward(srv.kc)]);
   await srv.portForward.waitForOpen(2);
-  await until(() => srv.portForward.log.filter((r) => !r.closedAt).length === 2, 'two live');
   await srv.close();
   t.equal(srv.portForward.open(), 0, 'close() destroyed every session');
-  await until(() => srv.portForward.log.every((r) => r.closedAt), 'records closed');
+  t.ok(srv.portForward.log.every((r) => r.closedAt), 'records closed');
   await until(() => agentConns() === 0, 'agent connections closed');
 });
 

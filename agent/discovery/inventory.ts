@@ -1,7 +1,7 @@
 // Node-wide views that need a full /proc scan: the namespace inventory (lsns) and pidns listings.
 import type { NsType, ProcessInfo } from '../model/types.js';
 import { NS_TYPES } from '../model/types.js';
-import { listPids, readCmdline, readNamespaces, readOwnerUid, readProcess, readStat } from '../procfs/proc.js';
+import { listPids, readCmdline, readNamespaces, readOwnerUid, readProcess, readStat, scanNamespaceLinks } from '../procfs/proc.js';
 import { userName } from '../procfs/users.js';
 import type { ContainerIndex } from './containers.js';
 import type { LsnsRowJSON } from '../wire/local.js';
@@ -9,24 +9,28 @@ import type { LsnsRowJSON } from '../wire/local.js';
 /** Every namespace on the node with its process count, lowest PID, user, command and container. */
 export function inventory(index: ContainerIndex, types: readonly NsType[] = NS_TYPES): LsnsRowJSON[] {
   const rows = new Map<number, { type: NsType; nprocs: number; pid: number }>();
-  for (const pid of listPids()) {
-    const { namespaces } = readNamespaces(pid, types);
-    for (const type of types) {
-      const inode = namespaces[type];
-      if (inode === undefined) continue;
-      const row = rows.get(inode);
-      // listPids is ascending, so the first PID seen is the lowest.
-      if (row) row.nprocs++;
-      else rows.set(inode, { type, nprocs: 1, pid });
-    }
-  }
+  scanNamespaceLinks(listPids(), types, (pid, type, inode) => {
+    const row = rows.get(inode);
+    // listPids is ascending, so the first PID seen is the lowest.
+    if (row) row.nprocs++;
+    else rows.set(inode, { type, nprocs: 1, pid });
+  });
   const owners = index.pidOwners();
+  // Many namespaces share their lowest PID (a container's init owns most of its namespaces).
+  const described = new Map<number, { user: string; command: string }>();
+  const describe = (pid: number): { user: string; command: string } => {
+    let d = described.get(pid);
+    if (!d) {
+      const uid = readOwnerUid(pid);
+      const args = readCmdline(pid);
+      d = { user: uid === undefined ? '?' : userName(uid), command: args && args.length > 0 ? args.join(' ') : `[${readStat(pid)?.comm ?? '?'}]` };
+      described.set(pid, d);
+    }
+    return d;
+  };
   const out: LsnsRowJSON[] = [];
   for (const [inode, r] of rows) {
-    const uid = readOwnerUid(r.pid);
-    const args = readCmdline(r.pid);
-    const command = args && args.length > 0 ? args.join(' ') : `[${readStat(r.pid)?.comm ?? '?'}]`;
-    const row: LsnsRowJSON = { inode, type: r.type, nprocs: r.nprocs, pid: r.pid, user: uid === undefined ? '?' : userName(uid), command };
+    const row: LsnsRowJSON = { inode, type: r.type, nprocs: r.nprocs, pid: r.pid, ...describe(r.pid) };
     const owner = owners.get(r.pid);
     if (owner) row.containerID = owner.containerID;
     out.push(row);

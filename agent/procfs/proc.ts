@@ -121,3 +121,22 @@ export function readBootTime(): number {
 export function readOwnerUid(pid: number): number | undefined {
   return tolerant(`reading owner of pid ${pid}`, () => statSync(`${PROC}/${pid}`).uid);
 }
+
+/**
+ * The hot loop of a node-wide scan: calls visit(pid, type, inode) for every readable namespace
+ * link of every pid, with no per-process allocation. Unreadable and vanished links are skipped.
+ */
+export function scanNamespaceLinks(pids: readonly number[], types: readonly NsType[], visit: (pid: number, type: NsType, inode: number) => void): void {
+  for (const pid of pids) {
+    const base = `${PROC}/${pid}/ns/`;
+    for (const type of types) {
+      let link: string;
+      try {
+        link = readlinkSync(base + type);
+      } catch {
+        continue; // gone (ENOENT, ESRCH) or denied (EACCES): ordinary per-process outcomes
+      }
+      visit(pid, type, Number(link.slice(link.indexOf('[') + 1, -1)));
+    }
+  }
+}

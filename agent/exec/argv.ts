@@ -1,0 +1,64 @@
+// Pure: builds the nsenter (and unshare) argv that runs a command in a target's namespaces. No shell.
+import type { NsSet, NsType } from '../model/types.js';
+import { NS_TYPES, isNsType } from '../model/types.js';
+import { NsinspectError } from '../errors.js';
+
+/** all: exactly nsenter --all; tools: every namespace but mnt, with the host's binaries. */
+export type NsSelection = 'all' | 'tools' | NsType[];
+
+const FLAG: Record<NsType, string> = { cgroup: '--cgroup', ipc: '--ipc', mnt: '--mount', net: '--net', pid: '--pid', time: '--time', user: '--user', uts: '--uts' };
+
+export const COMMAND_MAX_ARGS = 256;
+export const COMMAND_MAX_BYTES = 64 * 1024;
+
+/** Validates a command from a request: a non-empty argv of bounded size, no NUL bytes. */
+export function checkCommand(command: unknown): string[] {
+  if (!Array.isArray(command) || command.length === 0 || !command.every((a) => typeof a === 'string')) {
+    throw new NsinspectError('INVALID', 'command must be a non-empty array of strings (an argv, never a shell string)');
+  }
+  if (command.length > COMMAND_MAX_ARGS) throw new NsinspectError('INVALID', `command has ${command.length} arguments; at most ${COMMAND_MAX_ARGS}`);
+  const bytes = command.reduce((n: number, a: string) => n + Buffer.byteLength(a) + 1, 0);
+  if (bytes > COMMAND_MAX_BYTES) throw new NsinspectError('INVALID', `command is ${bytes} bytes; at most ${COMMAND_MAX_BYTES}`);
+  if (command.some((a: string) => a.includes('\0'))) throw new NsinspectError('INVALID', 'command arguments may not contain NUL bytes');
+  if (command[0] === '') throw new NsinspectError('INVALID', 'the program name is empty');
+  return command as string[];
+}
+
+/** "tools" | "all" | "net,uts" | ["net","uts"] -> a selection. */
+export function parseSelection(s: unknown): NsSelection {
+  if (s === undefined || s === 'tools') return 'tools';
+  if (s === 'all') return 'all';
+  const list = typeof s === 'string' ? s.split(',').map((x) => x.trim()).filter(Boolean) : s;
+  if (!Array.isArray(list) || list.length === 0 || !list.every((t) => typeof t === 'string' && isNsType(t))) {
+    throw new NsinspectError('INVALID', `namespaces must be "tools", "all" or a list of ${NS_TYPES.join(', ')}`);
+  }
+  return [...new Set(list as NsType[])].sort();
+}
+
+export interface ExecPlan {
+  argv: string[];
+  /** The namespace types actually entered (those equal to ours are skipped, as nsenter --all does). */
+  entered: NsType[];
+  /** Whether /proc is remounted in a private mount namespace (pid entered without mnt). */
+  freshProc: boolean;
+}
+
+/**
+ * nsenter --target PID <flags> -- [unshare --mount --mount-proc --] CMD...
+ * Types whose namespace we already share are left out: entering one's own user namespace fails,
+ * and the others are no-ops.
+ */
+export function execPlan(pid: number, selection: NsSelection, target: NsSet, own: NsSet, command: string[]): ExecPlan {
+  if (selection === 'all') {
+    const entered = NS_TYPES.filter((t) => target[t] !== undefined && target[t] !== own[t]);
+    return { argv: ['nsenter', '--target', String(pid), '--all', '--', ...command], entered, freshProc: false };
+  }
+  const wanted = selection === 'tools' ? NS_TYPES.filter((t) => t !== 'mnt') : selection;
+  const entered = wanted.filter((t) => target[t] === undefined || target[t] !== own[t]);
+  const freshProc = entered.includes('pid') && !entered.includes('mnt');
+  const argv = ['nsenter', '--target', String(pid), ...entered.map((t) => FLAG[t]), '--'];
+  // Entering pid without mnt would leave the host's /proc: ps would list the host. Mount a fresh one.
+  if (freshProc) argv.push('unshare', '--mount', '--mount-proc', '--propagation', 'private', '--');
+  argv.push(...command);
+  return { argv, entered, freshProc };
+}
