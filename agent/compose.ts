@@ -8,6 +8,7 @@ import { PodView } from './podview.js';
 import { nodeCounts, type NodeCounts } from './discovery/counts.js';
 import type { AccessReviewer } from './model/auth.js';
 import type { PodCache } from './kube/pod-cache.js';
+import { EXEC_DEFAULTS, ExecService } from './exec/service.js';
 
 export interface AgentConfig {
   nodeName?: string;
@@ -16,6 +17,8 @@ export interface AgentConfig {
   metricsContainerInodes: boolean;
   /** How often the node-wide process and namespace counts are refreshed. */
   nodeScanIntervalMs: number;
+  /** Exec sessions allowed at once; the next one gets 429. */
+  maxExecSessions?: number;
 }
 
 export interface Agent {
@@ -56,10 +59,14 @@ export async function buildAgent(cfg: AgentConfig, logger: FastifyServerOptions[
   }
 
   let counts: NodeCounts | undefined;
+  let auditLog: FastifyInstance['log'] | undefined;
+  const exec = new ExecService({ info: (o, m) => auditLog?.info(o, m) }, { maxSessions: cfg.maxExecSessions ?? EXEC_DEFAULTS.maxSessions, maxOutputBytes: EXEC_DEFAULTS.maxOutputBytes });
   const view = new PodView(engine);
-  const metrics = new Metrics({ pods, view, kubeUp: pods ? () => (pods as PodCache).up() : undefined, nodeCounts: () => counts, containerInodes: cfg.metricsContainerInodes });
-  const app = await buildApp({ engine, pods, reviewer, nodeName: cfg.nodeName ?? '', onDecision: metrics.countDecision }, { logger });
+  const metrics = new Metrics({ pods, view, kubeUp: pods ? () => (pods as PodCache).up() : undefined, nodeCounts: () => counts, containerInodes: cfg.metricsContainerInodes, execActive: () => exec.activeSessions });
+  exec.onSession = metrics.countExec;
+  const app = await buildApp({ engine, pods, reviewer, nodeName: cfg.nodeName ?? '', onDecision: metrics.countDecision, exec }, { logger });
   podLog = app.log.child({ component: 'pod-watch' });
+  auditLog = app.log.child({ component: 'audit' });
   app.log.info(
     { kubeconfig: loaded?.source ?? null, node: cfg.nodeName ?? null, auth: cfg.auth },
     loaded ? 'watching the pods of this node' : 'no Kubernetes config: pod endpoints are off, node-local endpoints only',

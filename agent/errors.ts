@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
   | 'EXPECTATION_FAILED'
+  | 'TOO_MANY'
   | 'INTERNAL';
 
 export class NsinspectError extends Error {

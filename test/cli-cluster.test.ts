@@ -69,6 +69,35 @@ t.test('diff, ns, ps, whois and ephemeral through an agent', async (t) => {
   t.match(ephT.stdout, /^shop\s+web\s+debugger\s+busybox:1.36\s+app\s+running\s/m);
 });
 
+t.test('the whole path: CLI -> API server port-forward -> agent -> real containers', async (t) => {
+  const lab = await labFor(t);
+  const pod = await startDemoPod(lab);
+  const srv = await apiServerFor(t);
+  srv.pods.add(demoPodJson(pod));
+  srv.pods.add(makePod({ name: 'nsinspect-x7k2p', namespace: 'nsinspect-system', nodeName: 'node-a', labels: { 'app.kubernetes.io/name': 'nsinspect' } }));
+  const agent = await agentFor(t, srv);
+  const url = new URL(await agent.app.listen({ host: '127.0.0.1', port: 0 }));
+  srv.portForward.set('nsinspect-system', 'nsinspect-x7k2p', 9742, { port: Number(url.port) });
+  const kubeconfig = join(srv.dir, 'user.kubeconfig');
+  srv.writeKubeconfig(kubeconfig, { token: 'debugger-token', namespace: 'shop' });
+
+  const r = await execa(process.execPath, [CLI, 'diff', 'web', 'debugger', '--kubeconfig', kubeconfig, '--expect-shared', 'pid,net,ipc,uts'], { reject: false });
+  t.equal(r.exitCode, 0, r.stderr);
+  t.match(r.stdout, /^pid\s+(\d+)\s+\1\s+yes\s+target$/m);
+  t.match(r.stdout, 'debugger shares app\'s pid namespace');
+  const sessions = srv.portForward.log.filter((l) => l.namespace === 'nsinspect-system' && l.pod === 'nsinspect-x7k2p');
+  t.ok(sessions.length >= 1, 'went through pods/portforward');
+  t.ok(sessions.every((l) => l.ports.includes(9742)));
+  await srv.portForward.waitForOpen(0, 5000);
+  t.equal(srv.portForward.open(), 0, 'no tunnel left open');
+
+  // An agent pod that is not there, and one on another node.
+  srv.pods.delete('nsinspect-system', 'nsinspect-x7k2p');
+  const gone = await execa(process.execPath, [CLI, 'ns', 'web', '--kubeconfig', kubeconfig], { reject: false });
+  t.equal(gone.exitCode, 1);
+  t.match(gone.stderr, /no nsinspect agent on node node-a\. Try: is it deployed\?/);
+});
+
 t.test('every error says what to do next', async (t) => {
   const srv = await apiServerFor(t);
   srv.pods.add(makePod({ name: 'pending', namespace: 'shop', phase: 'Pending' }));
@@ -101,7 +130,7 @@ t.test('every error says what to do next', async (t) => {
   const denied = await execa(process.execPath, [CLI, 'ps', 'web', '--kubeconfig', kc('viewer-token'), '--agent', url], { reject: false });
   t.equal(denied.exitCode, 1);
   t.match(denied.stderr, /agent on node node-a: user "viewer" cannot create pods\/exec in namespace "shop" \(name "web"\).*Try: ask your cluster admin to bind nsinspect-viewer or nsinspect-debugger/);
-  const notRunning = await execa(process.execPath, [CLI, 'diff', 'web', 'app', '--kubeconfig', kc('debugger-token'), '--agent', url], { reject: false });
+  const notRunning = await execa(process.execPath, [CLI, 'diff', 'web', 'app', '--target', 'app', '--kubeconfig', kc('debugger-token'), '--agent', url], { reject: false });
   t.equal(notRunning.exitCode, 1);
   t.match(notRunning.stderr, /container app of pod shop\/web is running per the API, but not on this node\. Try: it may have just restarted/);
 });

@@ -7,7 +7,9 @@ import { PodView } from '../podview.js';
 import { registerErrorHandling } from './errors.js';
 import { type DecisionKind, registerAuth } from './auth.js';
 import { nodeRoutes } from './routes/node.js';
-import { podRoutes } from './routes/pods.js';
+import { podRequirer, podRoutes } from './routes/pods.js';
+import { execRoutes } from './routes/exec.js';
+import type { ExecService } from '../exec/service.js';
 
 export interface AppDeps {
   engine: Engine;
@@ -17,6 +19,8 @@ export interface AppDeps {
   reviewer: AccessReviewer | null;
   nodeName: string;
   onDecision?: (d: DecisionKind) => void;
+  /** Exec endpoints are served only when given. */
+  exec?: ExecService;
 }
 
 /** Limits that keep a slow or hostile client from holding the agent. */
@@ -53,6 +57,7 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
       registerAuth(v1, deps.reviewer, deps.onDecision ?? (() => undefined));
       await nodeRoutes(v1, deps);
       await podRoutes(v1, { ...deps, view });
+      if (deps.exec) await execRoutes(v1, { ...deps, view, exec: deps.exec, requirePod: podRequirer(deps.pods, deps.nodeName) });
     },
     { prefix: '/v1' },
   );

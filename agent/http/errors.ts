@@ -2,7 +2,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { NsinspectError, type ErrorCode } from '../errors.js';
 
-const STATUS: Record<ErrorCode | 'TOO_MANY', number> = {
+const STATUS: Record<ErrorCode, number> = {
   INVALID: 400,
   AMBIGUOUS: 400,
   UNAUTHENTICATED: 401,

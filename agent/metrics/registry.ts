@@ -20,11 +20,15 @@ export interface MetricsDeps {
   nodeCounts: () => { processes: number; namespaces: Partial<Record<NsType, number>> } | undefined;
   /** Export nsinspect_container_namespace_info with inode labels (high cardinality: off by default). */
   containerInodes?: boolean;
+  /** Exec sessions running now. */
+  execActive?: () => number;
 }
 
 export class Metrics {
   readonly registry = new Registry();
   readonly authz = new Counter({ name: 'nsinspect_authz_decisions_total', help: 'Authorization decisions of the API, by outcome.', labelNames: ['decision'], registers: [this.registry] });
+  readonly execSessions = new Counter({ name: 'nsinspect_exec_sessions_total', help: 'Exec sessions, by namespace mode and result.', labelNames: ['mode', 'result'], registers: [this.registry] });
+  private readonly execActive = new Gauge({ name: 'nsinspect_exec_sessions_active', help: 'Exec sessions running now.', registers: [this.registry] });
   readonly scanDuration = new Histogram({ name: 'nsinspect_scan_duration_seconds', help: 'Time to read the pods\' namespaces for a scrape.', buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [this.registry] });
   private readonly g = {
     info: this.gauge('nsinspect_ephemeral_container_info', 'Ephemeral containers on this node; always 1.', ['namespace', 'pod', 'container', 'target_container', 'image']),
@@ -53,6 +57,10 @@ export class Metrics {
     this.authz.inc({ decision: d });
   };
 
+  countExec = (mode: string, result: string): void => {
+    this.execSessions.inc({ mode, result });
+  };
+
   /** Recomputes every gauge from the last known pods and the kernel, then renders the text format. */
   async render(): Promise<string> {
     this.refresh();
@@ -63,6 +71,7 @@ export class Metrics {
     const { pods, view } = this.deps;
     for (const k of ['info', 'start', 'shared', 'hostNs', 'mismatch', 'nodeNs', 'inode'] as const) this.g[k].reset();
     this.g.kubeUp.set(this.deps.kubeUp?.() ? 1 : 0);
+    this.execActive.set(this.deps.execActive?.() ?? 0);
     const counts = this.deps.nodeCounts();
     if (counts) {
       this.g.nodeProcs.set(counts.processes);

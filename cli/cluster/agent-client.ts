@@ -10,6 +10,8 @@ export class AgentClient {
     private readonly token: string,
     readonly node: string,
     private readonly onClose: () => Promise<void> = async () => undefined,
+    /** Why the transport failed, when it knows (a refused port-forward). */
+    private readonly transportError: () => string | undefined = () => undefined,
   ) {}
 
   async get<T>(path: string, timeoutMs = 30_000): Promise<T> {
@@ -17,7 +19,8 @@ export class AgentClient {
     try {
       res = await fetch(new URL(path, this.baseURL), { headers: { authorization: `Bearer ${this.token}` }, signal: AbortSignal.timeout(timeoutMs) });
     } catch (err) {
-      throw new NsinspectError('UNAVAILABLE', `cannot reach the nsinspect agent on node ${this.node}: ${(err as Error).message}`, {
+      const why = this.transportError() ?? (err as Error).message;
+      throw new NsinspectError('UNAVAILABLE', `cannot reach the nsinspect agent on node ${this.node}: ${why}`, {
         cause: err,
         hint: 'check that the agent pod is running and ready',
       });

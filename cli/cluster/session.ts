@@ -108,7 +108,12 @@ export class Cluster {
       });
     }
     const tunnel = await openTunnel(this.kc, ns, running.metadata.name, AGENT_PORT);
-    return new AgentClient(tunnel.url, token, node, tunnel.close);
+    return new AgentClient(tunnel.url, token, node, tunnel.close, () => {
+      const why = tunnel.lastError();
+      return why?.includes('HTTP 403')
+        ? `port-forward to agent pod ${ns}/${running.metadata?.name} was refused: you need create on pods/portforward in ${ns}`
+        : why;
+    });
   }
 }
 

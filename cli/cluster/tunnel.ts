@@ -5,33 +5,63 @@ import { PortForward, type KubeConfig } from '@kubernetes/client-node';
 
 export interface Tunnel {
   url: string;
+  /** The last error the API server or the kubelet reported on the error channel, if any. */
+  lastError(): string | undefined;
   close(): Promise<void>;
+}
+
+interface WsLike {
+  readyState: number;
+  close(): void;
+  on?(ev: 'close', f: () => void): void;
+  addEventListener?(ev: 'close', f: () => void): void;
 }
 
 /**
  * A local listener on 127.0.0.1:<random>; each connection becomes one port-forward stream to the
- * pod, the way `kubectl port-forward` works. Closing ends every stream.
+ * pod, the way `kubectl port-forward` works. client-node's PortForward bridges neither close
+ * direction, so both are bridged here; a refused upgrade destroys the local socket so the HTTP
+ * client fails fast instead of hanging.
  */
 export async function openTunnel(kc: KubeConfig, namespace: string, pod: string, port: number): Promise<Tunnel> {
   const pf = new PortForward(kc, true);
   const sockets = new Set<Socket>();
-  const sessions = new Set<{ close(): void }>();
+  const sessions = new Set<WsLike>();
+  let lastError: string | undefined;
   const server = createServer((sock) => {
     sockets.add(sock);
+    sock.on('error', () => undefined); // the peer may go away mid-write
     const errors = new PassThrough();
-    errors.on('data', (b: Buffer) => sock.destroy(new Error(b.toString())));
+    errors.on('data', (b: Buffer) => {
+      if (b.length === 0) return; // the 2-byte port prefix, stripped
+      lastError = b.toString();
+      sock.destroy(new Error(lastError));
+    });
     sock.on('close', () => sockets.delete(sock));
     pf.portForward(namespace, pod, [port], sock, errors, sock)
-      .then((ws) => {
-        const w = typeof ws === 'function' ? ws() : ws;
-        if (!w) return;
-        sessions.add(w);
+      .then((res) => {
+        const ws = (typeof res === 'function' ? res() : res) as unknown as WsLike | null;
+        if (!ws) return;
+        sessions.add(ws);
+        const onWsClose = (): void => {
+          sessions.delete(ws);
+          sock.end();
+        };
+        if (ws.on) ws.on('close', onWsClose);
+        else ws.addEventListener?.('close', onWsClose);
         sock.on('close', () => {
-          sessions.delete(w);
-          w.close();
+          sessions.delete(ws);
+          ws.close();
         });
+        if (ws.readyState === 3) sock.end();
+        if (sock.destroyed) ws.close();
       })
-      .catch((err: unknown) => sock.destroy(err instanceof Error ? err : new Error(String(err))));
+      .catch((err: unknown) => {
+        const msg = (err as { message?: string })?.message ?? String(err);
+        const status = /Unexpected server response: (\d+)/.exec(msg)?.[1];
+        lastError = status ? `the API server refused the port-forward with HTTP ${status}` : msg;
+        sock.destroy();
+      });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -41,6 +71,7 @@ export async function openTunnel(kc: KubeConfig, namespace: string, pod: string,
   const addr = server.address() as { port: number };
   return {
     url: `http://127.0.0.1:${addr.port}`,
+    lastError: () => lastError,
     close: async () => {
       for (const s of sockets) s.destroy();
       for (const w of sessions) w.close();

@@ -10,12 +10,17 @@ export interface AgentFlags {
   auth: 'kubernetes' | 'none';
   metricsContainerInodes: boolean | string;
   nodeScanInterval: string;
+  maxExecSessions: string;
 }
 
 export async function agent(flags: AgentFlags): Promise<void> {
   const interval = Number(flags.nodeScanInterval);
   if (!Number.isInteger(interval) || interval < 1 || interval > 3600) {
     throw new NsinspectError('INVALID', `invalid --node-scan-interval ${JSON.stringify(flags.nodeScanInterval)}: want whole seconds from 1 to 3600`);
+  }
+  const maxExec = Number(flags.maxExecSessions);
+  if (!Number.isInteger(maxExec) || maxExec < 0 || maxExec > 1000) {
+    throw new NsinspectError('INVALID', `invalid --max-exec-sessions ${JSON.stringify(flags.maxExecSessions)}: want 0 to 1000`);
   }
   // Handlers go in first: a SIGTERM during start-up (loading the Kubernetes client takes a while
   // on a busy node) still ends in an orderly exit 0, never a kill by signal.
@@ -32,6 +37,7 @@ export async function agent(flags: AgentFlags): Promise<void> {
     auth: flags.auth,
     metricsContainerInodes: flags.metricsContainerInodes === true || flags.metricsContainerInodes === 'true' || flags.metricsContainerInodes === '1',
     nodeScanIntervalMs: interval * 1000,
+    maxExecSessions: maxExec,
   });
   await new Promise<void>((resolve) => {
     onSignal = (): void => {

@@ -13,10 +13,9 @@ export interface PodRouteDeps {
   nodeName: string;
 }
 
-export async function podRoutes(app: FastifyInstance, deps: PodRouteDeps): Promise<void> {
-  const { pods, view, engine, nodeName } = deps;
-
-  const requirePod = (namespace: string, name: string): PodInfo => {
+/** The pod from the cache, or 503 (off, not synced) / 404 (not on this node). */
+export function podRequirer(pods: PodDirectory | null, nodeName: string): (namespace: string, name: string) => PodInfo {
+  return (namespace, name) => {
     if (!pods) throw new NsinspectError('UNAVAILABLE', 'pod endpoints are off: the agent runs without a Kubernetes config');
     if (!pods.synced()) throw new NsinspectError('UNAVAILABLE', 'the agent has not synced pods with the API server yet; try again shortly');
     const pod = pods.get(namespace, name);
@@ -25,6 +24,11 @@ export async function podRoutes(app: FastifyInstance, deps: PodRouteDeps): Promi
     }
     return pod;
   };
+}
+
+export async function podRoutes(app: FastifyInstance, deps: PodRouteDeps): Promise<void> {
+  const { pods, view, engine, nodeName } = deps;
+  const requirePod = podRequirer(pods, nodeName);
   const params = (req: FastifyRequest): { namespace: string; pod: string } => req.params as { namespace: string; pod: string };
   // Reading namespaces is reading the pod; command lines of processes can hold secrets, so ps needs exec rights.
   const getPod = (req: FastifyRequest) => ({ verb: 'get', resource: 'pods', namespace: params(req).namespace, name: params(req).pod });

@@ -1,0 +1,69 @@
+// Exec routes: run an argv in a pod container's (or a container's) namespaces, non-interactively.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import { NsinspectError } from '../../errors.js';
+import { NS_TYPES } from '../../model/types.js';
+import type { PodDirectory } from '../../model/pod.js';
+import type { Engine } from '../../engine.js';
+import type { PodView } from '../../podview.js';
+import type { ExecService } from '../../exec/service.js';
+import { COMMAND_MAX_ARGS, checkCommand, parseSelection } from '../../exec/argv.js';
+import { ContainerParams, PodContainerParams } from '../schemas.js';
+
+export const ExecBody = Type.Object(
+  {
+    command: Type.Array(Type.String({ maxLength: 16384 }), { minItems: 1, maxItems: COMMAND_MAX_ARGS }),
+    namespaces: Type.Optional(Type.Union([Type.Literal('tools'), Type.Literal('all'), Type.Array(Type.Union(NS_TYPES.map((t) => Type.Literal(t))), { minItems: 1, maxItems: 8 })])),
+    timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 600 })),
+    stdin: Type.Optional(Type.String({ maxLength: 1024 * 1024 })),
+  },
+  { additionalProperties: false },
+);
+type ExecBody = Static<typeof ExecBody>;
+
+export interface ExecRouteDeps {
+  engine: Engine;
+  view: PodView;
+  pods: PodDirectory | null;
+  exec: ExecService;
+  nodeName: string;
+  requirePod: (namespace: string, name: string) => import('../../model/pod.js').PodInfo;
+}
+
+export async function execRoutes(app: FastifyInstance, deps: ExecRouteDeps): Promise<void> {
+  const run = (req: FastifyRequest, reply: FastifyReply, subject: Parameters<ExecService['exec']>[0]['subject'], target: string, body: ExecBody) => {
+    const ac = new AbortController();
+    // A client that goes away before its answer takes its process group with it.
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableEnded) ac.abort();
+    });
+    return deps.exec.exec(
+      { subject, target, command: checkCommand(body.command), namespaces: parseSelection(body.namespaces), user: req.user ?? { username: 'unknown', groups: [] }, ...(body.timeoutSeconds ? { timeoutSeconds: body.timeoutSeconds } : {}), ...(body.stdin !== undefined ? { stdin: body.stdin } : {}) },
+      ac.signal,
+    );
+  };
+
+  app.post<{ Params: PodContainerParams; Body: ExecBody }>(
+    '/pods/:namespace/:pod/containers/:container/exec',
+    {
+      schema: { params: PodContainerParams, body: ExecBody },
+      config: { access: (req) => { const p = req.params as PodContainerParams; return { verb: 'create', resource: 'pods', subresource: 'exec', namespace: p.namespace, name: p.pod }; } },
+    },
+    async (req, reply) => {
+      const pod = deps.requirePod(req.params.namespace, req.params.pod);
+      const c = pod.containers.find((x) => x.name === req.params.container);
+      if (!c) throw new NsinspectError('NOT_FOUND', `pod ${pod.namespace}/${pod.name} has no container ${req.params.container}`, { details: { candidates: pod.containers.map((x) => x.name) } });
+      return run(req, reply, deps.view.running(pod, c), `${pod.namespace}/${pod.name}/${c.name}`, req.body);
+    },
+  );
+
+  // Node-level exec: POST maps to verb create on nodes/proxy, as the kubelet maps it.
+  app.post<{ Params: ContainerParams; Body: ExecBody }>(
+    '/containers/:id/exec',
+    { schema: { params: ContainerParams, body: ExecBody }, config: { access: () => ({ verb: 'create', resource: 'nodes', subresource: 'proxy', name: deps.nodeName }) } },
+    async (req, reply) => {
+      const s = deps.engine.containerSubject(req.params.id);
+      return run(req, reply, s, `container/${s.containerID}`, req.body);
+    },
+  );
+}
