@@ -86,6 +86,20 @@ program
   .action(async (pod: string | undefined) => (await cluster()).ephemeral(pod, globals()));
 
 program
+  .command('exec')
+  .description("run a command in a container's namespaces: --ns tools (default: all but mnt, with the host's binaries and a fresh /proc), all, or a list")
+  .argument('<ref>', 'a pod, or pid/<n>, container/<id>')
+  .argument('<command...>', 'the command and its arguments, after --')
+  .option('-c, --container <name>', "the pod's container (default: as kubectl picks it)")
+  .option('--ns <list>', 'tools | all | a comma-separated list of types', 'tools')
+  .option('-i, --stdin', 'pass stdin to the command')
+  .option('-t, --tty', 'allocate a terminal (node-local refs)')
+  .option('--timeout <seconds>', 'kill the command after this long (agent default 30, at most 600)')
+  .action(async (ref: string, command: string[], o: import('./commands/exec.js').ExecFlags) => {
+    process.exitCode = await (await import('./commands/exec.js')).exec(ref, command, o, globals());
+  });
+
+program
   .command('lsns')
   .description('every namespace on this node, like lsns, with the container that owns it')
   .option('-t, --type <types>', 'only these types, comma-separated (cgroup,ipc,mnt,net,pid,time,user,uts)')
@@ -114,7 +128,7 @@ async function main(): Promise<number> {
   // As a kubectl plugin (kubectl-nsinspect), kubectl passes its own name first; nothing to strip.
   try {
     await program.parseAsync(process.argv);
-    return 0;
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help and version exit 0; every other parse failure is a usage error, already printed.

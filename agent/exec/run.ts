@@ -102,3 +102,21 @@ function signalNumber(sig: string): number {
   const n: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15, SIGPIPE: 13, SIGSEGV: 11, SIGABRT: 6 };
   return n[sig] ?? 9;
 }
+
+/**
+ * Runs argv attached to our own terminal (stdio inherited, same foreground process group), for the
+ * node-local `nsinspect exec`. Ctrl-C reaches the child through the terminal; we ignore it meanwhile.
+ * Resolves with the child's exit code (128+n for a signal).
+ */
+export async function runAttached(argv: string[]): Promise<number> {
+  const ignore = (): void => undefined;
+  process.on('SIGINT', ignore);
+  process.on('SIGQUIT', ignore);
+  try {
+    const r = await execa(argv[0], argv.slice(1), { shell: false, reject: false, stdio: 'inherit', cleanup: true });
+    return typeof r.exitCode === 'number' ? r.exitCode : 128 + (r.signal ? signalNumber(r.signal) : 9);
+  } finally {
+    process.off('SIGINT', ignore);
+    process.off('SIGQUIT', ignore);
+  }
+}

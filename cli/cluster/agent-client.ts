@@ -2,7 +2,7 @@
 import { NsinspectError, type ErrorCode } from '../../agent/errors.js';
 import type { ErrorJSON } from '../../agent/wire/api.js';
 
-const CODE_OF_STATUS: Record<number, ErrorCode> = { 400: 'INVALID', 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 409: 'NOT_RUNNING', 503: 'UNAVAILABLE' };
+const CODE_OF_STATUS: Record<number, ErrorCode> = { 400: 'INVALID', 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 409: 'NOT_RUNNING', 429: 'TOO_MANY', 503: 'UNAVAILABLE' };
 
 export class AgentClient {
   constructor(
@@ -14,10 +14,23 @@ export class AgentClient {
     private readonly transportError: () => string | undefined = () => undefined,
   ) {}
 
-  async get<T>(path: string, timeoutMs = 30_000): Promise<T> {
+  get<T>(path: string, timeoutMs = 30_000): Promise<T> {
+    return this.request<T>('GET', path, undefined, timeoutMs);
+  }
+
+  post<T>(path: string, body: unknown, timeoutMs = 30_000): Promise<T> {
+    return this.request<T>('POST', path, body, timeoutMs);
+  }
+
+  private async request<T>(method: string, path: string, body: unknown, timeoutMs: number): Promise<T> {
     let res: Response;
     try {
-      res = await fetch(new URL(path, this.baseURL), { headers: { authorization: `Bearer ${this.token}` }, signal: AbortSignal.timeout(timeoutMs) });
+      res = await fetch(new URL(path, this.baseURL), {
+        method,
+        headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
     } catch (err) {
       const why = this.transportError() ?? (err as Error).message;
       throw new NsinspectError('UNAVAILABLE', `cannot reach the nsinspect agent on node ${this.node}: ${why}`, {
@@ -26,14 +39,14 @@ export class AgentClient {
       });
     }
     const text = await res.text();
-    let body: unknown;
+    let answer: unknown;
     try {
-      body = JSON.parse(text);
+      answer = JSON.parse(text);
     } catch {
       throw new NsinspectError('UNAVAILABLE', `the agent on node ${this.node} answered ${res.status} with no JSON`, { hint: 'is --agent pointing at an nsinspect agent?' });
     }
-    if (res.ok) return body as T;
-    const e = (body as ErrorJSON).error ?? { code: 'INTERNAL', message: text.slice(0, 200) };
+    if (res.ok) return answer as T;
+    const e = (answer as ErrorJSON).error ?? { code: 'INTERNAL', message: text.slice(0, 200) };
     const code = CODE_OF_STATUS[res.status] ?? 'INTERNAL';
     const hint = (e as { hint?: string }).hint ?? HINTS[res.status];
     throw new NsinspectError(code, `agent on node ${this.node}: ${e.message}`, { ...(hint ? { hint } : {}), ...(e.details ? { details: e.details } : {}) });

@@ -1,0 +1,73 @@
+// `nsinspect exec`: run a command in a container's namespaces, node-locally or through the agent.
+import { NsinspectError } from '../../agent/errors.js';
+import { checkCommand, execPlan, parseSelection } from '../../agent/exec/argv.js';
+import type { ExecResponse } from '../../agent/exec/service.js';
+import type { GlobalOptions } from '../main.js';
+import { isLocalRef, label, podName } from '../refs.js';
+import type { ClusterFlags } from './cluster.js';
+
+export interface ExecFlags {
+  container?: string;
+  ns?: string;
+  stdin?: boolean;
+  tty?: boolean;
+  timeout?: string;
+}
+
+/** Resolves with the exit code the CLI should exit with: the remote command's own. */
+export async function exec(ref: string, command: string[], flags: ExecFlags, opts: GlobalOptions & ClusterFlags): Promise<number> {
+  const argv = checkCommand(command);
+  const selection = parseSelection(flags.ns ?? 'tools');
+  if (isLocalRef(ref)) return execLocal(ref, argv, selection);
+  if (flags.tty) {
+    throw new NsinspectError('INVALID', 'interactive sessions (-t) through the agent are not available yet', {
+      hint: 'on the node, run nsinspect exec -it container/<id> -- sh as root; or drop -t for a one-shot command',
+    });
+  }
+  const timeout = flags.timeout === undefined ? undefined : Number(flags.timeout);
+  if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 1 || timeout > 600)) throw new NsinspectError('INVALID', '--timeout must be whole seconds from 1 to 600');
+  const { Cluster } = await import('../cluster/session.js');
+  const name = podName(ref);
+  const cluster = Cluster.load(opts);
+  const pod = await cluster.readPod(name);
+  const { defaultContainer } = await import('./cluster.js');
+  const container = flags.container === undefined ? defaultContainer(pod) : label('container name', flags.container);
+  if (!container) throw new NsinspectError('NOT_FOUND', `pod ${cluster.namespace}/${name} has no containers`);
+  const stdin = flags.stdin ? await readAll(process.stdin) : undefined;
+  const agent = await cluster.agentForPod(pod);
+  try {
+    const path = `/v1/pods/${encodeURIComponent(cluster.namespace)}/${encodeURIComponent(name)}/containers/${encodeURIComponent(container)}/exec`;
+    const r = await agent.post<ExecResponse>(path, { command: argv, namespaces: selection, ...(timeout ? { timeoutSeconds: timeout } : {}), ...(stdin !== undefined ? { stdin } : {}) }, (timeout ?? 30) * 1000 + 10_000);
+    process.stdout.write(r.stdout);
+    process.stderr.write(r.stderr);
+    if (r.truncated) process.stderr.write('nsinspect: output was truncated at the agent\'s limit (1 MiB per stream)\n');
+    return r.exitCode;
+  } finally {
+    await agent.close();
+  }
+}
+
+async function execLocal(ref: string, argv: string[], selection: ReturnType<typeof parseSelection>): Promise<number> {
+  const { parseLocalRef } = await import('../../agent/discovery/refs.js');
+  const { Engine } = await import('../../agent/engine.js');
+  const { readNamespaces, readStartTime } = await import('../../agent/procfs/proc.js');
+  const { runAttached } = await import('../../agent/exec/run.js');
+  const r = parseLocalRef(ref);
+  if (process.geteuid?.() !== 0) throw new NsinspectError('NOT_ROOT', 'nsinspect exec needs root to enter namespaces', { hint: 'run it with sudo' });
+  const s = new Engine().subject(r);
+  const plan = execPlan(s.pid, selection, s.namespaces, readNamespaces(process.pid).namespaces, argv);
+  if (readStartTime(s.pid) !== s.startTime) throw new NsinspectError('NOT_RUNNING', `${ref}: process ${s.pid} changed since it was looked up`, { hint: 'try again' });
+  return runAttached(plan.argv);
+}
+
+async function readAll(stream: NodeJS.ReadableStream, max = 1024 * 1024): Promise<string> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const c of stream) {
+    const b = Buffer.isBuffer(c) ? c : Buffer.from(c as string);
+    n += b.length;
+    if (n > max) throw new NsinspectError('INVALID', `stdin is over ${max} bytes`, { hint: 'copy large files through /proc/<pid>/root on the node instead' });
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
