@@ -36,6 +36,9 @@ export const SERVER_LIMITS: FastifyServerOptions = {
 export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     ...SERVER_LIMITS,
+    // No coercion ("ps -ef" must not become ["ps -ef"]) and no silent stripping of unknown fields
+    // ({"shell":true} is an error, not ignored).
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
     // Malformed URLs (bad %-escapes) never reach the error handler: answer them in our shape too.
     frameworkErrors: (err, _req, reply) => {
       void (reply as FastifyReply).code(400).send({ error: { code: 'INVALID', message: err.message } });
