@@ -1,5 +1,5 @@
 // Container ID <-> cgroup directory <-> PIDs, with a cached index re-walked when it goes stale.
-import type { CgroupIdentity, Container, ContainerID } from '../model/types.js';
+import type { Container, ContainerID } from '../model/types.js';
 import { NsinspectError } from '../errors.js';
 import { cgroupExists, cgroupHierarchies, readCgroupProcs, walkCgroups } from '../procfs/cgroupfs.js';
 import { readCgroupLines, readStat } from '../procfs/proc.js';
@@ -155,4 +155,3 @@ function rankLine(l: { hierarchy: number; controllers: string[] }): number {
   return 2;
 }
 
-export type { CgroupIdentity };

@@ -55,4 +55,3 @@ export function processesInPidNs(pidns: number, candidates: Iterable<number>): P
   return out.sort((a, b) => a.pid - b.pid);
 }
 
-export { listPids };
