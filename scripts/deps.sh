@@ -12,6 +12,7 @@ command -v setpriv >/dev/null || need_apt+=(util-linux)
 if [ "${NSINSPECT_DEPS:-}" = "test" ]; then
   command -v promtool >/dev/null || need_apt+=(prometheus)
   command -v ps >/dev/null || need_apt+=(procps)
+  command -v openssl >/dev/null || need_apt+=(openssl)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then echo "deps: need root to apt-get install ${need_apt[*]}: run with sudo" >&2; exit 1; fi
