@@ -30,10 +30,10 @@ async function startAgent(t: Parameters<Parameters<typeof t.test>[1]>[0], args: 
 }
 
 t.test('--auth none is refused off loopback', async (t) => {
-  const r = await execa(process.execPath, [CLI, 'agent', '--auth', 'none', '--listen', '0.0.0.0:9742'], { reject: false, env: cleanEnv(), extendEnv: false });
+  const r = await execa(process.execPath, [CLI, 'agent', '--auth', 'none', '--listen', '0.0.0.0:9742'], { reject: false, env: cleanEnv(), extendEnv: false, timeout: 60_000 });
   t.equal(r.exitCode, 2);
   t.match(r.stderr, /--auth none is refused on 0\.0\.0\.0:9742.*Try: use --listen 127\.0\.0\.1:9742/);
-  const bad = await execa(process.execPath, [CLI, 'agent', '--listen', 'nowhere'], { reject: false, env: cleanEnv(), extendEnv: false });
+  const bad = await execa(process.execPath, [CLI, 'agent', '--listen', 'nowhere'], { reject: false, env: cleanEnv(), extendEnv: false, timeout: 60_000 });
   t.equal(bad.exitCode, 2);
   t.match(bad.stderr, /invalid listen address "nowhere"/);
 });
@@ -77,7 +77,7 @@ t.test('NODE_NAME and the env twins of the flags', async (t) => {
   t.ok(lines.some((l) => l.msg === 'watching the pods of this node' && l.node === NODE && l.auth === 'none'));
   child.kill('SIGTERM');
   t.equal((await child).exitCode, 0);
-  const noNode = await execa(process.execPath, [CLI, 'agent', '--kubeconfig', srv.kubeconfigPath], { reject: false, env: cleanEnv(), extendEnv: false });
+  const noNode = await execa(process.execPath, [CLI, 'agent', '--kubeconfig', srv.kubeconfigPath], { reject: false, env: cleanEnv(), extendEnv: false, timeout: 60_000 });
   t.equal(noNode.exitCode, 2);
   t.match(noNode.stderr, /node name is unknown\. Try: pass --node-name, or set NODE_NAME/);
 });
