@@ -19,9 +19,10 @@ export function normalize(s: string): string {
     .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<time>')
     .replace(/\b\d\d:\d\d:\d\d\b/g, '<hh:mm:ss>')
     .replace(/\/proc\/\d+\/root/g, '/proc/<pid>/root')
-    .replace(/"pid": \d+/g, '"pid": <pid>')
+    .replace(/"pid": ?\d+/g, '"pid":<pid>')
     .replace(/pid \d+/g, 'pid <pid>')
-    .replace(/(?<=\s)\d{3,7}(?=\s)/g, '<n>');
+    .replace(/(?<=\s)\d{3,7}(?=\s)/g, '<n>')
+    .replace(/ {2,}/g, '  ');
 }
 
 t.test('diff, ns, ps, whois and ephemeral through an agent', async (t) => {

@@ -5,16 +5,18 @@ import { labFor } from './helpers/lab.js';
 import { startDemoPod } from '../lab/pod.js';
 
 const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
+// No kubeconfig: pod names must fail clearly, node-local refs must not care.
+const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent' };
 const run = (args: string[], opts: { asNobody?: boolean } = {}) =>
   opts.asNobody
-    ? execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, ...args], { reject: false })
-    : execa(process.execPath, [CLI, ...args], { reject: false });
+    ? execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, ...args], { reject: false, env, extendEnv: false })
+    : execa(process.execPath, [CLI, ...args], { reject: false, env, extendEnv: false });
 
 t.test('usage errors exit 2 with one line', async (t) => {
   const cases: Array<[string[], RegExp]> = [
     [['diff', 'pid/1'], /missing required argument 'debugger'/],
     [['frobnicate'], /unknown command/],
-    [['ns', 'web'], /not a node-local ref: pod names need a cluster\. Try: use pid\/<n> or container\/<id>/],
+    [['ns', 'pod/Web'], /invalid pod name "Web"/],
     [['ns', 'pid/abc'], /invalid PID/],
     [['ps', 'container/xyz'], /invalid container ID/],
     [['lsns', '-t', 'bogus'], /unknown namespace type "bogus"\. Try: use one of cgroup/],
@@ -33,6 +35,7 @@ t.test('errors exit 1 with what to try', async (t) => {
   const cases: Array<[string[], RegExp]> = [
     [['ps', 'container/000000000000'], /^nsinspect: no container 000000000000 on this node\. Try: list the running containers/],
     [['whois', '4194303'], /^nsinspect: no process 4194303 on this node/],
+    [['ns', 'web'], /^nsinspect: no kubeconfig found, and pod names need a cluster\. Try: pass --kubeconfig PATH or set KUBECONFIG; on a node, use pid\/<n> or container\/<id>/],
   ];
   for (const [args, want] of cases) {
     const r = await run(args);

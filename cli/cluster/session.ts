@@ -1,4 +1,7 @@
 // The user's cluster: kubeconfig, namespace, bearer token, pods, and which agent serves a node.
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { NsinspectError } from '../../agent/errors.js';
 import { AgentClient } from './agent-client.js';
@@ -28,6 +31,11 @@ export class Cluster {
 
   static load(opts: ClusterOptions): Cluster {
     const kc = new KubeConfig();
+    if (!opts.kubeconfig && !hasDefaultKubeconfig()) {
+      throw new NsinspectError('UNAVAILABLE', 'no kubeconfig found, and pod names need a cluster', {
+        hint: 'pass --kubeconfig PATH or set KUBECONFIG; on a node, use pid/<n> or container/<id> as root',
+      });
+    }
     try {
       if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
       else kc.loadFromDefault();
@@ -115,6 +123,14 @@ export class Cluster {
         : why;
     });
   }
+}
+
+/** KUBECONFIG, ~/.kube/config or an in-cluster service account: what loadFromDefault would use. */
+function hasDefaultKubeconfig(): boolean {
+  const env = process.env.KUBECONFIG?.split(':').filter(Boolean) ?? [];
+  if (env.some((p) => existsSync(p))) return true;
+  if (existsSync(join(homedir(), '.kube', 'config'))) return true;
+  return Boolean(process.env.KUBERNETES_SERVICE_HOST) && existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token');
 }
 
 /** Turns a client-node ApiException into one clear line. */
