@@ -6,25 +6,25 @@
  */
 'use strict'
 exports[`test/cli-cluster.test.ts > TAP > diff, ns, ps, whois and ephemeral through an agent > diff json 1`] = `
-{"pod":{"namespace":"shop","name":"web","uid":"<uid>"},"targetContainer":"app","debuggerContainer":"debugger","target":{"ref":"shop/web/app","pid":16260,"containerID":"<id>","podUID":"<uid>"},"debugger":{"ref":"shop/web/debugger","pid":16282,"containerID":"<id>","podUID":"<uid>"},"namespaces":[{"type":"cgroup","target":<ino>,"debugger":<ino>,"shared":false,"with":"private"},{"type":"ipc","target":<ino>,"debugger":<ino>,"shared":true,"with":"sandbox"},{"type":"mnt","target":<ino>,"debugger":<ino>,"shared":false,"with":"private"},{"type":"net","target":<ino>,"debugger":<ino>,"shared":true,"with":"sandbox"},{"type":"pid","target":<ino>,"debugger":<ino>,"shared":true,"with":"target"},{"type":"time","target":<ino>,"debugger":<ino>,"shared":true,"with":"host"},{"type":"user","target":<ino>,"debugger":<ino>,"shared":true,"with":"host"},{"type":"uts","target":<ino>,"debugger":<ino>,"shared":true,"with":"sandbox"}],"shared":["ipc","net","pid","time","user","uts"],"notShared":["cgroup","mnt"],"findings":[{"code":"TARGET_PID_SHARED","message":"debugger shares app's pid namespace, as kubectl debug --target does: it sees app's processes"},{"code":"MNT_PRIVATE","message":"mnt is private, as expected: from debugger, reach app's files at /proc/<pid>/root (from the host: /proc/<pid>/root)"}],"mismatches":[]}
+{"pod":{"namespace":"shop","name":"web","uid":"<uid>"},"targetContainer":"app","debuggerContainer":"debugger","target":{"ref":"shop/web/app","pid":<pid>,"containerID":"<id>","podUID":"<uid>"},"debugger":{"ref":"shop/web/debugger","pid":<pid>,"containerID":"<id>","podUID":"<uid>"},"namespaces":[{"type":"cgroup","target":<ino>,"debugger":<ino>,"shared":false,"with":"private"},{"type":"ipc","target":<ino>,"debugger":<ino>,"shared":true,"with":"sandbox"},{"type":"mnt","target":<ino>,"debugger":<ino>,"shared":false,"with":"private"},{"type":"net","target":<ino>,"debugger":<ino>,"shared":true,"with":"sandbox"},{"type":"pid","target":<ino>,"debugger":<ino>,"shared":true,"with":"target"},{"type":"time","target":<ino>,"debugger":<ino>,"shared":true,"with":"host"},{"type":"user","target":<ino>,"debugger":<ino>,"shared":true,"with":"host"},{"type":"uts","target":<ino>,"debugger":<ino>,"shared":true,"with":"sandbox"}],"shared":["ipc","net","pid","time","user","uts"],"notShared":["cgroup","mnt"],"findings":[{"code":"TARGET_PID_SHARED","message":"debugger shares app's pid namespace, as kubectl debug --target does: it sees app's processes"},{"code":"MNT_PRIVATE","message":"mnt is private, as expected: from debugger, reach app's files at /proc/<pid>/root (from the host: /proc/<pid>/root)"}],"mismatches":[]}
 `
 
 exports[`test/cli-cluster.test.ts > TAP > diff, ns, ps, whois and ephemeral through an agent > diff table 1`] = `
 pod shop/web: debugger debugger against target app
-target:    shop/web/app  pid <pid>  container <id12>  pod <uid>
+target:  shop/web/app  pid <pid>  container <id12>  pod <uid>
 debugger:  shop/web/debugger  pid <pid>  container <id12>  pod <uid>
 
-TYPE    TARGET      DEBUGGER    SHARED  WITH
-cgroup  <ino>  <ino>  no      private
-ipc     <ino>  <ino>  yes     sandbox
-mnt     <ino>  <ino>  no      private
-net     <ino>  <ino>  yes     sandbox
-pid     <ino>  <ino>  yes     target
-time    <ino>  <ino>  yes     host
-user    <ino>  <ino>  yes     host
-uts     <ino>  <ino>  yes     sandbox
+TYPE  TARGET  DEBUGGER  SHARED  WITH
+cgroup  <ino>  <ino>  no  private
+ipc  <ino>  <ino>  yes  sandbox
+mnt  <ino>  <ino>  no  private
+net  <ino>  <ino>  yes  sandbox
+pid  <ino>  <ino>  yes  target
+time  <ino>  <ino>  yes  host
+user  <ino>  <ino>  yes  host
+uts  <ino>  <ino>  yes  sandbox
 
-shared:     ipc, net, pid, time, user, uts
+shared:  ipc, net, pid, time, user, uts
 not shared: cgroup, mnt
 
 * debugger shares app's pid namespace, as kubectl debug --target does: it sees app's processes
@@ -34,11 +34,11 @@ not shared: cgroup, mnt
 exports[`test/cli-cluster.test.ts > TAP > diff, ns, ps, whois and ephemeral through an agent > ns table 1`] = `
 pod shop/web  uid <uid>  node node-a
 
-CONTAINER          KIND       PID    cgroup  ipc  mnt  net  pid  time  user  uts
-(sandbox)          sandbox    <n>  A       A    A    A    A    H     H     A
-app                app        <n>  B       A    B    A    B    H     H     A
-debugger → app     ephemeral  <n>  C       A    C    A    B    H     H     A
-debugger-notarget  ephemeral  <n>  D       A    D    A    C    H     H     A
+CONTAINER  KIND  PID  cgroup  ipc  mnt  net  pid  time  user  uts
+(sandbox)  sandbox  <n>  A  A  A  A  A  H  H  A
+app  app  <n>  B  A  B  A  B  H  H  A
+debugger → app  ephemeral  <n>  C  A  C  A  B  H  H  A
+debugger-notarget  ephemeral  <n>  D  A  D  A  C  H  H  A
 
 same letter: same namespace; H: the host's
 `
