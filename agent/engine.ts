@@ -65,11 +65,14 @@ export class Engine {
     return findSandbox(podMembers(this.index.podContainers(podUID, maxAgeMs)), exclude);
   }
 
-  /** names: how the findings call the two sides (container names in a pod); default their IDs. */
-  diff(target: Subject, dbg: Subject, names?: { target: string; debugger: string }): DiffJSON {
+  /**
+   * names: how the findings call the two sides (container names in a pod); default their IDs.
+   * sandbox: the pod's sandbox namespaces when the caller already has them (the pod view).
+   */
+  diff(target: Subject, dbg: Subject, names?: { target: string; debugger: string }, sandboxNs?: NsSet): DiffJSON {
     const host = hostNamespaces();
     const samePod = target.podUID !== undefined && target.podUID === dbg.podUID;
-    const sandbox = samePod ? this.sandboxOf(target.podUID as string)?.namespaces : undefined;
+    const sandbox = sandboxNs ?? (samePod ? this.sandboxOf(target.podUID as string)?.namespaces : undefined);
     const d = diffNamespaces(target.namespaces, dbg.namespaces, { host, sandbox });
     const nspid = readStatus(target.pid)?.nspid ?? [];
     return {

@@ -57,6 +57,11 @@ export class PodView {
   }
 
   pod(pod: PodInfo): PodJSON {
+    return this.snapshot(pod).json;
+  }
+
+  /** The pod view, with the resolved subjects it was built from (reused by diff). */
+  private snapshot(pod: PodInfo): { json: PodJSON; resolved: Resolved[] } {
     const resolved = this.resolve(pod);
     const host = hostNamespaces();
     const sandbox = resolved.find((r) => r.spec.kind === 'sandbox')?.subject?.namespaces;
@@ -82,7 +87,7 @@ export class PodView {
       if ('startedAt' in s && s.startedAt) j.startedAt = s.startedAt;
       return j;
     });
-    return {
+    const json: PodJSON = {
       namespace: pod.namespace,
       name: pod.name,
       uid: pod.uid,
@@ -92,6 +97,7 @@ export class PodView {
       sharing: sharing(containers),
       mismatches: mismatches({ pod, containers: observed(resolved), host, cgroupV2: isCgroupV2() }),
     };
+    return { json, resolved };
   }
 
   /**
@@ -114,9 +120,11 @@ export class PodView {
     }
     const tgt = pod.containers.find((c) => c.name === tname);
     if (!tgt) throw notInPod(pod, tname);
-    const [ts, ds] = [this.running(pod, tgt), this.running(pod, dbg)];
-    const d = this.engine.diff(ts, ds, { target: tgt.name, debugger: dbg.name });
-    const view = this.pod(pod);
+    const { json: view, resolved } = this.snapshot(pod);
+    const subjectOf = (c: PodContainer): Subject => resolved.find((r) => r.spec === c)?.subject ?? this.running(pod, c);
+    const [ts, ds] = [subjectOf(tgt), subjectOf(dbg)];
+    const sandbox = resolved.find((r) => r.spec.kind === 'sandbox')?.subject?.namespaces;
+    const d = this.engine.diff(ts, ds, { target: tgt.name, debugger: dbg.name }, sandbox);
     return {
       pod: { namespace: pod.namespace, name: pod.name, uid: pod.uid },
       targetContainer: tgt.name,
