@@ -25,8 +25,18 @@ export function isCgroupV2(): boolean {
 }
 
 export class PodView {
-  /** How stale the cgroup walk may be when looking for a pod's sandbox: it outlives its pod's containers. */
-  constructor(private readonly engine: Engine, private readonly sandboxWalkMaxAgeMs = 2_000) {}
+  private readonly snapshots = new Map<string, { at: number; signature: string; value: { json: PodJSON; resolved: Resolved[] } }>();
+
+  /**
+   * sandboxWalkMaxAgeMs: how stale the cgroup walk may be when looking for a pod's sandbox (it
+   * outlives its pod's containers). snapshotTtlMs: how long a pod's view is reused while the pod
+   * (its containers' IDs and states) is unchanged; 0 turns the cache off.
+   */
+  constructor(
+    private readonly engine: Engine,
+    private readonly sandboxWalkMaxAgeMs = 2_000,
+    private readonly snapshotTtlMs = 1_000,
+  ) {}
 
   /** Each container of the pod resolved to its process on this node, plus the sandbox. */
   private resolve(pod: PodInfo): Resolved[] {
@@ -60,8 +70,26 @@ export class PodView {
     return this.snapshot(pod).json;
   }
 
-  /** The pod view, with the resolved subjects it was built from (reused by diff). */
+  /**
+   * The pod view, with the resolved subjects it was built from (reused by diff). Reused for
+   * snapshotTtlMs while the pod's containers are the same: a burst of diffs reads /proc once.
+   */
   private snapshot(pod: PodInfo): { json: PodJSON; resolved: Resolved[] } {
+    const key = `${pod.namespace}/${pod.name}`;
+    const signature = pod.uid + pod.containers.map((c) => `|${c.name}:${c.containerID ?? ''}:${c.state}`).join('');
+    const now = performance.now();
+    const hit = this.snapshots.get(key);
+    if (hit && hit.signature === signature && now - hit.at < this.snapshotTtlMs) return hit.value;
+    const value = this.build(pod);
+    if (this.snapshotTtlMs > 0) {
+      this.snapshots.set(key, { at: now, signature, value });
+      // Bounded: forget entries older than the TTL when the map grows.
+      if (this.snapshots.size > 1024) for (const [k, v] of this.snapshots) if (now - v.at >= this.snapshotTtlMs) this.snapshots.delete(k);
+    }
+    return value;
+  }
+
+  private build(pod: PodInfo): { json: PodJSON; resolved: Resolved[] } {
     const resolved = this.resolve(pod);
     const host = hostNamespaces();
     const sandbox = resolved.find((r) => r.spec.kind === 'sandbox')?.subject?.namespaces;
