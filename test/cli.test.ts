@@ -1,16 +1,32 @@
 // The node-local CLI as a user runs it: exit codes, one-line errors, JSON shapes and tables.
-import t from 'tap';
-import { execa } from 'execa';
+import t, { type Test } from 'tap';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa, execaSync } from 'execa';
 import { labFor } from './helpers/lab.js';
 import { startDemoPod } from '../lab/pod.js';
 
 const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
-// No kubeconfig: pod names must fail clearly, node-local refs must not care.
-const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent' };
-const run = (args: string[], opts: { asNobody?: boolean } = {}) =>
+// No kubeconfig: pod names must fail clearly, node-local refs must not care. No NODE_OPTIONS
+// from the test runner either: a user's shell has none.
+const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent', NODE_OPTIONS: '' };
+const run = (args: string[], opts: { asNobody?: string } = {}) =>
   opts.asNobody
-    ? execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, ...args], { reject: false, env, extendEnv: false })
+    ? execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, opts.asNobody, ...args], { reject: false, env, extendEnv: false })
     : execa(process.execPath, [CLI, ...args], { reject: false, env, extendEnv: false });
+
+/** A copy of the CLI that user nobody can read, wherever the checkout lives (a 0700 temp dir in CI). */
+function cliForNobody(t: Test): string {
+  const root = mkdtempSync(join(tmpdir(), 'nsinspect-nobody-'));
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  const top = new URL('..', import.meta.url).pathname;
+  cpSync(join(top, 'dist'), join(root, 'dist'), { recursive: true });
+  cpSync(join(top, 'node_modules/commander'), join(root, 'node_modules/commander'), { recursive: true });
+  cpSync(join(top, 'package.json'), join(root, 'package.json'));
+  execaSync('chmod', ['-R', 'a+rX', root]);
+  return join(root, 'dist/cli/main.js');
+}
 
 t.test('usage errors exit 2 with one line', async (t) => {
   const cases: Array<[string[], RegExp]> = [
@@ -46,12 +62,13 @@ t.test('errors exit 1 with what to try', async (t) => {
 });
 
 t.test('a run that is not root says it needs root', async (t) => {
+  const cli = cliForNobody(t);
   for (const args of [['lsns'], ['whois', '1'], ['diff', 'pid/1', 'pid/2']]) {
-    const r = await run(args, { asNobody: true });
+    const r = await run(args, { asNobody: cli });
     t.equal(r.exitCode, 1, args.join(' '));
     t.match(r.stderr, /^nsinspect: nsinspect needs root .*\. Try: run it with sudo/);
   }
-  const help = await run(['--help'], { asNobody: true });
+  const help = await run(['--help'], { asNobody: cli });
   t.equal(help.exitCode, 0, 'help needs no root');
 });
 
