@@ -13,7 +13,8 @@ const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent', NODE_OPTIONS: '' };
 const run = (args: string[], opts: { asNobody?: string } = {}) =>
   opts.asNobody
-    ? execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, opts.asNobody, ...args], { reject: false, env, extendEnv: false })
+    ? // tap's processinfo puts its --import into NODE_OPTIONS of every child: env -u takes it out.
+      execa('env', ['-u', 'NODE_OPTIONS', 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, opts.asNobody, ...args], { reject: false, env, extendEnv: false })
     : execa(process.execPath, [CLI, ...args], { reject: false, env, extendEnv: false });
 
 /** A copy of the CLI that user nobody can read, wherever the checkout lives (a 0700 temp dir in CI). */
