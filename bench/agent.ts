@@ -204,6 +204,7 @@ async function main(): Promise<void> {
   const rssWarm = rssOf(pid);
   phases.push(await phase('diff', agent, { paths: diffPaths, durationS: PHASE }));
   phases.push(await phase('pod', agent, { paths: podPaths, durationS: PHASE }));
+  phases.push(await phase('ps (app container)', agent, { paths: psPaths, durationS: PHASE }));
   // The framework's own ceiling: fastify + pino request logs, no auth hooks, no /proc.
   phases.push(await phase('/healthz (floor)', agent, { paths: ['/healthz'], durationS: Math.min(PHASE, 10) }));
 
@@ -235,6 +236,7 @@ async function main(): Promise<void> {
     const work: Array<[string, (a: AgentProc) => Promise<number>]> = [
       ['diff', async (a) => (await phase('diff, under --cpu-prof', a, { paths: diffPaths, durationS: PHASE })).load?.requests ?? 0],
       ['pod', async (a) => (await phase('pod, under --cpu-prof', a, { paths: podPaths, durationS: PHASE })).load?.requests ?? 0],
+      ['ps', async (a) => (await phase('ps, under --cpu-prof', a, { paths: psPaths, durationS: PHASE })).load?.requests ?? 0],
       ['metrics', async (a) => (await scrapeSeries(a.metricsUrl, SCRAPES), SCRAPES + 2)],
     ];
     for (const [kind, run] of work) {
