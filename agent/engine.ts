@@ -110,7 +110,8 @@ export class Engine {
     const pidns = s.namespaces.pid;
     if (pidns === undefined) throw new NsinspectError('UNAVAILABLE', `cannot read the pid namespace of ${s.ref} (${s.unreadable ?? 'unknown'})`, { hint: 'run as root with CAP_SYS_PTRACE' });
     const owner = new Map<number, string>();
-    if (s.podUID) for (const c of this.index.podContainers(s.podUID)) for (const pid of c.pids) owner.set(pid, c.containerID);
+    // A 2 s old walk is fine here: cgroup.procs is read fresh, only a brand-new container could be missed.
+    if (s.podUID) for (const c of this.index.podContainers(s.podUID, 2_000)) for (const pid of c.pids) owner.set(pid, c.containerID);
     else if (s.containerID) for (const pid of this.index.container(s.containerID).pids) owner.set(pid, s.containerID);
     const candidates = owner.size > 0 ? owner.keys() : listPids();
     const boot = readBootTime();

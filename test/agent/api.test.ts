@@ -1,16 +1,12 @@
 // The agent's API through app.inject, backed by the fake API server and real runc containers.
 import t from 'tap';
 import { labFor, waitFor } from '../helpers/lab.js';
-import { agentFor, apiServerFor, demoPodJson, get } from '../helpers/cluster.js';
+import { agentFor, apiServerFor, demoClusterFor, demoPodJson, get } from '../helpers/cluster.js';
 import { startDemoPod } from '../../lab/pod.js';
 import { makePod } from '../fake-apiserver/index.js';
 
 t.test('pods, diff, processes and node endpoints', async (t) => {
-  const lab = await labFor(t);
-  const pod = await startDemoPod(lab);
-  const srv = await apiServerFor(t);
-  srv.pods.add(demoPodJson(pod));
-  const agent = await agentFor(t, srv);
+  const { lab, pod, srv, agent } = await demoClusterFor(t);
   const dev = 'debugger-token';
 
   const p = await get(agent, '/v1/pods/shop/web', dev);
@@ -79,11 +75,7 @@ t.test('diff errors: candidates, unknown names, a container that is not running'
 });
 
 t.test('the pod view follows the watch: restarts, deletion', async (t) => {
-  const lab = await labFor(t);
-  const pod = await startDemoPod(lab);
-  const srv = await apiServerFor(t);
-  srv.pods.add(demoPodJson(pod));
-  const agent = await agentFor(t, srv);
+  const { lab, pod, srv, agent } = await demoClusterFor(t);
   const dev = 'debugger-token';
   t.equal((await get(agent, '/v1/pods/shop/web/containers/app/processes', dev)).body.processes[0].pid, pod.app.pid);
 

@@ -2,7 +2,7 @@
 import t from 'tap';
 import { readdirSync, readFileSync } from 'node:fs';
 import { labFor } from '../helpers/lab.js';
-import { agentFor, apiServerFor, demoPodJson } from '../helpers/cluster.js';
+import { demoClusterFor } from '../helpers/cluster.js';
 import { startDemoPod } from '../../lab/pod.js';
 import type { Agent } from '../../agent/compose.js';
 
@@ -28,11 +28,7 @@ function inGroup(pgid: number): number[] {
 }
 
 t.test('exec in a pod container', async (t) => {
-  const lab = await labFor(t);
-  const pod = await startDemoPod(lab);
-  const srv = await apiServerFor(t);
-  srv.pods.add(demoPodJson(pod));
-  const agent = await agentFor(t, srv);
+  const { lab, pod, srv, agent } = await demoClusterFor(t);
   const url = '/v1/pods/shop/web/containers/app/exec';
 
   const host = await post(agent, url, { command: ['hostname'], namespaces: ['uts'] });
@@ -78,11 +74,7 @@ t.test('exec in a pod container', async (t) => {
 });
 
 t.test('PID reuse, concurrency, authorization and bad bodies', async (t) => {
-  const lab = await labFor(t);
-  const pod = await startDemoPod(lab);
-  const srv = await apiServerFor(t);
-  srv.pods.add(demoPodJson(pod));
-  const agent = await agentFor(t, srv);
+  const { lab, pod, srv, agent } = await demoClusterFor(t);
   const url = '/v1/pods/shop/web/containers/app/exec';
 
   // The PID-reuse guard: the resolved process must still be the same right before nsenter.

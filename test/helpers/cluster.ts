@@ -74,3 +74,15 @@ export async function get(agent: Agent, url: string, token?: string): Promise<{ 
   }
   return { status: r.statusCode, body };
 }
+
+/** The usual fixture: a demo pod of real containers, the fake API server showing it, and a synced agent. */
+export async function demoClusterFor(t: Test) {
+  const { labFor } = await import('./lab.js');
+  const { startDemoPod } = await import('../../lab/pod.js');
+  const lab = await labFor(t);
+  const pod = await startDemoPod(lab);
+  const srv = await apiServerFor(t);
+  srv.pods.add(demoPodJson(pod));
+  const agent = await agentFor(t, srv);
+  return { lab, pod, srv, agent };
+}
