@@ -25,6 +25,9 @@ export interface ProcStat {
   comm: string;
   state: string;
   ppid: number;
+  /** Process group and session IDs (fields 5 and 6), as seen from our pid namespace. */
+  pgrp: number;
+  session: number;
   startTime: number;
 }
 

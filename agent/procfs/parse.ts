@@ -29,7 +29,7 @@ export function parseStat(text: string): ProcStat {
   if (rest.length < 20) throw new ParseError('stat', `truncated after comm (${rest.length} fields)`);
   const state = rest[0];
   if (!/^[A-Za-z]$/.test(state)) throw new ParseError('stat', `bad state ${JSON.stringify(state)}`);
-  return { pid, comm, state, ppid: int(rest[1], 'stat ppid'), startTime: int(rest[19], 'stat starttime') };
+  return { pid, comm, state, ppid: int(rest[1], 'stat ppid'), pgrp: int(rest[2], 'stat pgrp'), session: int(rest[3], 'stat session'), startTime: int(rest[19], 'stat starttime') };
 }
 
 /** /proc/<pid>/status: real uid, PPid and the NSpid chain (outermost first). */
