@@ -2,17 +2,17 @@
 import t from 'tap';
 import { ParseError, parseCgroupFile, parseCgroupMounts, parseNsLink, parseStat, parseStatus } from '../../agent/procfs/parse.js';
 
-const tail = 'S 1 42 42 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0 98765 1000 10 18446744073709551615';
+const tail = 'S 1 42 43 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0 98765 1000 10 18446744073709551615';
 
 t.test('parseStat', async (t) => {
   const ok: Array<[string, string, { comm: string; state: string; ppid: number; pgrp: number; session: number; startTime: number; pid: number }]> = [
-    ['plain', `42 (sleep) ${tail}`, { pid: 42, comm: 'sleep', state: 'S', ppid: 1, pgrp: 42, session: 42, startTime: 98765 }],
-    ['spaces in comm', `42 (my proc) ${tail}`, { pid: 42, comm: 'my proc', state: 'S', ppid: 1, pgrp: 42, session: 42, startTime: 98765 }],
-    ['") (" in comm', `42 (a) (b) ${tail}`, { pid: 42, comm: 'a) (b', state: 'S', ppid: 1, pgrp: 42, session: 42, startTime: 98765 }],
-    ['fake fields in comm', `42 (x) R 999 1 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 777) ${tail}`, { pid: 42, comm: 'x) R 999 1 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 777', state: 'S', ppid: 1, pgrp: 42, session: 42, startTime: 98765 }],
-    ['newline in comm', `42 (a\nb) ${tail}\n`, { pid: 42, comm: 'a\nb', state: 'S', ppid: 1, pgrp: 42, session: 42, startTime: 98765 }],
-    ['empty comm', `7 () ${tail}`, { pid: 7, comm: '', state: 'S', ppid: 1, pgrp: 42, session: 42, startTime: 98765 }],
-    ['zombie', `7 (z) ${tail.replace(/^S/, 'Z')}`, { pid: 7, comm: 'z', state: 'Z', ppid: 1, pgrp: 42, session: 42, startTime: 98765 }],
+    ['plain', `42 (sleep) ${tail}`, { pid: 42, comm: 'sleep', state: 'S', ppid: 1, pgrp: 42, session: 43, startTime: 98765 }],
+    ['spaces in comm', `42 (my proc) ${tail}`, { pid: 42, comm: 'my proc', state: 'S', ppid: 1, pgrp: 42, session: 43, startTime: 98765 }],
+    ['") (" in comm', `42 (a) (b) ${tail}`, { pid: 42, comm: 'a) (b', state: 'S', ppid: 1, pgrp: 42, session: 43, startTime: 98765 }],
+    ['fake fields in comm', `42 (x) R 999 1 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 777) ${tail}`, { pid: 42, comm: 'x) R 999 1 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 777', state: 'S', ppid: 1, pgrp: 42, session: 43, startTime: 98765 }],
+    ['newline in comm', `42 (a\nb) ${tail}\n`, { pid: 42, comm: 'a\nb', state: 'S', ppid: 1, pgrp: 42, session: 43, startTime: 98765 }],
+    ['empty comm', `7 () ${tail}`, { pid: 7, comm: '', state: 'S', ppid: 1, pgrp: 42, session: 43, startTime: 98765 }],
+    ['zombie', `7 (z) ${tail.replace(/^S/, 'Z')}`, { pid: 7, comm: 'z', state: 'Z', ppid: 1, pgrp: 42, session: 43, startTime: 98765 }],
   ];
   for (const [name, input, want] of ok) t.same(parseStat(input), want, name);
 
