@@ -75,6 +75,11 @@ export async function buildAgent(cfg: AgentConfig, logger: FastifyServerOptions[
   const metricsApp = Fastify({ ...SERVER_LIMITS, logger: false });
   metricsApp.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await metrics.render()));
   metricsApp.get('/healthz', async () => ({ status: 'ok' }));
+  // Kubelet probes reach the pod IP and the API listens on loopback: readiness is served here too.
+  metricsApp.get('/readyz', async (_req, reply) => {
+    const r = await app.inject({ method: 'GET', url: '/readyz' });
+    return reply.code(r.statusCode).type('application/json; charset=utf-8').send(r.body);
+  });
 
   let scanning = false;
   const scan = (): void => {
