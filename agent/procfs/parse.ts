@@ -9,9 +9,12 @@ export class ParseError extends Error {
   }
 }
 
+/** A non-negative decimal as the kernel prints it (no sign, no leading zero), exact in a double. */
 function int(s: string | undefined, what: string): number {
-  if (s === undefined || !/^-?\d+$/.test(s)) throw new ParseError(what, `not an integer: ${JSON.stringify(s)}`);
-  return Number(s);
+  if (s === undefined || !/^(0|[1-9]\d{0,15})$/.test(s)) throw new ParseError(what, `not an integer: ${JSON.stringify(s?.slice(0, 40))}`);
+  const n = Number(s);
+  if (!Number.isSafeInteger(n)) throw new ParseError(what, `too large: ${s}`);
+  return n;
 }
 
 /**
@@ -81,8 +84,8 @@ export function parseCgroupFile(text: string): CgroupLine[] {
 
 /** "net:[4026531840]" -> { type: 'net', inode: 4026531840 }, or undefined for other shapes. */
 export function parseNsLink(link: string): { type: NsType; inode: number } | undefined {
-  const m = /^([a-z_]+):\[(\d+)\]$/.exec(link);
-  if (!m || !isNsType(m[1])) return undefined;
+  const m = /^([a-z_]+):\[(0|[1-9]\d{0,15})\]$/.exec(link);
+  if (!m || !isNsType(m[1]) || !Number.isSafeInteger(Number(m[2]))) return undefined;
   return { type: m[1], inode: Number(m[2]) };
 }
 
