@@ -11,8 +11,10 @@ const CONTAINER_NAMES: Array<[RegExp, Runtime | null]> = [
   [new RegExp(`^(${HEX64})$`), 'containerd'], // containerd cgroupfs, or /docker/<id>
 ];
 
+/** Pod UIDs: a UUID (dashes, or underscores under systemd), or the 32-hex md5 of a static pod. */
+const UID = (sep: string): string => ['8', '4', '4', '4', '12'].map((n) => `[0-9a-f]{${n}}`).join(sep) + '|[0-9a-f]{32}';
 /** Pod cgroup names: cgroupfs "pod<uid>", systemd "kubepods[-<qos>]-pod<uid_>.slice". */
-const POD_NAME = /^(?:pod([0-9a-f-]{32,36})|kubepods(?:-(burstable|besteffort))?-pod([0-9a-f_]{32,36})\.slice)$/;
+const POD_NAME = new RegExp(`^(?:pod(${UID('-')})|kubepods(?:-(burstable|besteffort))?-pod(${UID('_')})\\.slice)$`);
 const QOS_NAME = /^(?:(burstable|besteffort)|kubepods-(burstable|besteffort)\.slice)$/;
 
 export interface ParsedCgroupPath extends CgroupIdentity {
