@@ -1,4 +1,5 @@
 // Listens: parses the addresses, refuses unsafe combinations, and starts the composed agent.
+import { write } from 'node:fs';
 import { isIP } from 'node:net';
 import { NsinspectError } from './errors.js';
 import { type AgentConfig, buildAgent } from './compose.js';
@@ -21,6 +22,74 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
+/**
+ * The JSON log's destination: asynchronous, bounded and lossy. pino's default (a synchronous
+ * sonic-boom) retries a failed write forever: with the log's disk full (ENOSPC) the whole agent
+ * hung, /healthz and SIGTERM included. Here a write that fails is dropped and counted, a slow
+ * reader costs at most maxQueued bytes of memory, and the event loop never waits on the log.
+ */
+export class LogSink {
+  dropped = 0;
+  private queue: Buffer[] = [];
+  private queued = 0;
+  private writing = false;
+  private idle: Array<() => void> = [];
+
+  constructor(private readonly fd = 1, private readonly maxQueued = 4 * 1024 * 1024) {}
+
+  write(line: string): void {
+    const b = Buffer.from(line);
+    if (this.queued + b.length > this.maxQueued) {
+      this.dropped++;
+      return;
+    }
+    this.queue.push(b);
+    this.queued += b.length;
+    if (!this.writing) this.pump();
+  }
+
+  private pump(): void {
+    if (this.queue.length === 0) {
+      this.writing = false;
+      for (const f of this.idle.splice(0)) f();
+      return;
+    }
+    this.writing = true;
+    const buf = this.queue.length === 1 ? this.queue[0] : Buffer.concat(this.queue);
+    const lines = this.queue.length;
+    this.queue = [];
+    this.queued = 0;
+    write(this.fd, buf, 0, buf.length, null, (err, n) => {
+      if (err && (err.code === 'EAGAIN' || err.code === 'EINTR')) {
+        // A non-blocking pipe that is full: try again shortly, ahead of what came since.
+        this.queue.unshift(buf);
+        this.queued += buf.length;
+        setTimeout(() => this.pump(), 10).unref();
+        return;
+      }
+      if (err) this.dropped += lines; // ENOSPC, EIO, EPIPE…: the log is lost, the agent goes on
+      else if (n < buf.length) {
+        this.queue.unshift(buf.subarray(n));
+        this.queued += buf.length - n;
+      }
+      this.pump();
+    });
+  }
+
+  /** Resolves once everything queued is written (or dropped), or after timeoutMs. */
+  flush(timeoutMs = 1_000): Promise<void> {
+    if (!this.writing) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, timeoutMs);
+      t.unref();
+      this.idle.push(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+}
+
 /** Starts the agent and resolves once it listens. */
 export async function runAgent(opts: AgentOptions): Promise<{ close: () => Promise<void>; url: string; metricsUrl?: string }> {
   const api = parseListen(opts.listen);
@@ -30,9 +99,14 @@ export async function runAgent(opts: AgentOptions): Promise<{ close: () => Promi
     });
   }
   const metricsAddr = opts.metricsListen === 'off' ? undefined : parseListen(opts.metricsListen);
-  const agent = await buildAgent(opts);
+  const sink = new LogSink();
+  const agent = await buildAgent(opts, { level: process.env.LOG_LEVEL ?? 'info', stream: sink });
   const url = await agent.app.listen({ host: api.host, port: api.port });
   const metricsUrl = metricsAddr ? await agent.metricsApp.listen({ host: metricsAddr.host, port: metricsAddr.port }) : undefined;
   agent.start();
-  return { close: agent.close, url, ...(metricsUrl ? { metricsUrl } : {}) };
+  const close = async (): Promise<void> => {
+    await agent.close();
+    await sink.flush();
+  };
+  return { close, url, ...(metricsUrl ? { metricsUrl } : {}) };
 }
