@@ -36,14 +36,31 @@ bench: build
 sweep:
 	@$(NODE) dist/lab/sweep.js
 
-dist: build
-	@echo "dist: compiled into dist/ (the image build runs the same steps)"
+## The Dockerfile's build stage (npm ci, tsc, node-pty's native build), replayed in dist/image/ without a container engine.
+dist:
+	@scripts/dist.sh
 
+IMAGE ?= ghcr.io/nsinspect/nsinspect:0.1.0
+MANIFESTS ?= manifests
+
+## The agent image, with docker, podman or buildah.
 image:
-	@echo "image: needs a container engine (docker/buildah); not available on this machine" >&2; exit 1
+	@if command -v docker >/dev/null; then docker build -t $(IMAGE) .; \
+	elif command -v podman >/dev/null; then podman build -t $(IMAGE) .; \
+	elif command -v buildah >/dev/null; then buildah bud -t $(IMAGE) .; \
+	else echo "image: needs docker, podman or buildah" >&2; exit 1; fi
 
-deploy undeploy e2e-kind:
-	@echo "$@: needs a Kubernetes cluster; see the README" >&2; exit 1
+## Installs into the current kubectl context (MANIFESTS=manifests/with-prometheus adds the Prometheus objects).
+deploy:
+	kubectl apply -k $(MANIFESTS)
+	kubectl -n nsinspect-system rollout status daemonset/nsinspect-agent --timeout=180s
+
+undeploy:
+	kubectl delete -k $(MANIFESTS) --ignore-not-found
+
+## kind cluster + the image + a real kubectl debug --target session checked with nsinspect diff (needs docker, kind, kubectl).
+e2e-kind: build
+	@IMAGE=nsinspect:e2e scripts/e2e-kind.sh
 
 clean:
 	rm -rf dist .tap
