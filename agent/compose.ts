@@ -19,6 +19,8 @@ export interface AgentConfig {
   nodeScanIntervalMs: number;
   /** Exec sessions allowed at once; the next one gets 429. */
   maxExecSessions?: number;
+  /** An attached session with no input or output this long is ended. */
+  execIdleSeconds?: number;
 }
 
 export interface Agent {
@@ -60,7 +62,7 @@ export async function buildAgent(cfg: AgentConfig, logger: FastifyServerOptions[
 
   let counts: NodeCounts | undefined;
   let auditLog: FastifyInstance['log'] | undefined;
-  const exec = new ExecService({ info: (o, m) => auditLog?.info(o, m) }, { maxSessions: cfg.maxExecSessions ?? EXEC_DEFAULTS.maxSessions, maxOutputBytes: EXEC_DEFAULTS.maxOutputBytes });
+  const exec = new ExecService({ info: (o, m) => auditLog?.info(o, m) }, { maxSessions: cfg.maxExecSessions ?? EXEC_DEFAULTS.maxSessions, maxOutputBytes: EXEC_DEFAULTS.maxOutputBytes, idleSeconds: cfg.execIdleSeconds ?? EXEC_DEFAULTS.idleSeconds });
   const view = new PodView(engine);
   const metrics = new Metrics({ pods, view, kubeUp: pods ? () => (pods as PodCache).up() : undefined, nodeCounts: () => counts, containerInodes: cfg.metricsContainerInodes, execActive: () => exec.activeSessions });
   exec.onSession = metrics.countExec;
@@ -108,6 +110,9 @@ export async function buildAgent(cfg: AgentConfig, logger: FastifyServerOptions[
       (closing ??= (async () => {
         clearInterval(timer);
         await pods?.stop();
+        // Live exec sessions end now (processes killed, clients told "shutdown"), so the drain below
+        // does not wait for an interactive shell.
+        exec.shutdown();
         // fastify.close() stops accepting, answers 503 to new requests and waits for in-flight ones.
         await Promise.all([app.close(), metricsApp.close()]);
       })()),

@@ -1,12 +1,12 @@
-// Exec sessions: PID-reuse guard, concurrency limit, limits, audit lines and metrics around runCapped.
+// Exec sessions: PID-reuse guard, concurrency limit, limits, audit lines and metrics, one-shot or attached.
 import { NsinspectError } from '../errors.js';
 import type { Subject } from '../engine.js';
 import type { UserInfo } from '../model/auth.js';
 import { readNamespaces, readStartTime } from '../procfs/proc.js';
-import { type NsSelection, execPlan } from './argv.js';
+import { type ExecPlan, type NsSelection, execPlan } from './argv.js';
 import { type RunResult, runCapped } from './run.js';
 
-export const EXEC_DEFAULTS = { timeoutSeconds: 30, maxTimeoutSeconds: 600, maxOutputBytes: 1024 * 1024, maxSessions: 8 };
+export const EXEC_DEFAULTS = { timeoutSeconds: 30, maxTimeoutSeconds: 600, maxOutputBytes: 1024 * 1024, maxSessions: 8, idleSeconds: 900 };
 
 export interface ExecRequest {
   subject: Subject;
@@ -33,52 +33,107 @@ export interface AuditLog {
 
 export type ExecResult = 'ok' | 'error' | 'timeout' | 'refused';
 
+/** How an admitted session ended, for its audit line and metrics. */
+export interface SessionEnd {
+  result: ExecResult;
+  exitCode: number | null;
+  reason?: string;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+/** A session that passed the limit and the PID-reuse guard; holds one slot until end() is called. */
+export interface Admission {
+  plan: ExecPlan;
+  pid: number;
+  /** Re-checks the PID-reuse guard; call right before spawning. */
+  stillSame(): boolean;
+  /** Frees the slot and writes the end audit line. Idempotent. */
+  end(e: SessionEnd): void;
+}
+
 export class ExecService {
   private active = 0;
+  private readonly shutdownHooks = new Set<() => void>();
   onSession: (mode: string, result: ExecResult) => void = () => undefined;
 
   constructor(
     private readonly audit: AuditLog,
-    readonly limits = { maxSessions: EXEC_DEFAULTS.maxSessions, maxOutputBytes: EXEC_DEFAULTS.maxOutputBytes },
+    readonly limits = { maxSessions: EXEC_DEFAULTS.maxSessions, maxOutputBytes: EXEC_DEFAULTS.maxOutputBytes, idleSeconds: EXEC_DEFAULTS.idleSeconds },
   ) {}
 
   get activeSessions(): number {
     return this.active;
   }
 
-  async exec(req: ExecRequest, signal?: AbortSignal): Promise<ExecResponse> {
+  /**
+   * Admits a session or refuses it: 429 over the limit, 409 when the PID changed since it was
+   * resolved. Writes the start audit line.
+   */
+  admit(req: Omit<ExecRequest, 'stdin' | 'timeoutSeconds'>, tty: boolean): Admission {
     const mode = Array.isArray(req.namespaces) ? 'list' : req.namespaces;
-    const timeoutSeconds = req.timeoutSeconds ?? EXEC_DEFAULTS.timeoutSeconds;
-    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > EXEC_DEFAULTS.maxTimeoutSeconds) {
-      throw new NsinspectError('INVALID', `timeoutSeconds must be a whole number from 1 to ${EXEC_DEFAULTS.maxTimeoutSeconds}`);
-    }
     if (this.active >= this.limits.maxSessions) {
       this.onSession(mode, 'refused');
       throw new NsinspectError('TOO_MANY', `${this.active} exec sessions are running, the limit is ${this.limits.maxSessions}`, { hint: 'try again when one has ended' });
     }
     // PID-reuse guard: the PID must still be the process we resolved, right before nsenter runs.
     const { pid, startTime } = req.subject;
-    if (readStartTime(pid) !== startTime) {
+    const stillSame = (): boolean => readStartTime(pid) === startTime;
+    if (!stillSame()) {
       this.onSession(mode, 'refused');
       throw new NsinspectError('NOT_RUNNING', `${req.target}: process ${pid} changed since it was looked up (exited, or its PID was reused)`, { hint: 'the container restarted; try again' });
     }
     const plan = execPlan(pid, req.namespaces, readNamespaces(pid).namespaces, readNamespaces(process.pid).namespaces, req.command);
     const started = new Date();
-    const base = { audit: 'exec', user: req.user.username, groups: req.user.groups, target: req.target, pid, namespaces: plan.entered, argv: req.command, tty: false };
+    const base = { audit: 'exec', user: req.user.username, groups: req.user.groups, target: req.target, pid, namespaces: plan.entered, argv: req.command, tty };
     this.audit.info({ ...base, phase: 'start', start: started.toISOString() }, 'exec session start');
     this.active++;
+    let ended = false;
+    return {
+      plan,
+      pid,
+      stillSame,
+      end: (e) => {
+        if (ended) return;
+        ended = true;
+        this.active--;
+        this.onSession(mode, e.result);
+        const { result: _r, ...rest } = e;
+        this.audit.info({ ...base, phase: 'end', start: started.toISOString(), end: new Date().toISOString(), ...rest }, 'exec session end');
+      },
+    };
+  }
+
+  /** A one-shot command: output captured up to the cap, the whole process group killed at the end. */
+  async exec(req: ExecRequest, signal?: AbortSignal): Promise<ExecResponse> {
+    const timeoutSeconds = req.timeoutSeconds ?? EXEC_DEFAULTS.timeoutSeconds;
+    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > EXEC_DEFAULTS.maxTimeoutSeconds) {
+      throw new NsinspectError('INVALID', `timeoutSeconds must be a whole number from 1 to ${EXEC_DEFAULTS.maxTimeoutSeconds}`);
+    }
+    const a = this.admit(req, false);
+    const ac = new AbortController();
+    const stop = (): void => ac.abort();
+    signal?.addEventListener('abort', stop);
+    this.shutdownHooks.add(stop);
     let r: RunResult | undefined;
     try {
-      r = await runCapped(plan.argv, req.stdin, { timeoutMs: timeoutSeconds * 1000, maxOutputBytes: this.limits.maxOutputBytes }, signal);
+      r = await runCapped(a.plan.argv, req.stdin, { timeoutMs: timeoutSeconds * 1000, maxOutputBytes: this.limits.maxOutputBytes }, ac.signal);
       return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, truncated: r.truncated, durationMs: r.durationMs };
     } finally {
-      this.active--;
-      const result: ExecResult = !r ? 'error' : r.timedOut ? 'timeout' : 'ok';
-      this.onSession(mode, result);
-      this.audit.info(
-        { ...base, phase: 'end', start: started.toISOString(), end: new Date().toISOString(), exitCode: r?.exitCode ?? null, timedOut: r?.timedOut ?? false, bytesIn: r?.bytesIn ?? 0, bytesOut: r?.bytesOut ?? 0 },
-        'exec session end',
-      );
+      signal?.removeEventListener('abort', stop);
+      this.shutdownHooks.delete(stop);
+      a.end({ result: !r ? 'error' : r.timedOut ? 'timeout' : 'ok', exitCode: r?.exitCode ?? null, ...(r?.timedOut ? { reason: 'timeout' } : {}), bytesIn: r?.bytesIn ?? 0, bytesOut: r?.bytesOut ?? 0 });
     }
+  }
+
+  /** Registers a session's stopper for shutdown(); returns the unregister function. */
+  onShutdown(stop: () => void): () => void {
+    this.shutdownHooks.add(stop);
+    return () => this.shutdownHooks.delete(stop);
+  }
+
+  /** Ends every live session (agent shutdown): their processes are killed, their clients told. */
+  shutdown(): void {
+    for (const stop of [...this.shutdownHooks]) stop();
   }
 }

@@ -1,5 +1,5 @@
 // Builds the agent's API as a fastify app: error mapping, health, and the authorized /v1 subtree.
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import type { Engine } from '../engine.js';
 import type { PodDirectory } from '../model/pod.js';
 import type { AccessReviewer } from '../model/auth.js';
@@ -9,6 +9,8 @@ import { type DecisionKind, registerAuth } from './auth.js';
 import { nodeRoutes } from './routes/node.js';
 import { podRequirer, podRoutes } from './routes/pods.js';
 import { execRoutes } from './routes/exec.js';
+import { attachRoutes } from './routes/attach.js';
+import websocket from '@fastify/websocket';
 import type { ExecService } from '../exec/service.js';
 
 export interface AppDeps {
@@ -33,7 +35,7 @@ export const SERVER_LIMITS: FastifyServerOptions = {
   return503OnClosing: true,
   // Two log lines per request cost more CPU than a diff (the bench's profile): errors and the
   // exec audit lines are logged, ordinary requests are not. LOG_REQUESTS=1 turns them back on.
-  disableRequestLogging: process.env.LOG_REQUESTS !== '1',
+  logController: new LogController({ disableRequestLogging: process.env.LOG_REQUESTS !== '1' }),
 };
 
 export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): Promise<FastifyInstance> {
@@ -58,12 +60,27 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
   });
 
   const view = new PodView(deps.engine);
+  if (deps.exec) {
+    await app.register(websocket, {
+      // Frames are keystrokes and resizes: small. Nothing else is accepted from a client.
+      options: { maxPayload: 64 * 1024 },
+      // An unclean disconnect is an ordinary end of a session, not an error to log loudly.
+      errorHandler: (err, socket, req) => {
+        req.log.debug({ err }, 'websocket error');
+        socket.terminate();
+      },
+    });
+  }
   await app.register(
     async (v1) => {
       registerAuth(v1, deps.reviewer, deps.onDecision ?? (() => undefined));
       await nodeRoutes(v1, deps);
       await podRoutes(v1, { ...deps, view });
-      if (deps.exec) await execRoutes(v1, { ...deps, view, exec: deps.exec, requirePod: podRequirer(deps.pods, deps.nodeName) });
+      if (deps.exec) {
+        const execDeps = { ...deps, view, exec: deps.exec, requirePod: podRequirer(deps.pods, deps.nodeName) };
+        await execRoutes(v1, execDeps);
+        await attachRoutes(v1, execDeps);
+      }
     },
     { prefix: '/v1' },
   );

@@ -11,6 +11,7 @@ export interface AgentFlags {
   metricsContainerInodes: boolean | string;
   nodeScanInterval: string;
   maxExecSessions: string;
+  execIdleTimeout: string;
 }
 
 export async function agent(flags: AgentFlags): Promise<void> {
@@ -21,6 +22,10 @@ export async function agent(flags: AgentFlags): Promise<void> {
   const maxExec = Number(flags.maxExecSessions);
   if (!Number.isInteger(maxExec) || maxExec < 0 || maxExec > 1000) {
     throw new NsinspectError('INVALID', `invalid --max-exec-sessions ${JSON.stringify(flags.maxExecSessions)}: want 0 to 1000`);
+  }
+  const idle = Number(flags.execIdleTimeout);
+  if (!Number.isInteger(idle) || idle < 1 || idle > 86_400) {
+    throw new NsinspectError('INVALID', `invalid --exec-idle-timeout ${JSON.stringify(flags.execIdleTimeout)}: want whole seconds from 1 to 86400`);
   }
   // Handlers go in first: a SIGTERM during start-up (loading the Kubernetes client takes a while
   // on a busy node) still ends in an orderly exit 0, never a kill by signal.
@@ -38,6 +43,7 @@ export async function agent(flags: AgentFlags): Promise<void> {
     metricsContainerInodes: flags.metricsContainerInodes === true || flags.metricsContainerInodes === 'true' || flags.metricsContainerInodes === '1',
     nodeScanIntervalMs: interval * 1000,
     maxExecSessions: maxExec,
+    execIdleSeconds: idle,
   });
   await new Promise<void>((resolve) => {
     onSignal = (): void => {

@@ -52,9 +52,9 @@ import { buildAgent, type Agent } from '../../agent/compose.js';
 import { waitFor } from './lab.js';
 
 /** An in-process agent against the fake API server, closed at teardown; resolves once pods synced. */
-export async function agentFor(t: Test, srv: FakeApiServer, opts: { auth?: 'kubernetes' | 'none'; containerInodes?: boolean; wait?: boolean } = {}): Promise<Agent> {
+export async function agentFor(t: Test, srv: FakeApiServer, opts: { auth?: 'kubernetes' | 'none'; containerInodes?: boolean; wait?: boolean; maxExecSessions?: number; execIdleSeconds?: number } = {}): Promise<Agent> {
   const agent = await buildAgent(
-    { kubeconfig: srv.kubeconfigPath, nodeName: NODE, auth: opts.auth ?? 'kubernetes', metricsContainerInodes: opts.containerInodes ?? false, nodeScanIntervalMs: 60_000 },
+    { kubeconfig: srv.kubeconfigPath, nodeName: NODE, auth: opts.auth ?? 'kubernetes', metricsContainerInodes: opts.containerInodes ?? false, nodeScanIntervalMs: 60_000, maxExecSessions: opts.maxExecSessions, execIdleSeconds: opts.execIdleSeconds },
     false,
   );
   t.teardown(() => agent.close());

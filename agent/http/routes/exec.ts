@@ -1,10 +1,10 @@
-// Exec routes: run an argv in a pod container's (or a container's) namespaces, non-interactively.
+// Exec routes: run an argv in a pod container's (or a container's) namespaces, one-shot.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { NsinspectError } from '../../errors.js';
 import { NS_TYPES } from '../../model/types.js';
 import type { PodDirectory } from '../../model/pod.js';
-import type { Engine } from '../../engine.js';
+import type { Engine, Subject } from '../../engine.js';
 import type { PodView } from '../../podview.js';
 import type { ExecService } from '../../exec/service.js';
 import { COMMAND_MAX_ARGS, checkCommand, parseSelection } from '../../exec/argv.js';
@@ -30,8 +30,16 @@ export interface ExecRouteDeps {
   requirePod: (namespace: string, name: string) => import('../../model/pod.js').PodInfo;
 }
 
+/** The running container a pod route names, and how the audit line names it: 404 or 409 otherwise. */
+export function podContainerSubject(deps: ExecRouteDeps, p: PodContainerParams): { subject: Subject; target: string } {
+  const pod = deps.requirePod(p.namespace, p.pod);
+  const c = pod.containers.find((x) => x.name === p.container);
+  if (!c) throw new NsinspectError('NOT_FOUND', `pod ${pod.namespace}/${pod.name} has no container ${p.container}`, { details: { candidates: pod.containers.map((x) => x.name) } });
+  return { subject: deps.view.running(pod, c), target: `${pod.namespace}/${pod.name}/${c.name}` };
+}
+
 export async function execRoutes(app: FastifyInstance, deps: ExecRouteDeps): Promise<void> {
-  const run = (req: FastifyRequest, reply: FastifyReply, subject: Parameters<ExecService['exec']>[0]['subject'], target: string, body: ExecBody) => {
+  const run = (req: FastifyRequest, reply: FastifyReply, subject: Subject, target: string, body: ExecBody) => {
     const ac = new AbortController();
     // A client that goes away before its answer takes its process group with it.
     reply.raw.on('close', () => {
@@ -50,10 +58,8 @@ export async function execRoutes(app: FastifyInstance, deps: ExecRouteDeps): Pro
       config: { access: (req) => { const p = req.params as PodContainerParams; return { verb: 'create', resource: 'pods', subresource: 'exec', namespace: p.namespace, name: p.pod }; } },
     },
     async (req, reply) => {
-      const pod = deps.requirePod(req.params.namespace, req.params.pod);
-      const c = pod.containers.find((x) => x.name === req.params.container);
-      if (!c) throw new NsinspectError('NOT_FOUND', `pod ${pod.namespace}/${pod.name} has no container ${req.params.container}`, { details: { candidates: pod.containers.map((x) => x.name) } });
-      return run(req, reply, deps.view.running(pod, c), `${pod.namespace}/${pod.name}/${c.name}`, req.body);
+      const { subject, target } = podContainerSubject(deps, req.params);
+      return run(req, reply, subject, target, req.body);
     },
   );
 

@@ -1,0 +1,198 @@
+// One attached exec session: a pty (node-pty) or pipes, bridged to a WebSocket with the frames.ts framing.
+import type { WebSocket } from 'ws';
+import { execa, type ResultPromise } from 'execa';
+import { CH, type EndReason, type StatusFrame, frame, parseResize } from './frames.js';
+import { reapSession } from './reap.js';
+import { readStartTime } from '../procfs/proc.js';
+import type { Admission } from './service.js';
+
+export interface AttachOptions {
+  tty: boolean;
+  cols: number;
+  rows: number;
+  /** No input and no output for this long ends the session. */
+  idleMs: number;
+}
+
+export interface SessionLog {
+  warn(obj: object, msg: string): void;
+}
+
+/** Above this many bytes queued on the socket, the process's output is paused. */
+const HIGH_WATER = 1024 * 1024;
+const SESSION_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/', TERM: 'xterm-256color' };
+
+/** The slice of a pty or a child process a session drives. */
+interface Proc {
+  pid: number;
+  /** The leader's start time, read right after spawning: the PID-reuse guard for killing it. */
+  startTime: number | undefined;
+  write(b: Buffer): void;
+  endInput(): void;
+  resize(cols: number, rows: number): void;
+  pause(): void;
+  resume(): void;
+  /** Closes the pty or pipes; the processes are reaped separately. */
+  close(): void;
+}
+
+const NO_ARGS: string[] = [];
+
+export class AttachSession {
+  private proc: Proc | undefined;
+  private ended = false;
+  private paused = false;
+  private bytesIn = 0;
+  private bytesOut = 0;
+  private readonly idle: NodeJS.Timeout;
+  private readonly unregister: () => void;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly admission: Admission,
+    private readonly opts: AttachOptions,
+    private readonly log: SessionLog,
+    onShutdown: (stop: () => void) => () => void,
+  ) {
+    this.idle = setTimeout(() => this.finish('idle', null, undefined, `no input or output for ${Math.round(opts.idleMs / 1000)} s`), opts.idleMs);
+    this.unregister = onShutdown(() => this.finish('shutdown', null, undefined, 'the agent is shutting down'));
+    socket.on('message', (data: Buffer, isBinary: boolean) => this.onFrame(data, isBinary));
+    socket.on('close', () => this.finish('disconnect', null));
+    socket.on('error', () => this.finish('disconnect', null));
+  }
+
+  /** Spawns the process, unless the container changed since admission. */
+  async start(): Promise<void> {
+    if (!this.admission.stillSame()) {
+      this.finish('error', null, undefined, `process ${this.admission.pid} changed since it was looked up (exited, or its PID was reused)`);
+      return;
+    }
+    const [file, ...args] = this.admission.plan.argv;
+    try {
+      this.proc = this.opts.tty ? await this.spawnPty(file, args) : this.spawnPipes(file, args);
+    } catch (err) {
+      this.log.warn({ err }, 'starting an attached exec session');
+      this.finish('error', null, undefined, `could not start ${file}: ${(err as Error).message}`);
+    }
+  }
+
+  private async spawnPty(file: string, args: string[]): Promise<Proc> {
+    const pty = await import('node-pty');
+    const p = pty.spawn(file, args.length ? args : NO_ARGS, { name: SESSION_ENV.TERM, cols: this.opts.cols, rows: this.opts.rows, cwd: '/', env: SESSION_ENV, encoding: null });
+    // node-pty rethrows socket errors other than EIO unless someone listens.
+    (p as unknown as { on(ev: 'error', f: (e: Error) => void): void }).on('error', (err) => this.log.warn({ err }, 'pty error'));
+    p.onData((d) => this.output(CH.stdout, d as unknown as Buffer));
+    p.onExit(({ exitCode, signal }) => this.finish('exit', signal ? 128 + signal : exitCode, signal || undefined));
+    if (this.ended) p.kill('SIGKILL');
+    return {
+      pid: p.pid,
+      startTime: readStartTime(p.pid),
+      write: (b) => p.write(b),
+      endInput: () => p.write('\x04'),
+      resize: (c, r) => p.resize(c, r),
+      pause: () => p.pause(),
+      resume: () => p.resume(),
+      close: () => (p as unknown as { destroy(): void }).destroy(),
+    };
+  }
+
+  private spawnPipes(file: string, args: string[]): Proc {
+    const child: ResultPromise = execa(file, args, { shell: false, detached: true, reject: false, buffer: false, stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', env: SESSION_ENV, extendEnv: false, cleanup: true });
+    child.stdout?.on('data', (b: Buffer) => this.output(CH.stdout, b));
+    child.stderr?.on('data', (b: Buffer) => this.output(CH.stderr, b));
+    child.stdin?.on('error', () => undefined); // EPIPE when the process exits before reading
+    void child.then((r) => {
+      const sig = r.signal ? (SIGNALS[r.signal] ?? 9) : undefined;
+      this.finish('exit', typeof r.exitCode === 'number' ? r.exitCode : 128 + (sig ?? 9), sig);
+    });
+    return {
+      pid: child.pid ?? -1,
+      startTime: child.pid ? readStartTime(child.pid) : undefined,
+      write: (b) => child.stdin?.write(b),
+      endInput: () => child.stdin?.end(),
+      resize: () => undefined,
+      pause: () => {
+        child.stdout?.pause();
+        child.stderr?.pause();
+      },
+      resume: () => {
+        child.stdout?.resume();
+        child.stderr?.resume();
+      },
+      close: () => {
+        child.stdin?.destroy();
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+      },
+    };
+  }
+
+  private output(channel: number, b: Buffer): void {
+    if (this.ended || this.socket.readyState !== this.socket.OPEN) return;
+    this.bytesOut += b.length;
+    this.idle.refresh();
+    this.socket.send(frame(channel, b), { binary: true }, () => this.maybeResume());
+    if (!this.paused && this.socket.bufferedAmount > HIGH_WATER) {
+      this.paused = true;
+      this.proc?.pause();
+    }
+  }
+
+  private maybeResume(): void {
+    if (this.paused && !this.ended && this.socket.bufferedAmount < HIGH_WATER / 4) {
+      this.paused = false;
+      this.proc?.resume();
+    }
+  }
+
+  /** Frames from the client. Anything malformed is dropped: a bad frame never ends a session. */
+  private onFrame(data: Buffer, isBinary: boolean): void {
+    if (this.ended || !isBinary || !Buffer.isBuffer(data) || data.length === 0) return;
+    const payload = data.subarray(1);
+    switch (data[0]) {
+      case CH.stdin:
+        if (payload.length === 0) return;
+        this.bytesIn += payload.length;
+        this.idle.refresh();
+        this.proc?.write(payload);
+        return;
+      case CH.resize: {
+        const r = parseResize(payload);
+        if (r) this.proc?.resize(r.cols, r.rows);
+        return;
+      }
+      case CH.close:
+        this.proc?.endInput();
+        return;
+      default:
+        return;
+    }
+  }
+
+  /**
+   * Ends the session once, whatever ended it: tells the client (status frame, then close), kills
+   * every process the session started, closes the pty, frees the slot and writes the audit line.
+   */
+  finish(reason: EndReason, exitCode: number | null, signal?: number, message?: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    clearTimeout(this.idle);
+    this.unregister();
+    const status: StatusFrame = { exitCode, reason, ...(signal ? { signal } : {}), ...(message ? { message } : {}) };
+    if (this.socket.readyState === this.socket.OPEN) {
+      this.socket.send(frame(CH.status, JSON.stringify(status)), { binary: true });
+      this.socket.close(reason === 'shutdown' ? 1001 : 1000, reason);
+    }
+    const proc = this.proc;
+    const leader = proc?.pid ?? -1;
+    void reapSession(leader, proc?.startTime)
+      .catch((err: unknown) => this.log.warn({ err, leader }, 'reaping an exec session'))
+      .finally(() => {
+        proc?.close();
+        const result = reason === 'exit' ? 'ok' : reason === 'idle' || reason === 'timeout' ? 'timeout' : 'error';
+        this.admission.end({ result, exitCode, reason, bytesIn: this.bytesIn, bytesOut: this.bytesOut });
+      });
+  }
+}
+
+const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15, SIGPIPE: 13, SIGSEGV: 11, SIGABRT: 6 };
