@@ -25,6 +25,7 @@ export class PodCache implements PodDirectory {
   private stopped = false;
   private backoff = BACKOFF_MIN_MS;
   private retry: NodeJS.Timeout | undefined;
+  private failures = 0;
   /** Called after every change, for metrics. */
   onChange: () => void = () => undefined;
 
@@ -44,10 +45,30 @@ export class PodCache implements PodDirectory {
     this.informer.on('error', (err) => this.failed(err));
   }
 
-  /** Starts watching; resolves after the first attempt, synced or not. */
+  /** Starts watching; resolves after the first attempt, synced or not. Never rejects. */
   async start(): Promise<void> {
     this.stopped = false;
-    await this.informer.start();
+    await this.attempt();
+  }
+
+  /**
+   * One (re)start of the informer. A restart after an outage resumes the watch from the last
+   * resourceVersion without a list (unless the API answers 410), so success is judged here: an
+   * attempt that raised no error has its watch connected again.
+   */
+  private async attempt(): Promise<void> {
+    const failuresBefore = this.failures;
+    try {
+      await this.informer.start();
+    } catch (err) {
+      // e.g. the credentials could not be applied (a token file gone): retried with backoff.
+      this.failed(err);
+      return;
+    }
+    if (!this.stopped && this.listed && this.failures === failuresBefore) {
+      this.watchUp = true;
+      this.backoff = BACKOFF_MIN_MS;
+    }
   }
 
   async stop(): Promise<void> {
@@ -99,6 +120,7 @@ export class PodCache implements PodDirectory {
   }
 
   private failed(err: unknown): void {
+    this.failures++;
     this.watchUp = false;
     if (this.stopped) return;
     const delay = Math.round(this.backoff * (0.8 + Math.random() * 0.4));
@@ -106,7 +128,7 @@ export class PodCache implements PodDirectory {
     this.backoff = Math.min(this.backoff * 2, BACKOFF_MAX_MS);
     clearTimeout(this.retry);
     this.retry = setTimeout(() => {
-      if (!this.stopped) void this.informer.start().catch((e: unknown) => this.failed(e));
+      if (!this.stopped) void this.attempt();
     }, delay);
     this.retry.unref();
   }
