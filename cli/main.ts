@@ -93,7 +93,7 @@ program
   .option('-c, --container <name>', "the pod's container (default: as kubectl picks it)")
   .option('--ns <list>', 'tools | all | a comma-separated list of types', 'tools')
   .option('-i, --stdin', 'pass stdin to the command')
-  .option('-t, --tty', 'allocate a terminal (node-local refs)')
+  .option('-t, --tty', 'allocate a terminal: an interactive session (a pty over a WebSocket through the agent)')
   .option('--timeout <seconds>', 'kill the command after this long (agent default 30, at most 600)')
   .action(async (ref: string, command: string[], o: import('./commands/exec.js').ExecFlags) => {
     process.exitCode = await (await import('./commands/exec.js')).exec(ref, command, o, globals());

@@ -52,6 +52,18 @@ export class AgentClient {
     throw new NsinspectError(code, `agent on node ${this.node}: ${e.message}`, { ...(hint ? { hint } : {}), ...(e.details ? { details: e.details } : {}) });
   }
 
+  /** Opens an attach WebSocket on this agent (same token, same transport). */
+  async attach(path: string, params: import('./attach-client.js').AttachParams, handlers: import('./attach-client.js').AttachHandlers): Promise<import('./attach-client.js').AttachConnection> {
+    const { attachURL, openAttach } = await import('./attach-client.js');
+    try {
+      return await openAttach(attachURL(this.baseURL, path, params), this.token, this.node, handlers);
+    } catch (err) {
+      const why = this.transportError();
+      if (why && (err as NsinspectError).code === 'UNAVAILABLE') throw new NsinspectError('UNAVAILABLE', `cannot reach the nsinspect agent on node ${this.node}: ${why}`, { cause: err, hint: 'check that the agent pod is running and ready' });
+      throw err;
+    }
+  }
+
   close(): Promise<void> {
     return this.onClose();
   }

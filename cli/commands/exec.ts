@@ -5,6 +5,7 @@ import type { ExecResponse } from '../../agent/exec/service.js';
 import type { GlobalOptions } from '../main.js';
 import { isLocalRef, label, podName } from '../refs.js';
 import type { ClusterFlags } from './cluster.js';
+import type { AgentClient } from '../cluster/agent-client.js';
 
 export interface ExecFlags {
   container?: string;
@@ -19,11 +20,6 @@ export async function exec(ref: string, command: string[], flags: ExecFlags, opt
   const argv = checkCommand(command);
   const selection = parseSelection(flags.ns ?? 'tools');
   if (isLocalRef(ref)) return execLocal(ref, argv, selection);
-  if (flags.tty) {
-    throw new NsinspectError('INVALID', 'interactive sessions (-t) through the agent are not available yet', {
-      hint: 'on the node, run nsinspect exec -it container/<id> -- sh as root; or drop -t for a one-shot command',
-    });
-  }
   const timeout = flags.timeout === undefined ? undefined : Number(flags.timeout);
   if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 1 || timeout > 600)) throw new NsinspectError('INVALID', '--timeout must be whole seconds from 1 to 600');
   const { Cluster } = await import('../cluster/session.js');
@@ -33,15 +29,34 @@ export async function exec(ref: string, command: string[], flags: ExecFlags, opt
   const { defaultContainer } = await import('./cluster.js');
   const container = flags.container === undefined ? defaultContainer(pod) : label('container name', flags.container);
   if (!container) throw new NsinspectError('NOT_FOUND', `pod ${cluster.namespace}/${name} has no containers`);
+  const path = `/v1/pods/${encodeURIComponent(cluster.namespace)}/${encodeURIComponent(name)}/containers/${encodeURIComponent(container)}`;
+  if (flags.tty) return interactive(await cluster.agentForPod(pod), `${path}/attach`, argv, flags.ns ?? 'tools');
   const stdin = flags.stdin ? await readAll(process.stdin) : undefined;
   const agent = await cluster.agentForPod(pod);
   try {
-    const path = `/v1/pods/${encodeURIComponent(cluster.namespace)}/${encodeURIComponent(name)}/containers/${encodeURIComponent(container)}/exec`;
-    const r = await agent.post<ExecResponse>(path, { command: argv, namespaces: selection, ...(timeout ? { timeoutSeconds: timeout } : {}), ...(stdin !== undefined ? { stdin } : {}) }, (timeout ?? 30) * 1000 + 10_000);
+    const r = await agent.post<ExecResponse>(`${path}/exec`, { command: argv, namespaces: selection, ...(timeout ? { timeoutSeconds: timeout } : {}), ...(stdin !== undefined ? { stdin } : {}) }, (timeout ?? 30) * 1000 + 10_000);
     process.stdout.write(r.stdout);
     process.stderr.write(r.stderr);
     if (r.truncated) process.stderr.write('nsinspect: output was truncated at the agent\'s limit (1 MiB per stream)\n');
     return r.exitCode;
+  } finally {
+    await agent.close();
+  }
+}
+
+/** -t through the agent: a pty session over a WebSocket; resolves with the remote exit code. */
+async function interactive(agent: AgentClient, path: string, argv: string[], namespaces: string): Promise<number> {
+  try {
+    const { bridgeTerminal } = await import('../cluster/terminal.js');
+    const conn = await agent.attach(path, { command: argv, namespaces, tty: true, cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 }, {
+      stdout: (b) => process.stdout.write(b),
+      stderr: (b) => process.stderr.write(b),
+    });
+    const st = await bridgeTerminal(conn);
+    if (st.reason === 'exit' && st.exitCode !== null) return st.exitCode;
+    throw new NsinspectError(st.reason === 'shutdown' || st.reason === 'disconnect' ? 'UNAVAILABLE' : 'INTERNAL', `the session on node ${agent.node} ended: ${st.message ?? st.reason}`, {
+      hint: st.reason === 'idle' ? 'sessions with no input or output end after the agent\'s --exec-idle-timeout' : 'run the command again',
+    });
   } finally {
     await agent.close();
   }

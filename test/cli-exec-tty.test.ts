@@ -1,0 +1,67 @@
+// `nsinspect exec -it` end to end, in a real terminal: CLI pty -> port-forward -> agent WebSocket -> remote pty.
+import t from 'tap';
+import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import * as pty from 'node-pty';
+import { labFor, waitFor } from './helpers/lab.js';
+import { agentFor, apiServerFor, demoPodJson } from './helpers/cluster.js';
+import { startDemoPod } from '../lab/pod.js';
+import { makePod } from './fake-apiserver/index.js';
+
+const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
+
+function sleepers(arg: string): number {
+  return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).filter((n) => {
+    try {
+      return readFileSync(`/proc/${n}/cmdline`, 'utf8') === `sleep\0${arg}\0`;
+    } catch {
+      return false;
+    }
+  }).length;
+}
+
+t.test('an interactive shell through the agent: raw keys, Ctrl-C, resize, exit code', async (t) => {
+  const lab = await labFor(t);
+  const pod = await startDemoPod(lab);
+  const srv = await apiServerFor(t);
+  srv.pods.add(demoPodJson(pod));
+  srv.pods.add(makePod({ name: 'nsinspect-x7k2p', namespace: 'nsinspect-system', nodeName: 'node-a', labels: { 'app.kubernetes.io/name': 'nsinspect' } }));
+  const agent = await agentFor(t, srv);
+  const url = new URL(await agent.app.listen({ host: '127.0.0.1', port: 0 }));
+  srv.portForward.set('nsinspect-system', 'nsinspect-x7k2p', 9742, { port: Number(url.port) });
+  const kubeconfig = join(srv.dir, 'user.kubeconfig');
+  srv.writeKubeconfig(kubeconfig, { token: 'debugger-token', namespace: 'shop' });
+
+  // The runner's NODE_OPTIONS (coverage hooks) would slow the CLI down; it is not under test.
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'NODE_OPTIONS') env[k] = v;
+  const term = pty.spawn(process.execPath, [CLI, 'exec', 'web', '-it', '--ns', 'all', '--kubeconfig', kubeconfig, '--', 'sh'], { cols: 80, rows: 24, env, name: 'xterm' });
+  let out = '';
+  term.onData((d) => (out += d));
+  const exited = new Promise<number>((r) => term.onExit((e) => r(e.exitCode)));
+  t.teardown(() => term.kill('SIGKILL'));
+  const until = (what: string, re: RegExp) => waitFor(what, () => (re.test(out) ? true : undefined), 20_000);
+
+  term.write('echo hi-$((40+2))\r');
+  await until('the echo', /hi-42/);
+  term.write('hostname\r');
+  await until("the pod's hostname", /\bweb\r*\n/);
+
+  term.resize(101, 33);
+  await new Promise((r) => setTimeout(r, 300));
+  term.write('stty size\r');
+  await until('the new size, seen remotely', /33 101/);
+
+  term.write('sleep 1261\r');
+  await waitFor('the remote sleep', () => (sleepers('1261') === 1 ? true : undefined), 10_000);
+  term.write('\x03');
+  await waitFor('Ctrl-C reached the remote sleep', () => (sleepers('1261') === 0 ? true : undefined), 10_000);
+  term.write('echo still-$((1+1))\r');
+  await until('the CLI and the shell survived Ctrl-C', /still-2/);
+
+  term.write('exit 5\r');
+  t.equal(await exited, 5, "the remote exit code is the CLI's");
+  await srv.portForward.waitForOpen(0, 5000);
+  t.equal(srv.portForward.open(), 0, 'no tunnel left open');
+  await waitFor('the session slot freed', async () => ((await agent.metricsApp.inject({ url: '/metrics' })).body.includes('nsinspect_exec_sessions_active 0') ? true : undefined));
+});
