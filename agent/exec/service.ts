@@ -113,16 +113,23 @@ export class ExecService {
     const a = this.admit(req, false);
     const ac = new AbortController();
     const stop = (): void => ac.abort();
+    // Ended by the agent's shutdown: the client gets 503 saying so, not a bare exit code 137.
+    let shutDown = false;
+    const onShutdown = (): void => {
+      shutDown = true;
+      ac.abort();
+    };
     signal?.addEventListener('abort', stop);
-    this.shutdownHooks.add(stop);
+    this.shutdownHooks.add(onShutdown);
     let r: RunResult | undefined;
     try {
       r = await runCapped(a.plan.argv, req.stdin, { timeoutMs: timeoutSeconds * 1000, maxOutputBytes: this.limits.maxOutputBytes }, ac.signal);
+      if (shutDown) throw new NsinspectError('UNAVAILABLE', `${req.target}: the exec session was ended because the agent is shutting down; its processes were killed`, { hint: 'run it again once the agent is back' });
       return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, truncated: r.truncated, durationMs: r.durationMs };
     } finally {
       signal?.removeEventListener('abort', stop);
-      this.shutdownHooks.delete(stop);
-      a.end({ result: !r ? 'error' : r.timedOut ? 'timeout' : 'ok', exitCode: r?.exitCode ?? null, ...(r?.timedOut ? { reason: 'timeout' } : {}), bytesIn: r?.bytesIn ?? 0, bytesOut: r?.bytesOut ?? 0 });
+      this.shutdownHooks.delete(onShutdown);
+      a.end({ result: !r || shutDown ? 'error' : r.timedOut ? 'timeout' : 'ok', exitCode: r?.exitCode ?? null, ...(r?.timedOut ? { reason: 'timeout' } : shutDown ? { reason: 'shutdown' } : {}), bytesIn: r?.bytesIn ?? 0, bytesOut: r?.bytesOut ?? 0 });
     }
   }
 
