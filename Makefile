@@ -31,7 +31,7 @@ demo: build
 
 ## Every benchmark in one go (about 10 minutes; BENCH_AGENT_FLAGS=--duration 60 for a short soak).
 bench: build
-	@$(NODE) dist/bench/lsns.js; $(NODE) dist/bench/cli.js; $(NODE) dist/bench/agent.js $(BENCH_AGENT_FLAGS)
+	@$(NODE) dist/bench/lsns.js; $(NODE) dist/bench/cli.js; $(NODE) dist/bench/exec.js; $(NODE) dist/bench/agent.js $(BENCH_AGENT_FLAGS)
 
 sweep:
 	@$(NODE) dist/lab/sweep.js
