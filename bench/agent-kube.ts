@@ -12,8 +12,15 @@ export interface FakeApi {
   url: string;
   /** Requests the agent made: after warm-up, reviews should stop growing (the caches answer). */
   counts: { list: number; watch: number; tokenReviews: number; accessReviews: number; other: number };
+  /** Pod churn (the soak): adds or replaces a pod, with an ADDED/MODIFIED event on open watches. */
+  put(pod: object): void;
+  /** Deletes a pod by name, with a DELETED event. */
+  remove(name: string): void;
   close(): Promise<void>;
 }
+
+/** A token whose user every SubjectAccessReview denies: the soak's intended 403s. */
+export const DENIED_TOKEN = 'bench-denied-token';
 
 const running = (startedAt: string) => ({ running: { startedAt } });
 
@@ -68,6 +75,12 @@ function json(res: ServerResponse, code: number, obj: unknown): void {
 export async function startFakeApi(pods: object[]): Promise<FakeApi> {
   const counts = { list: 0, watch: 0, tokenReviews: 0, accessReviews: 0, other: 0 };
   const watches = new Set<ServerResponse>();
+  let rv = pods.length + 1;
+  const nameOf = (p: object): string => (p as { metadata: { name: string } }).metadata.name;
+  const event = (type: string, pod: object): void => {
+    (pod as { metadata: { resourceVersion: string } }).metadata.resourceVersion = String(++rv);
+    for (const w of watches) w.write(JSON.stringify({ type, object: pod }) + '\n');
+  };
   const server = createServer((req, res) => {
     const u = new URL(req.url ?? '/', 'http://localhost');
     const path = u.pathname;
@@ -82,19 +95,23 @@ export async function startFakeApi(pods: object[]): Promise<FakeApi> {
         return;
       }
       counts.list++;
-      return json(res, 200, { apiVersion: 'v1', kind: 'PodList', metadata: { resourceVersion: String(pods.length + 1) }, items: pods });
+      return json(res, 200, { apiVersion: 'v1', kind: 'PodList', metadata: { resourceVersion: String(rv) }, items: pods });
     }
     if (req.method === 'POST' && (path.endsWith('/tokenreviews') || path.endsWith('/subjectaccessreviews'))) {
       const token = path.endsWith('/tokenreviews');
       if (token) counts.tokenReviews++;
       else counts.accessReviews++;
       void body(req).then(
-        (b) => json(res, 201, {
-          ...b,
-          status: token
-            ? { authenticated: true, user: { username: 'bench-user', uid: 'bench-uid', groups: ['system:authenticated', 'bench'] } }
-            : { allowed: true, reason: 'the benchmark allows everything' },
-        }),
+        (b) => {
+          const spec = b.spec as { token?: string; user?: string } | undefined;
+          const denied = token ? spec?.token === DENIED_TOKEN : spec?.user === 'bench-denied';
+          json(res, 201, {
+            ...b,
+            status: token
+              ? { authenticated: true, user: { username: denied ? 'bench-denied' : 'bench-user', uid: 'bench-uid', groups: ['system:authenticated', 'bench'] } }
+              : denied ? { allowed: false, reason: 'the soak denies this user' } : { allowed: true, reason: 'the benchmark allows everything' },
+          });
+        },
         () => json(res, 400, { kind: 'Status', status: 'Failure', code: 400 }),
       );
       return;
@@ -107,6 +124,18 @@ export async function startFakeApi(pods: object[]): Promise<FakeApi> {
   return {
     url: `http://127.0.0.1:${port}`,
     counts,
+    put: (pod) => {
+      const i = pods.findIndex((p) => nameOf(p) === nameOf(pod));
+      if (i >= 0) pods[i] = pod;
+      else pods.push(pod);
+      event(i >= 0 ? 'MODIFIED' : 'ADDED', pod);
+    },
+    remove: (name) => {
+      const i = pods.findIndex((p) => nameOf(p) === name);
+      if (i < 0) return;
+      const [gone] = pods.splice(i, 1);
+      event('DELETED', gone);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const w of watches) w.destroy();
