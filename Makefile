@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE ?= node
 TAP_FLAGS ?=
 
-.PHONY: all deps deps-test build test demo bench lint dist image deploy undeploy e2e-kind clean sweep
+.PHONY: all deps deps-test build test demo bench soak lint dist image deploy undeploy e2e-kind clean sweep
 
 all: build
 
@@ -32,6 +32,11 @@ demo: build
 ## Every benchmark in one go (about 10 minutes; BENCH_AGENT_FLAGS=--duration 60 for a short soak).
 bench: build
 	@$(NODE) dist/bench/lsns.js; $(NODE) dist/bench/cli.js; $(NODE) dist/bench/exec.js; $(NODE) dist/bench/agent.js $(BENCH_AGENT_FLAGS)
+
+## Ten minutes of mixed load with pods churning; fails on a leak. Plots to bench/results/soak.png (gnuplot-nox).
+soak: build
+	@command -v gnuplot >/dev/null || apt-get install -y -qq --no-install-recommends gnuplot-nox >/dev/null
+	@$(NODE) dist/bench/soak.js $(SOAK_FLAGS)
 
 sweep:
 	@$(NODE) dist/lab/sweep.js
