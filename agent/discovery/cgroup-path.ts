@@ -13,9 +13,14 @@ const CONTAINER_NAMES: Array<[RegExp, Runtime | null]> = [
 
 /** Pod UIDs: a UUID (dashes, or underscores under systemd), or the 32-hex md5 of a static pod. */
 const UID = (sep: string): string => ['8', '4', '4', '4', '12'].map((n) => `[0-9a-f]{${n}}`).join(sep) + '|[0-9a-f]{32}';
-/** Pod cgroup names: cgroupfs "pod<uid>", systemd "kubepods[-<qos>]-pod<uid_>.slice". */
-const POD_NAME = new RegExp(`^(?:pod(${UID('-')})|kubepods(?:-(burstable|besteffort))?-pod(${UID('_')})\\.slice)$`);
-const QOS_NAME = /^(?:(burstable|besteffort)|kubepods-(burstable|besteffort)\.slice)$/;
+/**
+ * Pod cgroup names: cgroupfs "pod<uid>", systemd "kubepods[-<qos>]-pod<uid_>.slice". A kubelet
+ * with a --cgroup-root and the systemd driver prefixes every slice with the root's name: kind's
+ * nodes use /kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-<qos>.slice/kubelet-kubepods-<qos>-pod<uid_>.slice.
+ */
+const POD_NAME = new RegExp(`^(?:pod(${UID('-')})|(?:.+-)?kubepods(?:-(burstable|besteffort))?-pod(${UID('_')})\\.slice)$`);
+const QOS_NAME = /^(?:(burstable|besteffort)|(?:.+-)?kubepods-(burstable|besteffort)\.slice)$/;
+const KUBEPODS_NAME = /^(?:kubepods|(?:.+-)?kubepods\.slice)$/;
 
 export interface ParsedCgroupPath extends CgroupIdentity {
   /** The path up to and including the container's own cgroup (children of it excluded). */
@@ -48,7 +53,7 @@ export function parseCgroupPath(path: string): ParsedCgroupPath | undefined {
   let sawDocker = false;
   for (let i = 0; i < parts.length; i++) {
     const name = parts[i];
-    if (name === 'kubepods' || name === 'kubepods.slice') {
+    if (KUBEPODS_NAME.test(name)) {
       sawKubepods = true;
       qos = 'guaranteed';
       pod = undefined;

@@ -10,6 +10,9 @@ export interface IndexEntry extends ParsedCgroupPath {
   dir: string;
 }
 
+/** How deep below a hierarchy's root containers are looked for. */
+const WALK_MAX_DEPTH = 32;
+
 /** Hex, 12 to 64 characters: what a container ref may hold after `container/`. */
 export const CONTAINER_PREFIX = /^[0-9a-f]{12,64}$/;
 
@@ -23,7 +26,11 @@ export class ContainerIndex {
   private walked = false;
   private walkedAt = 0;
 
-  /** Re-walks the hierarchies. The first hierarchy holding any container is authoritative. */
+  /**
+   * Re-walks the hierarchies. The first hierarchy holding any container is authoritative. Deep
+   * enough for nested layouts (kind in Docker, custom cgroup roots): container subtrees are
+   * skipped, so the cost is the number of other directories, not the depth.
+   */
   refresh(): void {
     const found = new Map<ContainerID, IndexEntry>();
     for (const h of cgroupHierarchies()) {
@@ -33,7 +40,7 @@ export class ContainerIndex {
         const parsed = parseCgroupPath(rel);
         if (parsed && !found.has(parsed.containerID)) found.set(parsed.containerID, { ...parsed, dir: h.mountPoint + parsed.containerPath });
         return 'skip';
-      });
+      }, WALK_MAX_DEPTH);
       if (found.size > 0) break;
     }
     this.entries = found;

@@ -20,6 +20,7 @@ t.test('recognised layouts', async (t) => {
     ['docker cgroupfs', `/docker/${ID}`, { runtime: 'docker' }],
     ['static pod (md5 UID)', `/kubepods/burstable/pod0123456789abcdef0123456789abcdef/${ID}`, { runtime: 'containerd', podUID: '0123456789abcdef0123456789abcdef' }],
     ['kind node: kubepods inside a node container', `/docker/${'c'.repeat(64)}/kubelet/kubepods/burstable/pod${UID}/${ID}`, { runtime: 'containerd', podUID: UID }],
+    ['kind node, systemd driver: slices prefixed by the cgroup root', `/kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-besteffort.slice/kubelet-kubepods-besteffort-pod${U_}.slice/cri-containerd-${ID}.scope`, { runtime: 'containerd', podUID: UID, qos: 'besteffort' }],
   ];
   for (const [name, path, want] of cases) {
     const got = parseCgroupPath(path);
