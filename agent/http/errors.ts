@@ -1,4 +1,6 @@
 // Maps every error to {"error":{"code","message"}} with the right status; 5xx messages stay in the log.
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { NsinspectError, type ErrorCode } from '../errors.js';
 
@@ -61,5 +63,45 @@ export function registerErrorHandling(app: FastifyInstance): void {
   });
   app.setNotFoundHandler((req, reply) => {
     reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0].slice(0, 200)}` } });
+  });
+}
+
+/** A raw HTTP/1.1 answer in the API's error shape, for sockets fastify's reply no longer owns. */
+function rawAnswer(status: number, code: string, message: string): string {
+  const body = JSON.stringify({ error: { code, message } });
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+}
+
+/** Node's parser errors (malformed request, headers over 16 KiB, timeouts) in the API's shape, not fastify's. */
+export function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'TIMEOUT', 'the request took too long to arrive']
+    : err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'HEADERS_TOO_LARGE', 'the request headers are over 16 KiB']
+    : [400, 'INVALID', `malformed HTTP request (${err.code ?? 'parse error'})`];
+  if (socket.writable) socket.end(rawAnswer(status, code, message));
+  socket.destroySoon();
+}
+
+/**
+ * Node's requestTimeout stops counting once a request's headers are in: a body dribbled a byte
+ * a second would hold its connection (and a handler waiting on it) forever. Bound the whole request.
+ */
+export function boundRequestTime(app: FastifyInstance, ms: number): void {
+  app.addHook('onRequest', (req, reply, done) => {
+    const raw = req.raw;
+    if (!raw.complete) {
+      const timer = setTimeout(() => {
+        if (raw.complete || raw.socket.destroyed) return;
+        req.log.info('request body still incomplete at the request timeout: closing the connection');
+        if (!reply.raw.headersSent) raw.socket.end(rawAnswer(408, 'TIMEOUT', 'the request body took too long to arrive'));
+        raw.socket.destroySoon();
+      }, ms);
+      timer.unref();
+      const clear = (): void => clearTimeout(timer);
+      raw.once('end', clear);
+      raw.once('close', clear);
+    }
+    done();
   });
 }
