@@ -15,7 +15,7 @@ import { type Meta, type Pct, type SizeResult, type Target, renderReport } from 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'dist/cli/main.js');
 const NODE = process.execPath;
-const USAGE = `usage: node dist/bench/lsns.js [--procs N] [--ns M] [--small-procs N] [--small-ns M] [--no-small]
+const USAGE = `usage: node dist/bench/lsns.js [--procs N] [--ns M] [--small-procs N] [--small-ns M] [--no-small] [--mid-procs N] [--mid-ns M]
        [--runs R] [--lsns-runs R] [--iters I] [--cpu-prof] [--timeout S] [--out FILE]`;
 
 const { values: opt } = parseArgs({
@@ -26,6 +26,9 @@ const { values: opt } = parseArgs({
     'small-procs': { type: 'string', default: '25' },
     'small-ns': { type: 'string', default: '10' },
     'no-small': { type: 'boolean', default: false },
+    // The middle size, 1,000 processes, shows how the inventory's cost grows on the way to 10,000. 0 skips it.
+    'mid-procs': { type: 'string', default: '1000' },
+    'mid-ns': { type: 'string', default: '300' },
     runs: { type: 'string', default: '5' },
     'lsns-runs': { type: 'string', default: '3' },
     iters: { type: 'string', default: '200' },
@@ -215,6 +218,7 @@ async function main(): Promise<number> {
     const pod = await startDemoPod(lab);
     const prefix = pod.app.id.slice(0, 12);
     if (!opt['no-small']) sizes.push(await runSize('small', int('small-procs'), int('small-ns'), prefix, pod.app.pid, false));
+    if (Number(opt['mid-procs']) > 0) sizes.push(await runSize('1k', int('mid-procs'), int('mid-ns'), prefix, pod.app.pid, false));
     sizes.push(await runSize('full', procs, ns, prefix, pod.app.pid, opt['cpu-prof'] as boolean));
   } finally {
     await cleanup();

@@ -1,0 +1,83 @@
+// Owns the suite's one table (issue 6/6): every target's pass or fail, the ratios, and the machine, from the benches' result files.
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type AgentResult, machineInfo, targets as agentTargets } from './agent-report.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const RESULTS = join(ROOT, 'bench/results');
+const OUT = join(RESULTS, 'SUMMARY.md');
+
+interface Row { area: string; target: string; measured: string; pass: boolean | undefined; when: string }
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+function load(name: string): { r: any; when: string } | undefined {
+  const f = join(RESULTS, name);
+  if (!existsSync(f)) return undefined;
+  return { r: JSON.parse(readFileSync(f, 'utf8')), when: statSync(f).mtime.toISOString().slice(0, 16).replace('T', ' ') };
+}
+
+const rows: Row[] = [];
+const ratios: string[][] = [];
+const missing: string[] = [];
+const fmt = (n: unknown): string => (typeof n === 'number' ? String(Math.round(n * 100) / 100) : String(n));
+
+const lsns = load('lsns.json');
+if (lsns) {
+  for (const t of lsns.r.targets) rows.push({ area: 'inventory, lookup', target: t.target, measured: fmt(t.value), pass: t.pass, when: lsns.when });
+  for (const s of lsns.r.sizes) {
+    const inv = s.inventory;
+    ratios.push([`inventory, ${s.procsOnNode} processes`, `nsinspect CLI ${fmt(inv.cli.median)} ms, lsns -J ${fmt(inv.lsns.median)} ms, readlink floor ${fmt(inv.floor.median)} ms`, `lsns/ours ${fmt(s.ratios.lsnsOverCli)}x, ours/floor ${fmt(s.ratios.cliOverFloor)}x`]);
+    ratios.push([`container lookup, ${s.procsOnNode} processes`, `p50 warm ${fmt(s.lookup.warm.p50)} ms, fresh ${fmt(s.lookup.fresh.p50)} ms`, '']);
+  }
+} else missing.push('lsns.json (node dist/bench/lsns.js)');
+
+const cli = load('cli.json');
+if (cli) {
+  for (const c of cli.r.results) if (c.target !== undefined) rows.push({ area: 'CLI start-up', target: `${c.name} <= ${c.target} ms (median)`, measured: `${fmt(c.wall.median)} ms`, pass: c.pass, when: cli.when });
+  ratios.push(['CLI start-up', Object.entries(cli.r.ratios as Record<string, string>).map(([k, v]) => `${k} ${v}`).join(', '), '']);
+} else missing.push('cli.json (node dist/bench/cli.js)');
+
+const exec = load('exec.json');
+if (exec) {
+  for (const t of exec.r.targets) rows.push({ area: 'exec', target: t.target, measured: `${fmt(t.value)} ms`, pass: t.pass, when: exec.when });
+  const s = exec.r.startup;
+  const p = exec.r.ps;
+  ratios.push(['exec start-up', `bare nsenter -a true ${fmt(s.bareNsenterTrue.median)} ms, POST exec ${fmt(s.postExecAll.median)} ms, attach ${fmt(s.attachPipesFirstByte.median)} ms`, `POST/bare ${fmt(s.postExecAll.median / s.bareNsenterTrue.median)}x`]);
+  ratios.push([`ps, ${p.procs} processes`, `host side (agent) ${fmt(p.agentHostSide.median)} ms, nsenter --all ps -ef ${fmt(p.nsenterAllPsEf.median)} ms`, `ours/nsenter ${fmt(p.agentHostSide.median / p.nsenterAllPsEf.median)}x`]);
+} else missing.push('exec.json (node dist/bench/exec.js)');
+
+const agent = load('agent.json');
+if (agent) {
+  for (const t of agentTargets(agent.r as AgentResult)) rows.push({ area: 'agent API', target: t.target, measured: t.value, pass: t.pass, when: agent.when });
+} else missing.push('agent.json (node dist/bench/agent.js)');
+
+const soak = load('soak.json');
+if (soak) {
+  for (const c of soak.r.verdict.checks) rows.push({ area: `soak ${soak.r.durationS} s`, target: c.check, measured: c.value, pass: c.pass, when: soak.when });
+} else missing.push('soak.json (make soak)');
+
+const fuzz = load('fuzz-http.json');
+if (fuzz) {
+  const f = fuzz.r;
+  const five = f.byClass?.['5xx'] ?? f.status5xx ?? f.fiveXX;
+  rows.push({ area: 'HTTP fuzz', target: `no 5xx, no crash (${fmt(f.requests ?? f.total)} requests)`, measured: `5xx: ${fmt(five)}`, pass: five === 0, when: fuzz.when });
+}
+
+const m = machineInfo();
+const mark = (p: boolean | undefined): string => (p === undefined ? '' : p ? 'PASS' : '**FAIL**');
+const md = [
+  `Machine: ${m.nproc} x ${m.cpuModel}, ${m.memoryMiB} MiB, ${m.kernel}, node ${m.node}. Made ${new Date().toISOString().slice(0, 16).replace('T', ' ')} from bench/results/*.json.`,
+  '',
+  '| area | target | measured | result | run |',
+  '| --- | --- | --- | --- | --- |',
+  ...rows.map((r) => `| ${r.area} | ${r.target} | ${r.measured} | ${mark(r.pass)} | ${r.when} |`),
+  '',
+  '| ratio (same run) | figures | ratio |',
+  '| --- | --- | --- |',
+  ...ratios.map((r) => `| ${r.join(' | ')} |`),
+  ...(missing.length ? ['', `Not run yet: ${missing.join('; ')}.`] : []),
+  '',
+].join('\n');
+writeFileSync(OUT, md);
+console.log(md + `\nwritten: ${OUT}`);
