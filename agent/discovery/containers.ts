@@ -1,8 +1,9 @@
 // Container ID <-> cgroup directory <-> PIDs, with a cached index re-walked when it goes stale.
 import type { Container, ContainerID } from '../model/types.js';
 import { NsinspectError } from '../errors.js';
+import { errnoOf } from '../errors.js';
 import { cgroupExists, cgroupHierarchies, readCgroupProcs, walkCgroups } from '../procfs/cgroupfs.js';
-import { readCgroupLines, readStat } from '../procfs/proc.js';
+import { listPids, readCgroupLines, readStat } from '../procfs/proc.js';
 import { type ParsedCgroupPath, containerOfName, parseCgroupPath } from './cgroup-path.js';
 
 export interface IndexEntry extends ParsedCgroupPath {
@@ -88,12 +89,12 @@ export class ContainerIndex {
   /** The container with its current PIDs and init PID. NOT_RUNNING when its cgroup is empty. */
   container(ref: string): Container {
     let entry = this.resolve(ref);
-    let pids = readCgroupProcs(entry.dir);
+    let pids = procsOf(entry);
     if (pids === undefined) {
       // The directory vanished between resolve and read: re-walk once.
       this.refresh();
       entry = this.resolve(entry.containerID);
-      pids = readCgroupProcs(entry.dir) ?? [];
+      pids = procsOf(entry) ?? [];
     }
     const c: Container = toContainer(entry, pids);
     if (c.initPid === undefined) {
@@ -107,15 +108,47 @@ export class ContainerIndex {
   /** Every container's PIDs, as a pid -> container map: the reverse lookup for a node-wide scan. */
   pidOwners(): Map<number, IndexEntry> {
     const owners = new Map<number, IndexEntry>();
-    for (const e of this.all()) for (const pid of readCgroupProcs(e.dir) ?? []) owners.set(pid, e);
+    const scan = pidScan();
+    for (const e of this.all()) for (const pid of procsOf(e, scan) ?? []) owners.set(pid, e);
     return owners;
   }
 
   /** The containers of one pod, by pod UID, each with its PIDs, from a walk at most maxAgeMs old. */
   podContainers(podUID: string, maxAgeMs = 0): Container[] {
+    const scan = pidScan();
     return this.all(maxAgeMs)
       .filter((e) => e.podUID === podUID)
-      .map((e) => toContainer(e, readCgroupProcs(e.dir) ?? []));
+      .map((e) => toContainer(e, procsOf(e, scan) ?? []));
+  }
+}
+
+/** pid -> container ID from every process's own /proc/<pid>/cgroup (world-readable); one /proc scan, on first use. */
+function pidScan(): () => Map<number, ContainerID> {
+  let owners: Map<number, ContainerID> | undefined;
+  return () => {
+    if (!owners) {
+      owners = new Map();
+      for (const pid of listPids()) {
+        const id = containerOfPid(pid)?.containerID;
+        if (id) owners.set(pid, id);
+      }
+    }
+    return owners;
+  };
+}
+
+/**
+ * A container's PIDs from its cgroup.procs; undefined when its cgroup is gone. When cgroup.procs
+ * cannot be read (EACCES: an agent without root or CAP_DAC_READ_SEARCH, a cgroup it may not read),
+ * the PIDs come from a /proc scan instead: degraded and slower, never an error.
+ */
+function procsOf(e: IndexEntry, scan = pidScan()): number[] | undefined {
+  try {
+    return readCgroupProcs(e.dir);
+  } catch (err) {
+    const code = errnoOf((err as Error).cause);
+    if (code !== 'EACCES' && code !== 'EPERM') throw err;
+    return [...scan()].filter(([, id]) => id === e.containerID).map(([pid]) => pid);
   }
 }
 
