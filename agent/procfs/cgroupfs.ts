@@ -1,7 +1,7 @@
 // Reads /sys/fs/cgroup: which hierarchies are mounted, walking their directories, cgroup.procs.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { errnoOf, wrap } from '../errors.js';
-import { PROC } from './proc.js';
+import { PROC, readSmallFile } from './proc.js';
 import { type CgroupMount, parseCgroupMounts } from './parse.js';
 
 /**
@@ -41,7 +41,7 @@ export function resetCgroupHierarchies(): void {
 export function readCgroupProcs(dir: string, recursive = true): number[] | undefined {
   let text: string;
   try {
-    text = readFileSync(`${dir}/cgroup.procs`, 'utf8');
+    text = readSmallFile(`${dir}/cgroup.procs`, 'utf8');
   } catch (err) {
     if (errnoOf(err) === 'ENOENT') return undefined;
     throw wrap(`reading ${dir}/cgroup.procs`, err);

@@ -1,5 +1,5 @@
 // Reads one process from /proc: stat, status, cmdline, cgroup lines and namespace links.
-import { readFileSync, readlinkSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, readlinkSync, readdirSync, statSync } from 'node:fs';
 import type { NsRead, NsSet, NsType, ProcessInfo, ProcStat, ProcStatus } from '../model/types.js';
 import { NS_TYPES } from '../model/types.js';
 import { errnoOf, wrap } from '../errors.js';
@@ -7,6 +7,34 @@ import { type CgroupLine, parseCgroupFile, parseStat, parseStatus } from './pars
 
 /** Where procfs is mounted. The agent runs with hostPID, so this is the host's. */
 export const PROC = process.env.NSINSPECT_PROC ?? '/proc';
+
+/** The reusable buffer of readSmallFile: 16 KiB holds any stat, status or cgroup file. */
+const SCRATCH = Buffer.allocUnsafe(16 * 1024);
+
+/**
+ * A small pseudo-file (procfs, cgroupfs) as text. readFileSync allocates a 64 KiB buffer per call
+ * for files of unknown size, and the agent reads thousands a second: this reads into one reused
+ * buffer instead (a larger file gets a temporary one). Throws as readFileSync does (ENOENT, ESRCH…).
+ */
+export function readSmallFile(path: string, encoding: 'latin1' | 'utf8'): string {
+  const fd = openSync(path, 'r');
+  try {
+    let buf = SCRATCH;
+    let n = 0;
+    for (;;) {
+      const r = readSync(fd, buf, n, buf.length - n, null);
+      if (r === 0) return buf.toString(encoding, 0, n);
+      n += r;
+      if (n === buf.length) {
+        const bigger = Buffer.allocUnsafe(buf.length * 4);
+        buf.copy(bigger, 0, 0, n);
+        buf = bigger;
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** Errnos that mean "this process is gone or not ours to read": ordinary outcomes. */
 const GONE = new Set(['ENOENT', 'ESRCH']);
@@ -24,16 +52,16 @@ function tolerant<T>(doing: string, read: () => T): T | undefined {
 }
 
 export function readStat(pid: number): ProcStat | undefined {
-  return tolerant(`reading stat of pid ${pid}`, () => parseStat(readFileSync(`${PROC}/${pid}/stat`, 'latin1')));
+  return tolerant(`reading stat of pid ${pid}`, () => parseStat(readSmallFile(`${PROC}/${pid}/stat`, 'latin1')));
 }
 
 export function readStatus(pid: number): ProcStatus | undefined {
-  return tolerant(`reading status of pid ${pid}`, () => parseStatus(readFileSync(`${PROC}/${pid}/status`, 'latin1')));
+  return tolerant(`reading status of pid ${pid}`, () => parseStatus(readSmallFile(`${PROC}/${pid}/status`, 'latin1')));
 }
 
 export function readCmdline(pid: number): string[] | undefined {
   return tolerant(`reading cmdline of pid ${pid}`, () => {
-    const raw = readFileSync(`${PROC}/${pid}/cmdline`, 'utf8');
+    const raw = readSmallFile(`${PROC}/${pid}/cmdline`, 'utf8');
     const args = raw.split('\0');
     if (args.at(-1) === '') args.pop();
     return args;
@@ -41,7 +69,7 @@ export function readCmdline(pid: number): string[] | undefined {
 }
 
 export function readCgroupLines(pid: number): CgroupLine[] | undefined {
-  return tolerant(`reading cgroup of pid ${pid}`, () => parseCgroupFile(readFileSync(`${PROC}/${pid}/cgroup`, 'utf8')));
+  return tolerant(`reading cgroup of pid ${pid}`, () => parseCgroupFile(readSmallFile(`${PROC}/${pid}/cgroup`, 'utf8')));
 }
 
 /** Start time in clock ticks, the PID-reuse guard: same pid + same start time = same process. */
