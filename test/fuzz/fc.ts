@@ -26,7 +26,8 @@ export const hostile = (maxLength = 60): fc.Arbitrary<string> =>
 
 /** Asserts a property; a counterexample (shrunk, with the seed to replay) becomes one failed assertion. */
 export function check(t: { pass(m: string): void; fail(m: string): void }, name: string, prop: fc.IProperty<unknown> | fc.IAsyncProperty<unknown>, weight = 1): void | Promise<void> {
-  const fail = (err: unknown): void => t.fail(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+  const text = (e: unknown): string => (e instanceof Error ? e.message + (e.cause ? ` -- cause: ${text(e.cause)}` : '') : String(e));
+  const fail = (err: unknown): void => t.fail(`${name}: ${text(err)}`);
   if (prop.isAsync()) return fc.assert(prop as fc.IAsyncProperty<unknown>, params(weight)).then(() => t.pass(name), fail);
   try {
     fc.assert(prop as fc.IProperty<unknown>, params(weight));
