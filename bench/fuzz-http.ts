@@ -12,6 +12,7 @@ import { NODE_NAME, POD_NAMESPACE, kubeconfig, v1Pod } from './agent-kube.js';
 import { FUZZ_USERS, type FuzzKube, startFuzzKube } from './fuzz-kube.js';
 import { type FuzzTarget, fuzzHttp } from './fuzz-http-run.js';
 import { slowClients } from './fuzz-slow.js';
+import { fuzzWs } from './fuzz-ws.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const { values: opt } = parseArgs({
@@ -21,6 +22,7 @@ const { values: opt } = parseArgs({
     seed: { type: 'string', default: process.env.FC_SEED ?? '1' },
     pods: { type: 'string', default: '2' },
     slow: { type: 'string', default: '40' },
+    'ws-sessions': { type: 'string', default: '300' },
     /** RSS growth from after warm-up to the end that fails the run. */
     'rss-bound-mib': { type: 'string', default: '100' },
     out: { type: 'string', default: join(ROOT, 'bench/results/fuzz-http.json') },
@@ -31,7 +33,7 @@ if (opt.help) {
   console.log('usage: node dist/bench/fuzz-http.js [--requests N] [--concurrency C] [--seed S] [--pods P] [--slow N] [--rss-bound-mib M] [--out FILE]');
   process.exit(0);
 }
-const num = (k: 'requests' | 'concurrency' | 'seed' | 'pods' | 'slow' | 'rss-bound-mib'): number => {
+const num = (k: 'requests' | 'concurrency' | 'seed' | 'pods' | 'slow' | 'rss-bound-mib' | 'ws-sessions'): number => {
   const n = Number(opt[k]);
   if (!Number.isInteger(n) || n < 0) {
     console.error(`--${k} wants a whole number, not ${JSON.stringify(opt[k])}`);
@@ -72,9 +74,19 @@ const freePort = (): Promise<number> =>
 
 const statusOf = (pid: number, key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
 const mib = (kb: number): number => Math.round((kb / 1024) * 10) / 10;
+/** Every descendant of pid, from /proc/<pid>/task/<tid>/children. */
+function descendants(pid: number): number[] {
+  let kids: number[] = [];
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) kids.push(...readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+  } catch {
+    return [];
+  }
+  return kids.flatMap((k) => [k, ...descendants(k)]);
+}
 
 async function main(): Promise<number> {
-  const [REQUESTS, CONC, SEED, PODS, SLOW, RSS_BOUND] = (['requests', 'concurrency', 'seed', 'pods', 'slow', 'rss-bound-mib'] as const).map(num);
+  const [REQUESTS, CONC, SEED, PODS, SLOW, RSS_BOUND, WS] = (['requests', 'concurrency', 'seed', 'pods', 'slow', 'rss-bound-mib', 'ws-sessions'] as const).map(num);
   console.log(`setup: ${PODS} lab pods, the fake API server, the agent ...`);
   lab = await new Lab(`fuzz-http-${randomHex(8)}`).init();
   const pods: DemoPod[] = [];
@@ -126,6 +138,14 @@ async function main(): Promise<number> {
     onProgress: (n) => n % 10_000 === 0 && console.log(`  ${n} requests, ${Math.round(n / ((performance.now() - t0) / 1000))}/s, RSS ${mib(statusOf(pid, 'VmRSS'))} MiB`),
   });
   const durationS = Math.round((performance.now() - t0) / 100) / 10;
+  // WebSocket attach sessions (cat or true only), frames out of order and malformed; then no process may be left.
+  const ws = WS > 0 ? await fuzzWs(target, { sessions: WS, seed: SEED, concurrency: 4, token: 'fuzz-admin' }) : undefined;
+  if (ws) console.log(`websocket: ${ws.sessions} sessions, handshakes ${JSON.stringify(ws.handshake)}, ended ${JSON.stringify(ws.ended)}`);
+  let leftover = descendants(pid);
+  for (let i = 0; i < 50 && leftover.length > 0; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    leftover = descendants(pid);
+  }
   // The server's request timeout (30 s) is enforced by a check every 30 s: allow 75 s from their start.
   const slowResults = await slow.done(Math.max(0, 75_000 - (performance.now() - t0)));
   clearInterval(sampler);
@@ -144,11 +164,13 @@ async function main(): Promise<number> {
     rssBounded: rss.endMiB - rss.startMiB <= RSS_BOUND,
     slowClosedByServer: slowOpen === 0,
     noErrorLogs: errorLines === 0,
+    wsNoHang: (ws?.hung ?? 0) === 0,
+    noLeftoverProcesses: leftover.length === 0,
   };
   const result = {
     date: new Date().toISOString(), seed: SEED, concurrency: CONC, durationS, reqPerSec: Math.round(counts.requests / durationS),
     requests: counts.requests, byClass: counts.byClass, byStatus: counts.byStatus, byKind: counts.byKind, connectErrors: counts.connectErrors,
-    rss, fds, slow: { connections: SLOW, stillOpen: slowOpen, maxClosedAfterS: slowMaxS, byKind: summarizeSlow(slowResults) },
+    ws, leftoverProcesses: leftover.length, rss, fds, slow: { connections: SLOW, stillOpen: slowOpen, maxClosedAfterS: slowMaxS, byKind: summarizeSlow(slowResults) },
     agentErrorLogLines: errorLines, checks, pass: Object.values(checks).every(Boolean), findings: counts.findings.slice(0, 50),
   };
   mkdirSync(dirname(opt.out as string), { recursive: true });

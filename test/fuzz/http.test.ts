@@ -1,9 +1,10 @@
-// A short HTTP fuzz of a listening agent with a real demo pod: no 5xx, every error in the API's shape, slow clients cut off.
+// A short HTTP and WebSocket fuzz of a listening agent with a real demo pod: no 5xx, errors in the API's shape, slow clients cut off.
 import t from 'tap';
 import { connect } from 'node:net';
 import { demoClusterFor } from '../helpers/cluster.js';
 import { fuzzHttp } from '../../bench/fuzz-http-run.js';
 import { slowClients } from '../../bench/fuzz-slow.js';
+import { fuzzWs } from '../../bench/fuzz-ws.js';
 import { SEED } from './fc.js';
 
 const REQUESTS = Number(process.env.FUZZ_HTTP_REQUESTS ?? 2000);
@@ -40,6 +41,11 @@ t.test(`${REQUESTS} hostile requests against a live agent; parser errors in the 
   t.same(c.findings, [], 'no 5xx, timeouts, unanswered requests or errors outside {"error":{code,message}}');
   t.ok((c.byClass['2xx'] ?? 0) > 0 && (c.byStatus['401'] ?? 0) > 0 && (c.byStatus['403'] ?? 0) > 0 && (c.byStatus['404'] ?? 0) > 0, 'handlers, authn and authz all reached');
   t.ok(process.memoryUsage().rss - rss0 < 300 * 1024 * 1024, 'memory bounded (agent and client share this process)');
+  // Attach sessions (cat or true) sent frames out of order, malformed or oversized: each one ends.
+  const ws = await fuzzWs(target, { sessions: 24, seed: SEED, concurrency: 2, token: 'debugger-token' });
+  t.comment(`websocket: handshakes ${JSON.stringify(ws.handshake)}, ended ${JSON.stringify(ws.ended)}`);
+  t.equal(ws.hung, 0, 'no WebSocket session left hanging');
+  t.ok((ws.handshake['101'] ?? 0) > 0, 'sessions were upgraded');
   const health = await fetch(`http://127.0.0.1:${port}/healthz`);
   t.equal(health.status, 200, 'healthy afterwards');
   const diff = await fetch(`http://127.0.0.1:${port}/v1/pods/shop/web/diff?debugger=debugger`, { headers: { authorization: 'Bearer debugger-token' } });
