@@ -95,7 +95,9 @@ export function boundRequestTime(app: FastifyInstance, ms: number): void {
         if (raw.complete || raw.socket.destroyed) return;
         req.log.info('request body still incomplete at the request timeout: closing the connection');
         if (!reply.raw.headersSent) raw.socket.end(rawAnswer(408, 'TIMEOUT', 'the request body took too long to arrive'));
-        raw.socket.destroySoon();
+        // app.inject's fake socket has no destroySoon.
+        if (typeof raw.socket.destroySoon === 'function') raw.socket.destroySoon();
+        else raw.socket.destroy();
       }, ms);
       timer.unref();
       const clear = (): void => clearTimeout(timer);
