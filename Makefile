@@ -15,7 +15,8 @@ deps-test:
 
 build: deps
 	@npx tsc -p tsconfig.json
-	@chmod +x dist/cli/main.js
+	@chmod +x dist/cli/main.js dist/cli/nsinspect.cjs
+	@$(NODE) dist/cli/help-build.js
 
 lint: deps
 	@npx tsc -p tsconfig.json --noEmit

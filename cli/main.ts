@@ -26,9 +26,11 @@ const program = new Command('nsinspect')
   .exitOverride()
   .addHelpText('after', `
 Refs:
-  NAME, pod/NAME          a pod, looked up in -n NAMESPACE; answered by the agent on its node
-  pid/<n>                 a process on this node, by host PID (in-process, as root)
-  container/<id>          a container on this node, by full ID or a unique 12+ hex prefix
+  NAME, pod/NAME    a pod, looked up in -n NAMESPACE; answered by the agent on
+                    its node
+  pid/<n>           a process on this node, by host PID (in-process, as root)
+  container/<id>    a container on this node, by full ID or a unique 12+ hex
+                    prefix
 
 Examples:
   nsinspect diff web debugger-abc -n shop --expect-shared pid,net

@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// The installed entry (nsinspect, kubectl-nsinspect): answers bare --help/-h, --version/-V and no arguments from commander's own pre-rendered help, and loads the real program (main.js) for everything else.
+// CommonJS on purpose: a CommonJS main skips the ESM loader's start-up (about 20 ms of CPU here); the program itself stays ESM.
+import fs = require('node:fs');
+import nodeModule = require('node:module');
+import path = require('node:path');
+
+/** Written by help-build.ts at `make build`: help texts by width, and what they were rendered from. */
+export interface HelpIndex {
+  /** [path relative to this directory, size, mtimeMs] of main.js and commander: any change and the index is stale. */
+  stamp: Array<[string, number, number]>;
+  version: string;
+  /** Widths below this have their own text in byWidth; at this width and above, commander's help is `wide`. */
+  below: number;
+  byWidth: number[];
+  wide: number;
+  /** The exit code of a bare `nsinspect` (help on stderr). */
+  noArgsExit: number;
+}
+/** Beside this file; help-build.ts writes it. */
+export const HELP_DIR = 'help';
+
+/** The width commander wraps help to: the terminal's columns, else 80. */
+const widthOf = (s: NodeJS.WriteStream): number => (s.isTTY ? s.columns : undefined) ?? 80;
+
+/** The exit code if this is a bare help or version request answered from the pre-rendered help; undefined otherwise. */
+function answer(args: string[]): number | undefined {
+  const help = args.length === 1 && (args[0] === '--help' || args[0] === '-h');
+  const version = args.length === 1 && (args[0] === '--version' || args[0] === '-V');
+  if (!help && !version && args.length !== 0) return undefined;
+  try {
+    const dir = path.join(__dirname, HELP_DIR);
+    const index = JSON.parse(fs.readFileSync(path.join(dir, 'index.json'), 'utf8')) as HelpIndex;
+    for (const [file, size, mtimeMs] of index.stamp) {
+      const st = fs.statSync(path.join(__dirname, file));
+      if (st.size !== size || st.mtimeMs !== mtimeMs) return undefined;
+    }
+    if (version) {
+      process.stdout.write(index.version);
+      return 0;
+    }
+    const out = help ? process.stdout : process.stderr;
+    const w = widthOf(out);
+    const text = w >= index.below ? index.wide : Number.isInteger(w) && w >= 0 ? index.byWidth[w] : undefined;
+    if (text === undefined) return undefined;
+    out.write(fs.readFileSync(path.join(dir, `${text}.txt`), 'utf8'));
+    return help ? 0 : index.noArgsExit;
+  } catch {
+    return undefined; // no pre-rendered help (a bare tsc build, or running from source): commander answers
+  }
+}
+
+const code = answer(process.argv.slice(2));
+if (code !== undefined) {
+  process.exitCode = code;
+} else {
+  // Node.js 22.1+: cache V8's compiled code of the program's modules (NODE_DISABLE_COMPILE_CACHE=1 turns it off).
+  try {
+    (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+  } catch {
+    // a cache is an optimisation only
+  }
+  void import('./main.js');
+}
