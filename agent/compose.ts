@@ -48,16 +48,16 @@ export async function buildAgent(cfg: AgentConfig, logger: FastifyServerOptions[
   let podLog: FastifyInstance['log'] | undefined;
   // Kubernetes is optional and loaded lazily, so node-local use never pays for the client.
   const { loadKubeConfig } = await import('./kube/config.js');
-  const loaded = loadKubeConfig(cfg.kubeconfig);
+  const loaded = await loadKubeConfig(cfg.kubeconfig);
   let pods: PodCache | null = null;
   let reviewer: AccessReviewer | null = cfg.auth === 'none' ? null : NO_KUBE_REVIEWER;
   if (loaded) {
     if (!cfg.nodeName) throw new NsinspectError('INVALID', 'the node name is unknown', { hint: 'pass --node-name, or set NODE_NAME from the downward API (spec.nodeName)' });
     const { PodCache } = await import('./kube/pod-cache.js');
     const { KubeReviewer } = await import('./kube/reviewer.js');
-    if (cfg.auth === 'kubernetes') reviewer = new KubeReviewer(loaded.kc);
+    if (cfg.auth === 'kubernetes') reviewer = new KubeReviewer(loaded.client);
     // The cache logs through the app's pino logger, which exists only once the app is built.
-    pods = new PodCache(loaded.kc, cfg.nodeName, { info: (o, m) => podLog?.info(o, m), warn: (o, m) => podLog?.warn(o, m) });
+    pods = new PodCache(loaded.client, cfg.nodeName, { info: (o, m) => podLog?.info(o, m), warn: (o, m) => podLog?.warn(o, m) });
   }
 
   let counts: NodeCounts | undefined;

@@ -1,5 +1,9 @@
 // Watches this node's pods through a client-node informer (list+watch), and keeps them as PodInfo.
-import { CoreV1Api, ListWatch, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+// Deep imports: the package index loads every generated API and model (~40 MiB of RSS).
+import { ListWatch } from '@kubernetes/client-node/dist/cache.js';
+import { Watch } from '@kubernetes/client-node/dist/watch.js';
+import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
+import type { KubeClient } from './client.js';
 import type { PodContainer, PodDirectory, PodInfo } from '../model/pod.js';
 import { podInfo } from './pod-model.js';
 
@@ -29,8 +33,8 @@ export class PodCache implements PodDirectory {
   /** Called after every change, for metrics. */
   onChange: () => void = () => undefined;
 
-  constructor(kc: KubeConfig, readonly nodeName: string, private readonly log: PodCacheLog) {
-    const api = kc.makeApiClient(CoreV1Api);
+  constructor(client: KubeClient, readonly nodeName: string, private readonly log: PodCacheLog) {
+    const api: Pick<CoreV1Api, 'listPodForAllNamespaces'> = client;
     const fieldSelector = `spec.nodeName=${nodeName}`;
     const list = async () => {
       const l = await api.listPodForAllNamespaces({ fieldSelector });
@@ -39,7 +43,7 @@ export class PodCache implements PodDirectory {
       this.backoff = BACKOFF_MIN_MS;
       return l;
     };
-    this.informer = new ListWatch<V1Pod>('/api/v1/pods', new Watch(kc), list, false, undefined, fieldSelector);
+    this.informer = new ListWatch<V1Pod>('/api/v1/pods', new Watch(client.asKubeConfig()), list, false, undefined, fieldSelector);
     for (const verb of ['add', 'update'] as const) this.informer.on(verb, (p) => this.put(p));
     this.informer.on('delete', (p) => this.remove(p));
     this.informer.on('error', (err) => this.failed(err));

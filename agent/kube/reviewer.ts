@@ -1,6 +1,7 @@
 // TokenReview + SubjectAccessReview against the API server, with kubelet's cache lifetimes.
 import { createHash } from 'node:crypto';
-import { AuthenticationV1Api, AuthorizationV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { AuthenticationV1Api, AuthorizationV1Api } from '@kubernetes/client-node';
+import type { KubeClient } from './client.js';
 import type { AccessReviewer, Decision, ResourceAttributes, UserInfo } from '../model/auth.js';
 import { TtlCache } from './ttl-cache.js';
 
@@ -9,14 +10,14 @@ export const TTL = { token: 120_000, allowed: 300_000, denied: 30_000 };
 const MAX_ENTRIES = 4096;
 
 export class KubeReviewer implements AccessReviewer {
-  private readonly authn: AuthenticationV1Api;
-  private readonly authz: AuthorizationV1Api;
+  private readonly authn: Pick<AuthenticationV1Api, 'createTokenReview'>;
+  private readonly authz: Pick<AuthorizationV1Api, 'createSubjectAccessReview'>;
   private readonly tokens = new TtlCache<UserInfo | null>(MAX_ENTRIES);
   private readonly decisions = new TtlCache<Decision>(MAX_ENTRIES);
 
-  constructor(kc: KubeConfig, private readonly timeoutMs = 5_000) {
-    this.authn = kc.makeApiClient(AuthenticationV1Api);
-    this.authz = kc.makeApiClient(AuthorizationV1Api);
+  constructor(client: KubeClient, private readonly timeoutMs = 5_000) {
+    this.authn = client;
+    this.authz = client;
   }
 
   async authenticate(token: string): Promise<UserInfo | undefined> {

@@ -1,0 +1,183 @@
+// The agent's Kubernetes access without client-node's generated API (~40 MiB of RSS): credentials, JSON requests, and what its Watch needs.
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { createRequire } from 'node:module';
+import { dirname, resolve } from 'node:path';
+import type { KubeConfig, V1PodList, V1SubjectAccessReview, V1TokenReview } from '@kubernetes/client-node';
+
+/** An error status from the API server: `code` as client-node's ApiException has it, `statusCode` as its Watch. */
+export class KubeHttpError extends Error {
+  constructor(readonly code: number, readonly body: string, what: string) {
+    super(`${what}: HTTP ${code} ${body.slice(0, 300)}`);
+    this.name = 'KubeHttpError';
+  }
+  get statusCode(): number {
+    return this.code;
+  }
+}
+
+interface Credentials {
+  agent: http.Agent;
+  headers: Record<string, string>;
+}
+
+/**
+ * The API server and how to authenticate to it. Static credentials (in-cluster, or a kubeconfig
+ * with a token, token file or client certificate) are served here; exec plugins, auth providers,
+ * basic auth and proxies go through client-node's full KubeConfig, loaded only then.
+ */
+export class KubeClient {
+  constructor(
+    readonly server: string,
+    private readonly credentials: () => Promise<Credentials>,
+    readonly skipTLSVerify = false,
+  ) {}
+
+  /** What client-node's Watch asks of its KubeConfig. */
+  getCurrentCluster(): { name: string; server: string; skipTLSVerify: boolean } {
+    return { name: 'current', server: this.server, skipTLSVerify: this.skipTLSVerify };
+  }
+
+  async applyToFetchOptions(opts: object): Promise<object> {
+    const c = await this.credentials();
+    return { ...opts, agent: c.agent, headers: { ...c.headers } };
+  }
+
+  /** Passed where client-node wants a KubeConfig (its Watch): it calls only the two methods above. */
+  asKubeConfig(): KubeConfig {
+    return this as unknown as KubeConfig;
+  }
+
+  /** One JSON request; rejects with KubeHttpError on a status other than 2xx. */
+  async request<T>(method: 'GET' | 'POST', path: string, body?: object): Promise<T> {
+    const c = await this.credentials();
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const url = new URL(this.server.replace(/\/+$/, '') + path);
+    const mod = url.protocol === 'https:' ? https : http;
+    const headers: Record<string, string | number> = { accept: 'application/json', ...c.headers };
+    if (payload !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
+    return new Promise<T>((resolvePromise, reject) => {
+      const req = mod.request(url, { method, agent: c.agent, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const status = res.statusCode ?? 0;
+          if (status < 200 || status > 299) return reject(new KubeHttpError(status, text, `${method} ${url.pathname}`));
+          try {
+            resolvePromise(JSON.parse(text) as T);
+          } catch (err) {
+            reject(new Error(`${method} ${url.pathname}: the API server answered invalid JSON (${(err as Error).message})`));
+          }
+        });
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  // The three calls the agent makes, named as client-node's CoreV1Api, AuthenticationV1Api and
+  // AuthorizationV1Api name them (test/deploy/rbac.test.ts finds the agent's calls by these names).
+  // Objects are the API's JSON: timestamps stay strings.
+
+  listPodForAllNamespaces(q: { fieldSelector: string }): Promise<V1PodList> {
+    return this.request('GET', `/api/v1/pods?fieldSelector=${encodeURIComponent(q.fieldSelector)}`);
+  }
+
+  createTokenReview(p: { body: V1TokenReview }): Promise<V1TokenReview> {
+    return this.request('POST', '/apis/authentication.k8s.io/v1/tokenreviews', p.body);
+  }
+
+  createSubjectAccessReview(p: { body: V1SubjectAccessReview }): Promise<V1SubjectAccessReview> {
+    return this.request('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', p.body);
+  }
+}
+
+const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+/** client-node's FileAuth re-reads a token file after a minute: bound service-account tokens rotate. */
+const TOKEN_FILE_MAX_AGE_MS = 60_000;
+
+function tokenFromFile(path: string): () => string {
+  let token = '';
+  let readAt = -Infinity;
+  return () => {
+    if (performance.now() - readAt >= TOKEN_FILE_MAX_AGE_MS) {
+      token = readFileSync(path, 'utf8').trim();
+      readAt = performance.now();
+    }
+    return token;
+  };
+}
+
+function staticCredentials(server: string, tls: https.AgentOptions, token?: () => string): () => Promise<Credentials> {
+  const agent = server.startsWith('https:') ? new https.Agent({ keepAlive: true, ...tls }) : new http.Agent({ keepAlive: true });
+  return async (): Promise<Credentials> => {
+    const t = token?.();
+    return { agent, headers: t ? { authorization: `Bearer ${t}` } : {} };
+  };
+}
+
+/** The pod's service account, as client-node's loadFromCluster reads it. */
+export function inClusterClient(): KubeClient {
+  const host = process.env.KUBERNETES_SERVICE_HOST ?? '';
+  const server = `https://${host.includes(':') ? `[${host}]` : host}:${process.env.KUBERNETES_SERVICE_PORT ?? '443'}`;
+  return new KubeClient(server, staticCredentials(server, { ca: readFileSync(`${SA_DIR}/ca.crt`) }, tokenFromFile(`${SA_DIR}/token`)));
+}
+
+type Named<T> = { name: string } & T;
+interface KubeconfigFile {
+  'current-context'?: string;
+  contexts?: Array<Named<{ context?: { cluster?: string; user?: string } }>>;
+  clusters?: Array<Named<{ cluster?: Record<string, unknown> }>>;
+  users?: Array<Named<{ user?: Record<string, unknown> }>>;
+}
+
+/** A kubeconfig file's current context. JSON is parsed directly; YAML with client-node's own js-yaml. */
+export async function kubeconfigClient(file: string): Promise<KubeClient> {
+  const text = readFileSync(file, 'utf8');
+  let cfg: KubeconfigFile;
+  try {
+    cfg = JSON.parse(text) as KubeconfigFile;
+  } catch {
+    const yaml = createRequire(import.meta.resolve('@kubernetes/client-node'))('js-yaml') as { load(s: string): unknown };
+    cfg = (yaml.load(text) ?? {}) as KubeconfigFile;
+  }
+  const ctx = cfg.contexts?.find((c) => c.name === cfg['current-context'])?.context;
+  const cluster = cfg.clusters?.find((c) => c.name === ctx?.cluster)?.cluster;
+  const user = cfg.users?.find((u) => u.name === ctx?.user)?.user ?? {};
+  const server = typeof cluster?.server === 'string' ? cluster.server : undefined;
+  if (!server) throw new Error(`kubeconfig ${file}: no server for the current context ${JSON.stringify(cfg['current-context'] ?? null)}`);
+  if (['exec', 'auth-provider', 'username', 'password'].some((k) => k in user) || cluster?.['proxy-url']) return viaClientNode(file, server);
+  const str = (o: Record<string, unknown> | undefined, k: string): string | undefined => (typeof o?.[k] === 'string' ? (o[k] as string) : undefined);
+  const data = (o: Record<string, unknown> | undefined, k: string): Buffer | undefined => {
+    const inline = str(o, `${k}-data`);
+    if (inline) return Buffer.from(inline, 'base64');
+    const path = str(o, k);
+    return path ? readFileSync(resolve(dirname(file), path)) : undefined;
+  };
+  const skip = cluster?.['insecure-skip-tls-verify'] === true;
+  const tls: https.AgentOptions = { rejectUnauthorized: !skip };
+  const [ca, cert, key, servername] = [data(cluster, 'certificate-authority'), data(user, 'client-certificate'), data(user, 'client-key'), str(cluster, 'tls-server-name')];
+  Object.assign(tls, ca && { ca }, cert && { cert }, key && { key }, servername && { servername });
+  const tokenFile = str(user, 'tokenFile');
+  const token = str(user, 'token');
+  const getToken = token ? () => token : tokenFile ? tokenFromFile(resolve(dirname(file), tokenFile)) : undefined;
+  return new KubeClient(server, staticCredentials(server, tls, getToken), skip);
+}
+
+/** Credentials that need client-node's machinery (exec plugins, OIDC...): its full KubeConfig, per request. */
+async function viaClientNode(file: string, server: string): Promise<KubeClient> {
+  const { KubeConfig: Full } = await import('@kubernetes/client-node');
+  const kc = new Full();
+  kc.loadFromFile(file);
+  return new KubeClient(
+    server,
+    async () => {
+      const o = (await kc.applyToFetchOptions({})) as { agent?: http.Agent; headers?: Iterable<[string, string]> };
+      return { agent: o.agent ?? new https.Agent(), headers: Object.fromEntries(o.headers ?? []) };
+    },
+    kc.getCurrentCluster()?.skipTLSVerify === true,
+  );
+}
