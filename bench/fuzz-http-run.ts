@@ -209,9 +209,9 @@ function record(c: FuzzCounts, req: FuzzRequest, a: Answer): void {
   const appAnswer = typeof a.status === 'number' && a.status >= 400 && req.method !== 'HEAD' && /json/.test(a.contentType ?? '');
   const shaped = !appAnswer || typeof (a.json as { error?: { code?: unknown } })?.error?.code === 'string';
   // A connection the server closes without answering is fine only for bytes that are not HTTP, or a
-  // head over Node's 16 KiB: 431 and close, and the answer may be lost to a reset while we still write.
+  // head over 16 KiB (431) or body over 1 MiB (413): answered early, then closed, the answer may be lost to a reset while we still write.
   const head = req.bytes.indexOf('\r\n\r\n');
-  const oversized = head < 0 || head > 16 * 1024 - 100;
+  const oversized = head < 0 || head > 16 * 1024 - 100 || req.bytes.length - head > 1024 * 1024; // or a body over bodyLimit: 413
   const unanswered = a.status === 'closed' && !oversized && !['garbage', 'framing', 'headers', 'huge'].includes(req.kind.split(':')[0]);
   if ((typeof a.status === 'number' && a.status >= 500) || a.status === 'timeout' || a.status === 'error' || unanswered || !shaped) {
     if (c.findings.length < 200) c.findings.push({ kind: req.kind, status: s, request: req.bytes.subarray(0, 300).toString('latin1'), body: JSON.stringify(a.json)?.slice(0, 300) });
