@@ -1,6 +1,8 @@
-// Owns the CLI start-up benchmark (issue 3/6): wall time of --help and a node-local diff beside node -e 0, lsns -p and kubectl version --client.
+// Owns the CLI start-up benchmark (issue 3/6): wall time of --help and a node-local diff through the installed entry, beside node -e 0, commander's own --help, lsns -p and kubectl version --client.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import * as nodeModule from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -12,7 +14,12 @@ import { summarize } from './profile.js';
 import { pad } from './report.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(ROOT, 'dist/cli/main.js');
+/** The installed entry (package.json bin): answers bare --help itself, loads main.js otherwise. */
+const CLI = join(ROOT, 'dist/cli/nsinspect.cjs');
+/** The commander program without the entry: what --help cost before. */
+const PROGRAM = join(ROOT, 'dist/cli/main.js');
+/** Node.js 22.1+ only; the entry turns it on for everything but the fast path. */
+const COMPILE_CACHE = typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache === 'function';
 const NODE = process.execPath;
 /** This sandbox sets NODE_EXTRA_CA_CERTS, which makes every node start parse the CA bundle: also time without it. */
 const EXTRA_CA = process.env.NODE_EXTRA_CA_CERTS;
@@ -121,7 +128,17 @@ function profile(name: string, args: string[]): ReturnType<typeof summarize> | u
   return file ? summarize(join(dir, file), 12) : undefined;
 }
 
+let EMPTY = '';
+
 async function main(): Promise<void> {
+  if (!existsSync(join(ROOT, 'dist/cli/help/index.json'))) throw new Error('dist/cli/help/ is missing: run make build (tsc alone does not pre-render the help)');
+  const scratch = mkdtempSync(join(tmpdir(), 'nsinspect-bench-cli-'));
+  process.once('exit', () => rmSync(scratch, { recursive: true, force: true }));
+  EMPTY = join(scratch, 'empty.cjs');
+  writeFileSync(EMPTY, '');
+  // The fast path must really be taken: same bytes as commander, and the program not loaded (no commander in a CPU profile below).
+  const [fast, slow] = await Promise.all([timeCommand([NODE, CLI, '--help'], ROOT), timeCommand([NODE, PROGRAM, '--help'], ROOT)]);
+  if (fast.stdout !== slow.stdout) throw new Error('nsinspect --help differs from commander\'s: run make build');
   let pod: DemoPod | undefined;
   const ours = (): number => (pod ? 6 : 0);
   const calm: Calm[] = [await waitCalm('setup', WAIT_CALM, ours)];
@@ -136,11 +153,13 @@ async function main(): Promise<void> {
     { name: 'node -e 0 (floor)', argv: [NODE, '-e', '0'] },
     { name: 'nsinspect --help', argv: [NODE, CLI, '--help'], target: 150 },
     { name: `nsinspect diff pid/${a} pid/${b}`, argv: [NODE, CLI, 'diff', `pid/${a}`, `pid/${b}`], target: 300 },
+    { name: 'node empty.cjs (a script\'s floor)', argv: [NODE, EMPTY] },
+    { name: 'commander --help (main.js, no entry)', argv: [NODE, PROGRAM, '--help'] },
     ...(lsns ? [{ name: `lsns -p ${a}`, argv: [lsns, '-p', String(a)] }] : []),
     ...(kubectl ? [{ name: 'kubectl version --client', argv: [kubectl, 'version', '--client'], note: `${kubectlPath}: ${kubectlVersion}` }] : []),
   ];
   if (EXTRA_CA) {
-    const bare = cmds.slice(0, 3).map((c) => ({ ...c, name: `${c.name}, no EXTRA_CA`, argv: [...CLEAN, ...c.argv] }));
+    const bare = cmds.slice(0, 5).map((c) => ({ ...c, name: `${c.name}, no EXTRA_CA`, argv: [...CLEAN, ...c.argv] }));
     cmds.push(...bare);
   }
   // Sanity: the diff reads the real containers, and says the debugger shares the app's pid namespace.
@@ -161,12 +180,14 @@ async function main(): Promise<void> {
   const ratio = (x?: CmdResult, y?: CmdResult): string => (x && y ? `${(x.wall.median / y.wall.median).toFixed(2)}x` : 'n/a');
   const ratios = {
     helpOverFloor: ratio(byName('nsinspect --help'), floor),
+    helpOverScriptFloor: ratio(byName('nsinspect --help'), byName('node empty.cjs')),
+    commanderHelpOverHelp: ratio(byName('commander --help'), byName('nsinspect --help')),
     diffOverFloor: ratio(byName('nsinspect diff'), floor),
     diffOverLsns: ratio(byName('nsinspect diff'), byName('lsns')),
     helpOverKubectl: ratio(byName('nsinspect --help'), byName('kubectl')),
     ...(floorClean ? { helpOverFloorNoExtraCa: ratio(byName('nsinspect --help, no'), floorClean), diffOverFloorNoExtraCa: ratio(byName('nsinspect diff pid/' + a + ' pid/' + b + ', no'), floorClean) } : {}),
   };
-  const result = { issue: '3/6', date: new Date().toISOString(), code: codeVersion(ROOT), argv: process.argv.slice(2), machine: machineInfo(), runs: RUNS, warmups: WARMUPS, calm, kubectl: kubectl ? `${kubectlPath}: ${kubectlVersion}` : 'not installed', results, ratios, imports, profiles: Object.fromEntries(profiles) };
+  const result = { issue: '3/6', entry: 'dist/cli/nsinspect.cjs', compileCache: COMPILE_CACHE, date: new Date().toISOString(), code: codeVersion(ROOT), argv: process.argv.slice(2), machine: machineInfo(), runs: RUNS, warmups: WARMUPS, calm, kubectl: kubectl ? `${kubectlPath}: ${kubectlVersion}` : 'not installed', results, ratios, imports, profiles: Object.fromEntries(profiles) };
   mkdirSync(dirname(opt.out), { recursive: true });
   writeFileSync(opt.out, JSON.stringify(result, null, 2) + '\n');
 
@@ -184,6 +205,7 @@ async function main(): Promise<void> {
     `kubectl: ${result.kubectl}`,
     ...(EXTRA_CA ? [`NODE_EXTRA_CA_CERTS=${EXTRA_CA} is set here; rows "no EXTRA_CA" run under env -u NODE_EXTRA_CA_CERTS, their x floor is against the same-env floor`] : []),
     `wall time from spawn to exit, ${RUNS} runs after ${WARMUPS} warm-ups; CPU = user+sys of the child (10 ms ticks)`,
+    `nsinspect = node dist/cli/nsinspect.cjs (the bin); V8 compile cache: ${COMPILE_CACHE ? 'on for the program (Node.js 22.1+)' : `not available on Node.js ${process.versions.node} (22.1+)`}`,
     '',
     pad(rows),
     '',
