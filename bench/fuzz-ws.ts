@@ -54,11 +54,13 @@ export interface WsCounts {
   ended: Record<string, number>;
   /** Sessions the agent had not closed 10 s after we stopped sending: each a finding. */
   hung: number;
+  /** The first few answers to a handshake that were not HTTP at all. */
+  oddAnswers: string[];
 }
 
 /** Opens `sessions` attach sessions (safe commands only) and sends each a random run of frames. */
 export async function fuzzWs(t: FuzzTarget, opts: { sessions: number; seed: number; concurrency: number; token: string }): Promise<WsCounts> {
-  const c: WsCounts = { sessions: 0, handshake: {}, ended: {}, hung: 0 };
+  const c: WsCounts = { sessions: 0, handshake: {}, ended: {}, hung: 0, oddAnswers: [] };
   const count = (m: Record<string, number>, k: string) => (m[k] = (m[k] ?? 0) + 1);
   let left = opts.sessions;
   const one = (g: Gen): Promise<void> =>
@@ -94,6 +96,7 @@ export async function fuzzWs(t: FuzzTarget, opts: { sessions: number; seed: numb
           if (end < 0) return;
           const status = /^HTTP\/1\.1 (\d{3})/.exec(buf.subarray(0, end).toString('latin1'))?.[1] ?? 'bad';
           count(c.handshake, status);
+          if (status === 'bad' && c.oddAnswers.length < 5) c.oddAnswers.push(buf.subarray(0, 120).toString('latin1'));
           buf = buf.subarray(end + 4);
           if (status !== '101') return finish(`http ${status}`);
           upgraded = true;
