@@ -2,7 +2,7 @@
 import type { WebSocket } from 'ws';
 import { execa, type ResultPromise } from 'execa';
 import { CH, type EndReason, type StatusFrame, frame, parseResize } from './frames.js';
-import { reapSession } from './reap.js';
+import { closeLeftStreams, reapSession, sessionTag } from './reap.js';
 import { readStartTime } from '../procfs/proc.js';
 import type { Admission } from './service.js';
 
@@ -20,7 +20,7 @@ export interface SessionLog {
 
 /** Above this many bytes queued on the socket, the process's output is paused. */
 const HIGH_WATER = 1024 * 1024;
-const SESSION_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/', TERM: 'xterm-256color' };
+const BASE_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/', TERM: 'xterm-256color' };
 
 /** The slice of a pty or a child process a session drives. */
 interface Proc {
@@ -45,6 +45,9 @@ export class AttachSession {
   private bytesIn = 0;
   private bytesOut = 0;
   private readonly idle: NodeJS.Timeout;
+  /** In every process's environment: finds what left the session (see reap.ts). */
+  private readonly tag = sessionTag();
+  private readonly env: Record<string, string>;
   private readonly unregister: () => void;
 
   constructor(
@@ -54,6 +57,8 @@ export class AttachSession {
     private readonly log: SessionLog,
     onShutdown: (stop: () => void) => () => void,
   ) {
+    const [k, v] = this.tag.split('=');
+    this.env = { ...BASE_ENV, [k]: v };
     this.idle = setTimeout(() => this.finish('idle', null, undefined, `no input or output for ${Math.round(opts.idleMs / 1000)} s`), opts.idleMs);
     this.unregister = onShutdown(() => this.finish('shutdown', null, undefined, 'the agent is shutting down'));
     socket.on('message', (data: Buffer, isBinary: boolean) => this.onFrame(data, isBinary));
@@ -78,7 +83,7 @@ export class AttachSession {
 
   private async spawnPty(file: string, args: string[]): Promise<Proc> {
     const pty = await import('node-pty');
-    const p = pty.spawn(file, args.length ? args : NO_ARGS, { name: SESSION_ENV.TERM, cols: this.opts.cols, rows: this.opts.rows, cwd: '/', env: SESSION_ENV, encoding: null });
+    const p = pty.spawn(file, args.length ? args : NO_ARGS, { name: BASE_ENV.TERM, cols: this.opts.cols, rows: this.opts.rows, cwd: '/', env: this.env, encoding: null });
     // node-pty rethrows socket errors other than EIO unless someone listens.
     (p as unknown as { on(ev: 'error', f: (e: Error) => void): void }).on('error', (err) => this.log.warn({ err }, 'pty error'));
     p.onData((d) => this.output(CH.stdout, d as unknown as Buffer));
@@ -97,10 +102,13 @@ export class AttachSession {
   }
 
   private spawnPipes(file: string, args: string[]): Proc {
-    const child: ResultPromise = execa(file, args, { shell: false, detached: true, reject: false, buffer: false, stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', env: SESSION_ENV, extendEnv: false, cleanup: true });
+    const child: ResultPromise = execa(file, args, { shell: false, detached: true, reject: false, buffer: false, stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', env: this.env, extendEnv: false, cleanup: true });
     child.stdout?.on('data', (b: Buffer) => this.output(CH.stdout, b));
     child.stderr?.on('data', (b: Buffer) => this.output(CH.stderr, b));
     child.stdin?.on('error', () => undefined); // EPIPE when the process exits before reading
+    // When the leader exits, what it left behind goes too, so that nothing holds the pipes open.
+    const leaderStart = child.pid ? readStartTime(child.pid) : undefined;
+    child.once('exit', () => void reapSession(child.pid ?? -1, leaderStart, this.tag).then(() => closeLeftStreams(child)).catch(() => undefined));
     void child.then((r) => {
       const sig = r.signal ? (SIGNALS[r.signal] ?? 9) : undefined;
       this.finish('exit', typeof r.exitCode === 'number' ? r.exitCode : 128 + (sig ?? 9), sig);
@@ -185,7 +193,7 @@ export class AttachSession {
     }
     const proc = this.proc;
     const leader = proc?.pid ?? -1;
-    void reapSession(leader, proc?.startTime)
+    void reapSession(leader, proc?.startTime, this.tag)
       .catch((err: unknown) => this.log.warn({ err, leader }, 'reaping an exec session'))
       .finally(() => {
         proc?.close();

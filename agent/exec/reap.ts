@@ -1,21 +1,36 @@
 // Ends an exec session for good: kills every process in its session or descended from its leader.
-import { listPids, readStat } from '../procfs/proc.js';
+import { randomBytes } from 'node:crypto';
+import { environHas, listPids, readStat } from '../procfs/proc.js';
+
+/** Every exec session's processes carry this in their environment, with the session's own value. */
+export const SESSION_ENV = 'NSINSPECT_SESSION';
+
+/** A fresh session tag: "NSINSPECT_SESSION=<hex>". */
+export function sessionTag(): string {
+  return `${SESSION_ENV}=${randomBytes(12).toString('hex')}`;
+}
 
 /**
- * Host PIDs that belong to the session led by `leader`: same session ID, or a descendant of the
- * leader. An interactive shell puts each job in its own process group, so killing the leader's
- * group is not enough; a process that called setsid() is still found through its parent chain.
- * What double-forks into a container's pid namespace is re-parented to the container's init and
- * becomes the container's own, as with `kubectl exec`.
+ * Host PIDs that belong to the session led by `leader`: same session ID, a descendant of the
+ * leader, or (for what started after the leader) the session's tag in its environment. An
+ * interactive shell puts each job in its own process group, so killing the leader's group is
+ * not enough; a process that called setsid() and was re-parented to the container's init (a
+ * double fork inside a pid namespace) is found by its tag. Only one that also cleared its
+ * environment escapes, and becomes the container's own, as with `kubectl exec`.
  */
-export function sessionMembers(leader: number): number[] {
+export async function sessionMembers(leader: number, leaderStart?: number, tag?: string): Promise<number[]> {
   const parent = new Map<number, number>();
   const members = new Set<number>();
-  for (const pid of listPids()) {
+  const pids = listPids();
+  for (let i = 0; i < pids.length; i++) {
+    // A node may have 10,000 processes: give the event loop a turn every 500 reads.
+    if (i % 500 === 499) await new Promise((r) => setImmediate(r));
+    const pid = pids[i];
     const st = readStat(pid);
     if (!st) continue;
     parent.set(pid, st.ppid);
     if (st.session === leader) members.add(pid);
+    else if (tag && leaderStart !== undefined && st.startTime >= leaderStart && environHas(pid, tag)) members.add(pid);
   }
   for (const pid of parent.keys()) {
     for (let p: number | undefined = pid, hops = 0; p !== undefined && p > 1 && hops < 64; p = parent.get(p), hops++) {
@@ -43,7 +58,7 @@ function kill(pid: number, signal: NodeJS.Signals): void {
  * Returns how many were killed. Safe to call when everything is already gone, and when the
  * leader's PID was reused meanwhile (leaderStart tells them apart).
  */
-export async function reapSession(leader: number, leaderStart: number | undefined, rounds = 5): Promise<number> {
+export async function reapSession(leader: number, leaderStart: number | undefined, tag?: string, rounds = 5): Promise<number> {
   if (leader <= 1 || leader === process.pid) return 0;
   let killed = 0;
   for (let i = 0; i < rounds; i++) {
@@ -51,11 +66,20 @@ export async function reapSession(leader: number, leaderStart: number | undefine
     // PID now names another process, nothing of ours is left and that one is not ours to kill.
     const now = readStat(leader);
     if (now && leaderStart !== undefined && now.startTime !== leaderStart) break;
-    const pids = sessionMembers(leader).filter((p) => readStat(p)?.state !== 'Z');
+    const pids = (await sessionMembers(leader, leaderStart, tag)).filter((p) => readStat(p)?.state !== 'Z');
     if (pids.length === 0) break;
     for (const p of pids) kill(p, 'SIGKILL');
     killed += pids.length;
     await new Promise((r) => setTimeout(r, 10 * (i + 1)));
   }
   return killed;
+}
+
+/**
+ * Our ends of a child's stdio, still open 500 ms after the leader and its session were reaped, are
+ * closed: a process that escaped (it cleared its environment, too) must not keep the answer waiting.
+ */
+export async function closeLeftStreams(child: { stdout?: NodeJS.ReadableStream | null; stderr?: NodeJS.ReadableStream | null }): Promise<void> {
+  await new Promise((r) => setTimeout(r, 500));
+  for (const s of [child.stdout, child.stderr]) (s as unknown as { destroy?: () => void } | null)?.destroy?.();
 }

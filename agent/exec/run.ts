@@ -1,5 +1,7 @@
 // Spawns one argv in its own process group, caps its output, and kills the whole group on timeout.
 import { execa } from 'execa';
+import { readStartTime } from '../procfs/proc.js';
+import { closeLeftStreams, reapSession, sessionTag } from './reap.js';
 
 export interface RunLimits {
   timeoutMs: number;
@@ -56,6 +58,7 @@ export async function runCapped(argv: string[], input: string | undefined, limit
   const start = performance.now();
   const out = new Capped(limits.maxOutputBytes);
   const err = new Capped(limits.maxOutputBytes);
+  const tag = sessionTag();
   const child = execa(argv[0], argv.slice(1), {
     shell: false,
     detached: true,
@@ -64,28 +67,43 @@ export async function runCapped(argv: string[], input: string | undefined, limit
     stdin: input === undefined ? 'ignore' : 'pipe',
     stdout: 'pipe',
     stderr: 'pipe',
-    env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', TERM: 'dumb' },
+    env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', TERM: 'dumb', [tag.split('=')[0]]: tag.split('=')[1] },
     extendEnv: false,
     cleanup: true,
   });
   const pgid = child.pid;
+  // The leader's start time tells its PID apart from a reuse when we reap at the end.
+  const leaderStart = pgid === undefined ? undefined : readStartTime(pgid);
   child.stdout?.on('data', (b: Buffer) => out.push(b));
   child.stderr?.on('data', (b: Buffer) => err.push(b));
   if (input !== undefined) child.stdin?.end(input);
+  // Everything the command started goes: its group, and (found through /proc) whatever left the
+  // group but stayed in its session or below the leader, e.g. `setsid cmd &`. Until then such a
+  // process could hold stdout open, and the answer would wait for it.
+  let reaping: Promise<number> | undefined;
+  const reap = (): Promise<number> => {
+    if (pgid === undefined) return Promise.resolve(0);
+    killGroup(pgid);
+    return (reaping = reapSession(pgid, leaderStart, tag));
+  };
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    if (pgid !== undefined) killGroup(pgid);
+    void reap();
   }, limits.timeoutMs);
-  const onAbort = (): void => {
-    if (pgid !== undefined) killGroup(pgid);
-  };
+  const onAbort = (): void => void reap();
   signal?.addEventListener('abort', onAbort);
+  // The leader's exit ends the command: what it left behind is killed now, so the pipes close.
+  // A process that escaped the session (setsid, re-parented into the container) is found by its
+  // tag; should it hold our pipes still, our ends are closed: the answer never waits on it.
+  child.once('exit', () => {
+    void reap().then(() => closeLeftStreams(child));
+  });
   const r = await child;
   clearTimeout(timer);
   signal?.removeEventListener('abort', onAbort);
-  // The leader exited; anything it left in its group goes too.
-  if (pgid !== undefined) killGroup(pgid);
+  await reaping;
+  await reap();
   return {
     exitCode: typeof r.exitCode === 'number' ? r.exitCode : 128 + (r.signal ? signalNumber(r.signal) : 9),
     stdout: out.text(),

@@ -168,3 +168,8 @@ export function scanNamespaceLinks(pids: readonly number[], types: readonly NsTy
     }
   }
 }
+
+/** Whether a process's environment holds exactly `entry` ("NAME=value"); false if gone or hidden. */
+export function environHas(pid: number, entry: string): boolean {
+  return tolerant(`reading environ of pid ${pid}`, () => readFileSync(`${PROC}/${pid}/environ`, 'latin1').split('\0').includes(entry)) ?? false;
+}

@@ -36,6 +36,15 @@ async function attach(t: Test, base: string, path: string, p: { command: string[
 
 const until = (what: string, f: () => boolean, ms = 10_000): Promise<true> => waitFor(what, () => (f() ? true : undefined), ms);
 
+/**
+ * busybox ash asks the terminal for the cursor position (ESC[6n) before its first prompt and may
+ * swallow what is typed meanwhile: type once the prompt is there, as a person would.
+ */
+async function prompt(io: { out: string }): Promise<void> {
+  await until('the shell prompt', () => /# (\x1b\[6n)?$/.test(io.out));
+  await new Promise((r) => setTimeout(r, 200));
+}
+
 /** Processes whose command line is exactly argv: what a leaked session would leave behind. */
 function running(argv: string[]): number[] {
   const want = argv.join('\0') + '\0';
@@ -65,6 +74,7 @@ t.test('an interactive shell: echo, resize, exit code, cleanup', async (t) => {
   const { agent, base } = await setup(t);
   const ptysBefore = openPtys();
   const { conn, io } = await attach(t, base, POD_URL, { command: ['sh'], tty: true });
+  await prompt(io);
   conn.write('echo hi-$((40+2))\n');
   await until('the echo', () => io.out.includes('hi-42'));
   conn.resize(101, 33);
@@ -85,6 +95,7 @@ t.test('a client that disconnects takes every process of its session with it', a
   const { base } = await setup(t);
   const ptysBefore = openPtys();
   const { conn, io } = await attach(t, base, POD_URL, { command: ['sh'], tty: true });
+  await prompt(io);
   // A background job in its own process group, one that ignores SIGHUP, and a foreground one.
   conn.write('sleep 1231 &\n');
   conn.write('trap "" HUP; sleep 1232 &\n');
@@ -196,4 +207,21 @@ t.test('interactive sessions are audited: one line at the start, one at the end'
   t.match(audit[1], { phase: 'end', user: 'dev', exitCode: 0, reason: 'exit', bytesIn: 0, tty: true });
   t.ok((audit[1].bytesOut as number) >= 3, 'bytes out counted');
   t.ok(typeof audit[1].end === 'string' && typeof audit[1].start === 'string');
+});
+
+t.test('a process that leaves the session with setsid is still reaped, one-shot or attached', async (t) => {
+  const { agent, base } = await setup(t);
+  const r = await agent.app.inject({ method: 'POST', url: '/v1/pods/shop/web/containers/app/exec', headers: { authorization: 'Bearer debugger-token' }, payload: { command: ['sh', '-c', 'setsid sleep 1281 & echo started'], namespaces: 'all' } });
+  t.equal(r.json().stdout, 'started\n');
+  await until('the setsid sleeper of the one-shot exec gone', () => running(['sleep', '1281']).length === 0);
+  const { conn, io } = await attach(t, base, POD_URL, { command: ['sh'], tty: true });
+  await prompt(io);
+  conn.write('setsid sleep 1282 & echo bg-$((1+1))\n');
+  await until('started', () => io.out.includes('bg-2') && running(['sleep', '1282']).length === 1).catch((e: Error) => {
+    throw new Error(`${e.message}: output ${JSON.stringify(io.out)}, sleepers ${running(['sleep', '1282']).length}`);
+  });
+  conn.write('exit\n');
+  await conn.done;
+  await until('the setsid sleeper of the attached session gone', () => running(['sleep', '1282']).length === 0);
+  t.pass();
 });
