@@ -165,6 +165,7 @@ async function main(): Promise<number> {
     slowClosedByServer: slowOpen === 0,
     noErrorLogs: errorLines === 0,
     wsNoHang: (ws?.hung ?? 0) === 0,
+    wsNoCrossTalk: (ws?.crossTalk ?? 0) === 0 && (ws?.handshake.bad ?? 0) === 0,
     noLeftoverProcesses: leftover.length === 0,
   };
   const result = {

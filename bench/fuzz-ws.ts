@@ -21,6 +21,8 @@ function wsFrame(opcode: number, payload: Buffer, o: { fin?: boolean; rsv?: numb
   return Buffer.concat([Buffer.from(head), key, body]);
 }
 
+/** Recent stdin payloads sent: bytes arriving on another connection are matched against them. */
+const SENT: Buffer[] = [];
 const BIN = 2;
 const TEXT = 1;
 const CLOSE = 8;
@@ -30,7 +32,11 @@ const PING = 9;
 function randomFrame(g: Gen): Buffer {
   const ch = (c: number, p: Buffer | string) => Buffer.concat([Buffer.from([c]), Buffer.from(p)]);
   return g.weighted<() => Buffer>([
-    [4, () => wsFrame(BIN, ch(0, g.bytes(g.int(100))))],
+    [4, () => {
+      const b = g.bytes(g.int(100));
+      if (SENT.push(b) > 5000) SENT.shift();
+      return wsFrame(BIN, ch(0, b));
+    }],
     [2, () => wsFrame(BIN, ch(4, g.pick(['{"cols":100,"rows":30}', '{"cols":0,"rows":-1}', '{"cols":1e9,"rows":2}', 'null', '{', '[]', '"x"', JSON.stringify({ cols: 'a'.repeat(300) })])))],
     [1, () => wsFrame(BIN, ch(255, Buffer.from([0])))],
     [2, () => wsFrame(BIN, g.chance(0.2) ? Buffer.alloc(0) : ch(5 + g.int(250), g.bytes(g.int(20))))],
@@ -54,13 +60,15 @@ export interface WsCounts {
   ended: Record<string, number>;
   /** Sessions the agent had not closed 10 s after we stopped sending: each a finding. */
   hung: number;
-  /** The first few answers to a handshake that were not HTTP at all. */
+  /** Handshake answers with bytes before the status line: what they were. */
   oddAnswers: string[];
+  /** Of those, bytes that an earlier session sent as its stdin: one session's input on another's connection. */
+  crossTalk: number;
 }
 
 /** Opens `sessions` attach sessions (safe commands only) and sends each a random run of frames. */
 export async function fuzzWs(t: FuzzTarget, opts: { sessions: number; seed: number; concurrency: number; token: string }): Promise<WsCounts> {
-  const c: WsCounts = { sessions: 0, handshake: {}, ended: {}, hung: 0, oddAnswers: [] };
+  const c: WsCounts = { sessions: 0, handshake: {}, ended: {}, hung: 0, oddAnswers: [], crossTalk: 0 };
   const count = (m: Record<string, number>, k: string) => (m[k] = (m[k] ?? 0) + 1);
   let left = opts.sessions;
   const one = (g: Gen): Promise<void> =>
@@ -96,7 +104,12 @@ export async function fuzzWs(t: FuzzTarget, opts: { sessions: number; seed: numb
           if (end < 0) return;
           const status = /^HTTP\/1\.1 (\d{3})/.exec(buf.subarray(0, end).toString('latin1'))?.[1] ?? 'bad';
           count(c.handshake, status);
-          if (status === 'bad' && c.oddAnswers.length < 5) c.oddAnswers.push(buf.subarray(0, 120).toString('latin1'));
+          if (status === 'bad') {
+            const pre = buf.subarray(0, Math.max(0, buf.indexOf('HTTP/1.1')));
+            const stdin = pre.length > 0 && SENT.some((x) => x.length >= 4 && (x.includes(pre) || pre.includes(x)));
+            if (stdin) c.crossTalk++;
+            if (c.oddAnswers.length < 5) c.oddAnswers.push(`${pre.length} bytes before the status line${stdin ? ", an earlier session's stdin" : ''}: ${JSON.stringify(pre.subarray(0, 40).toString('latin1'))}`);
+          }
           buf = buf.subarray(end + 4);
           if (status !== '101') return finish(`http ${status}`);
           upgraded = true;
