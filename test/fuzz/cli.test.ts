@@ -47,6 +47,8 @@ const command = fc.oneof(
 const argvArb = fc.tuple(fc.array(globalFlag, { maxLength: 2 }), command, fc.array(globalFlag, { maxLength: 1 }), fc.boolean())
   .map(([pre, cmd, post, json]) => [...pre.flat(), ...cmd, ...post.flat(), ...(json ? ['-o', 'json'] : [])])
   // Never a runnable exec (a valid local ref anywhere, or stdin/tty), never the agent: nothing here may act.
+  // A real argv cannot hold a NUL byte.
+  .filter((a) => !a.some((x) => x.includes('\0')))
   .filter((a) => !a.includes('agent') && !(a.includes('exec') && a.some((x) => ['-i', '-t', '--stdin', '--tty', '-it', '-ti'].includes(x) || isValidLocal(x))));
 
 function isValidLocal(s: string): boolean {
