@@ -1,5 +1,5 @@
 // Pre-renders `nsinspect --help` at `make build` by running the real commander program (main.js) at every terminal width, for the fast entry (nsinspect.cts).
-import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,7 +52,7 @@ function expect(what: string, ok: boolean): void {
 async function main(): Promise<void> {
   // commander's package.json (its exports hide it from resolve): a reinstall or upgrade rewrites it.
   const stamped = [MAIN, join(dirname(createRequire(MAIN).resolve('commander')), 'package.json')];
-  const before = stamped.map((p) => statSync(p));
+  const before = stamped.map((p) => readFileSync(p));
   const help = async (w: number | undefined): Promise<string> => {
     const r = await run(['--help'], w);
     expect(`--help at width ${w} exited ${r.code} with ${JSON.stringify(r.stderr.slice(0, 200))}`, r.code === 0 && r.stderr === '' && r.stdout.startsWith('Usage: nsinspect'));
@@ -74,12 +74,11 @@ async function main(): Promise<void> {
   for (const [w, r] of bare) expect(`bare nsinspect at width ${w} is not --help on stderr`, r.stdout === '' && r.stderr === byWidth[w ?? 80] && r.code === bare[0][1].code);
   const version = await run(['--version'], undefined);
   expect('--version', version.code === 0 && version.stderr === '' && /^\d+\.\d+\.\d+\S*\n$/.test(version.stdout));
-  const again = stamped.map((p) => statSync(p));
-  expect('main.js or commander changed while rendering', again.every((s, i) => s.size === before[i].size && s.mtimeMs === before[i].mtimeMs));
+  expect('main.js or commander changed while rendering', stamped.every((p, i) => readFileSync(p).equals(before[i])));
 
   const texts = [...new Set([...byWidth.slice(0, below), wide])];
   const index: HelpIndex = {
-    stamp: stamped.map((p, i) => [relative(HERE, p), before[i].size, before[i].mtimeMs]),
+    stamp: stamped.map((p, i) => [relative(HERE, p), `stamp-${i}`]),
     version: version.stdout,
     below,
     byWidth: byWidth.slice(0, below).map((t) => texts.indexOf(t)),
@@ -92,6 +91,7 @@ async function main(): Promise<void> {
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp);
   texts.forEach((t, i) => writeFileSync(join(tmp, `${i}.txt`), t));
+  index.stamp.forEach(([, copy], i) => writeFileSync(join(tmp, copy), before[i]));
   writeFileSync(join(tmp, 'index.json'), JSON.stringify(index) + '\n');
   rmSync(dir, { recursive: true, force: true });
   renameSync(tmp, dir);

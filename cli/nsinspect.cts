@@ -7,8 +7,11 @@ import path = require('node:path');
 
 /** Written by help-build.ts at `make build`: help texts by width, and what they were rendered from. */
 export interface HelpIndex {
-  /** [path relative to this directory, size, mtimeMs] of main.js and commander: any change and the index is stale. */
-  stamp: Array<[string, number, number]>;
+  /**
+   * [file relative to this directory, its copy in the help directory]: main.js and commander's package.json
+   * as rendered. Unless they hold the same bytes (a bare tsc rewrites main.js the same), the help is stale.
+   */
+  stamp: Array<[string, string]>;
   version: string;
   /** Widths below this have their own text in byWidth; at this width and above, commander's help is `wide`. */
   below: number;
@@ -31,9 +34,8 @@ function answer(args: string[]): number | undefined {
   try {
     const dir = path.join(__dirname, HELP_DIR);
     const index = JSON.parse(fs.readFileSync(path.join(dir, 'index.json'), 'utf8')) as HelpIndex;
-    for (const [file, size, mtimeMs] of index.stamp) {
-      const st = fs.statSync(path.join(__dirname, file));
-      if (st.size !== size || st.mtimeMs !== mtimeMs) return undefined;
+    for (const [file, copy] of index.stamp) {
+      if (!fs.readFileSync(path.join(__dirname, file)).equals(fs.readFileSync(path.join(dir, copy)))) return undefined;
     }
     if (version) {
       process.stdout.write(index.version);
