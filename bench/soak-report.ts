@@ -62,15 +62,16 @@ const median = (xs: number[]): number => {
   return s.length ? s[Math.floor(s.length / 2)] : NaN;
 };
 
-/** Least-squares slope of y over t, per minute. */
+/**
+ * Theil-Sen slope of y over t, per minute: the median of the pairwise slopes. One GC bump near the
+ * end of a run cannot tilt it the way it tilts a least-squares line; a steady leak still shows.
+ */
 function slopePerMin(pts: Array<{ t: number; y: number }>): number {
-  const n = pts.length;
-  if (n < 2) return 0;
-  const mt = pts.reduce((a, p) => a + p.t, 0) / n;
-  const my = pts.reduce((a, p) => a + p.y, 0) / n;
-  const num = pts.reduce((a, p) => a + (p.t - mt) * (p.y - my), 0);
-  const den = pts.reduce((a, p) => a + (p.t - mt) ** 2, 0);
-  return den ? (num / den) * 60 : 0;
+  const slopes: number[] = [];
+  for (let i = 0; i < pts.length; i++) {
+    for (let j = i + 1; j < pts.length; j++) if (pts[j].t > pts[i].t) slopes.push((pts[j].y - pts[i].y) / (pts[j].t - pts[i].t));
+  }
+  return slopes.length ? median(slopes) * 60 : 0;
 }
 
 export interface Verdict {
@@ -95,7 +96,7 @@ export function verdict(samples: Sample[], warmupS: number, after: Omit<Sample, 
     { check: 'no child process left after the load', value: String(after.children), pass: after.children === 0 },
     { check: 'file descriptors back to the steady level (+5)', value: `${after.fds} (steady median ${baseFds})`, pass: after.fds <= baseFds + 5 },
     { check: 'RSS flat: last third within 10% of the first steady third', value: `${early} -> ${late} MiB`, pass: late <= early * 1.1 },
-    { check: 'RSS trend after warm-up under 1 MiB/min', value: `${slope.toFixed(2)} MiB/min`, pass: slope < 1 },
+    { check: 'RSS trend after warm-up (Theil-Sen) under 1 MiB/min', value: `${slope.toFixed(2)} MiB/min`, pass: slope < 1 },
     { check: 'no request failed except the intended 4xx', value: String(unexpected), pass: unexpected === 0 },
   ];
   return { pass: checks.every((c) => c.pass), checks };

@@ -4,6 +4,7 @@ import { execa, type ResultPromise } from 'execa';
 import { CH, type EndReason, type StatusFrame, frame, parseResize } from './frames.js';
 import { closeLeftStreams, reapSession, sessionTag } from './reap.js';
 import { readStartTime } from '../procfs/proc.js';
+import { PtyWriter } from './pty-writer.js';
 import type { Admission } from './service.js';
 
 export interface AttachOptions {
@@ -89,15 +90,25 @@ export class AttachSession {
     p.onData((d) => this.output(CH.stdout, d as unknown as Buffer));
     p.onExit(({ exitCode, signal }) => this.finish('exit', signal ? 128 + signal : exitCode, signal || undefined));
     if (this.ended) p.kill('SIGKILL');
+    // Never p.write(): see pty-writer.ts.
+    const writer = new PtyWriter((p as unknown as { _fd: number })._fd);
     return {
       pid: p.pid,
       startTime: readStartTime(p.pid),
-      write: (b) => p.write(b),
-      endInput: () => p.write('\x04'),
+      write: (b) => writer.write(b),
+      endInput: () => writer.write('\x04'),
       resize: (c, r) => p.resize(c, r),
       pause: () => p.pause(),
       resume: () => p.resume(),
-      close: () => (p as unknown as { destroy(): void }).destroy(),
+      close: () => {
+        writer.close();
+        // node-pty's destroy() would SIGHUP p.pid once the fd is closed: by then that PID may
+        // name another process. The session's processes are already reaped: just close the fd.
+        const t = p as unknown as { _close(): void; _socket: { destroy(): void }; _writeStream: { dispose(): void } };
+        t._close();
+        t._writeStream.dispose();
+        t._socket.destroy();
+      },
     };
   }
 

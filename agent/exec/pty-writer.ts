@@ -1,0 +1,51 @@
+// Writes to a pty master synchronously, so that no write is ever in flight when the pty is closed.
+import { writeSync } from 'node:fs';
+
+/**
+ * node-pty queues writes to the master fd through the thread pool (fs.write). A write still in
+ * flight when the pty is closed lands on whatever reuses that fd number next: the fuzzer saw one
+ * session's keystrokes arrive on another client's freshly accepted socket. Here every write is a
+ * writeSync on the non-blocking fd: EAGAIN keeps the rest queued for a retry on a timer, and
+ * close() drops the queue, so after it nothing touches the fd again.
+ */
+export class PtyWriter {
+  private queue: Buffer[] = [];
+  private retry: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(private readonly fd: number) {}
+
+  write(b: Buffer | string): void {
+    if (this.closed) return;
+    this.queue.push(typeof b === 'string' ? Buffer.from(b) : b);
+    if (this.queue.length === 1) this.flush();
+  }
+
+  private flush(): void {
+    this.retry = undefined;
+    while (!this.closed && this.queue.length > 0) {
+      const head = this.queue[0];
+      let n: number;
+      try {
+        n = writeSync(this.fd, head);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EAGAIN') {
+          this.retry = setTimeout(() => this.flush(), 5);
+          return;
+        }
+        // EIO and friends: the other side is gone; input has nowhere to go.
+        this.queue = [];
+        return;
+      }
+      if (n < head.length) this.queue[0] = head.subarray(n);
+      else this.queue.shift();
+    }
+  }
+
+  /** Queued input is dropped; the fd is never written again. Call before the pty is closed. */
+  close(): void {
+    this.closed = true;
+    this.queue = [];
+    clearTimeout(this.retry);
+  }
+}
