@@ -49,8 +49,22 @@ export class KubeClient {
     return this as unknown as KubeConfig;
   }
 
-  /** One JSON request; rejects with KubeHttpError on a status other than 2xx. */
+  /**
+   * One JSON request; rejects with KubeHttpError on a status other than 2xx. A keep-alive socket
+   * the server closed just as we reused it (ECONNRESET, EPIPE on a reused socket) is retried once
+   * on a fresh one: all three calls are safe to repeat (a list, and reviews that change nothing).
+   */
   async request<T>(method: 'GET' | 'POST', path: string, body?: object): Promise<T> {
+    try {
+      return await this.requestOnce<T>(method, path, body);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException & { reusedSocket?: boolean };
+      if (!e.reusedSocket || (e.code !== 'ECONNRESET' && e.code !== 'EPIPE')) throw err;
+      return this.requestOnce<T>(method, path, body);
+    }
+  }
+
+  private async requestOnce<T>(method: 'GET' | 'POST', path: string, body?: object): Promise<T> {
     const c = await this.credentials();
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const url = new URL(this.server.replace(/\/+$/, '') + path);
@@ -73,7 +87,7 @@ export class KubeClient {
           }
         });
       });
-      req.on('error', reject);
+      req.on('error', (err) => reject(Object.assign(err, { reusedSocket: req.reusedSocket })));
       req.end(payload);
     });
   }
