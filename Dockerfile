@@ -14,7 +14,7 @@ COPY package.json package-lock.json tsconfig.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
 COPY agent ./agent
 COPY cli ./cli
-RUN npx tsc -p tsconfig.json && chmod +x dist/cli/main.js
+RUN npx tsc -p tsconfig.json && chmod +x dist/cli/main.js dist/cli/nsinspect.cjs && node dist/cli/help-build.js
 RUN node -e "require('node-pty')" && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
@@ -29,8 +29,8 @@ COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist/agent ./dist/agent
 COPY --from=build /src/dist/cli ./dist/cli
-RUN ln -s /opt/nsinspect/dist/cli/main.js /usr/local/bin/nsinspect \
- && ln -s /opt/nsinspect/dist/cli/main.js /usr/local/bin/kubectl-nsinspect
+RUN ln -s /opt/nsinspect/dist/cli/nsinspect.cjs /usr/local/bin/nsinspect \
+ && ln -s /opt/nsinspect/dist/cli/nsinspect.cjs /usr/local/bin/kubectl-nsinspect
 # Runs as root, on purpose: reading /proc/<pid>/ns/* of other users' processes and setns(2)
 # need capabilities in the host's user namespace, which the DaemonSet grants to root only
 # (SYS_ADMIN, SYS_PTRACE, SYS_CHROOT, DAC_READ_SEARCH; every other capability is dropped).

@@ -94,15 +94,19 @@ export function boundRequestTime(app: FastifyInstance, ms: number): void {
       const timer = setTimeout(() => {
         if (raw.complete || raw.socket.destroyed) return;
         req.log.info('request body still incomplete at the request timeout: closing the connection');
-        if (!reply.raw.headersSent) raw.socket.end(rawAnswer(408, 'TIMEOUT', 'the request body took too long to arrive'));
-        // app.inject's fake socket has no destroySoon.
-        if (typeof raw.socket.destroySoon === 'function') raw.socket.destroySoon();
-        else raw.socket.destroy();
+        // app.inject's fake socket has neither end, destroySoon nor destroy.
+        const sock = raw.socket as Partial<Pick<typeof raw.socket, 'end' | 'destroySoon' | 'destroy'>>;
+        if (!reply.raw.headersSent && typeof sock.end === 'function') sock.end(rawAnswer(408, 'TIMEOUT', 'the request body took too long to arrive'));
+        if (typeof sock.destroySoon === 'function') sock.destroySoon();
+        else if (typeof sock.destroy === 'function') sock.destroy();
       }, ms);
       timer.unref();
       const clear = (): void => clearTimeout(timer);
       raw.once('end', clear);
       raw.once('close', clear);
+      // Answered (a 4xx before the body, or an injected request that never "completes"): done.
+      reply.raw.once('finish', clear);
+      reply.raw.once('close', clear);
     }
     done();
   });

@@ -58,7 +58,11 @@ t.test('the runtime stage installs what exec mode "tools" promises, and runs `ns
   }
   t.ok(installed.has('procps') && installed.has('iproute2') && installed.has('util-linux'));
   t.ok(runtime.includes('ENTRYPOINT ["nsinspect", "agent"]'), 'ENTRYPOINT nsinspect agent');
-  t.ok(runtime.some((s) => /ln -s \/opt\/nsinspect\/dist\/cli\/main\.js \/usr\/local\/bin\/nsinspect\b/.test(s)), 'nsinspect on the PATH');
+  // The image links the same entry as package.json's bin (the fast --help entry), for both names.
+  const bin = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin;
+  for (const [name, file] of Object.entries(bin)) {
+    t.ok(runtime.some((s) => s.includes(`ln -s /opt/nsinspect/${file} /usr/local/bin/${name}`)), `${name} on the PATH, linked to ${file}`);
+  }
   t.ok(runtime.includes('USER 0:0'), 'root, explicitly');
   t.match(text, /# Runs as root, on purpose: [^\n]*\n#[^\n]*capabilit/, 'a comment says why root');
   const copied = runtime.filter((s) => s.startsWith('COPY --from=build')).map((s) => s.split(/\s+/)[2]);
