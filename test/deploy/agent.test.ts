@@ -70,12 +70,12 @@ t.test('every env variable is one the agent or Node.js reads', async (t) => {
   for (const [name, value] of Object.entries(env())) {
     if (name === 'NODE_OPTIONS') {
       const r = await execa(process.execPath, ['-e', 'process.stdout.write(String(require("v8").getHeapStatistics().heap_size_limit >> 20))'], { env: { NODE_OPTIONS: value }, extendEnv: false });
-      t.ok(Number(r.stdout) >= 384 && Number(r.stdout) < 512, `NODE_OPTIONS ${value}: heap limit ${r.stdout} MiB, under the 512Mi memory limit`);
+      t.ok(Number(r.stdout) >= 256 && Number(r.stdout) < 384, `NODE_OPTIONS ${value}: heap limit ${r.stdout} MiB, under the 384Mi memory limit`);
     } else {
       t.match(main, `.env('${name}')`, `${name} is an env twin of an agent flag`);
     }
   }
-  t.equal(container.resources.limits.memory, '512Mi');
+  t.equal(container.resources.limits.memory, '384Mi');
 });
 
 t.test('the DaemonSet\'s command line starts the agent; its probes answer on its ports; metrics feed the dashboard', async (t) => {
