@@ -18,6 +18,11 @@ export interface RunResult {
   durationMs: number;
   bytesIn: number;
   bytesOut: number;
+  /**
+   * Settles when every process the command started is gone. The answer does not wait for it (a
+   * scan of /proc costs ~25 ms per 1,000 processes); the session's slot does.
+   */
+  reaped: Promise<void>;
 }
 
 class Capped {
@@ -102,9 +107,11 @@ export async function runCapped(argv: string[], input: string | undefined, limit
   const r = await child;
   clearTimeout(timer);
   signal?.removeEventListener('abort', onAbort);
-  await reaping;
-  await reap();
+  // 'exit' came before the streams closed, so the reap is under way; a leader that never got a
+  // PID (spawn failed) has nothing to reap.
+  const reaped = (reaping ?? reap()).then(() => undefined, () => undefined);
   return {
+    reaped,
     exitCode: typeof r.exitCode === 'number' ? r.exitCode : 128 + (r.signal ? signalNumber(r.signal) : 9),
     stdout: out.text(),
     stderr: err.text(),

@@ -129,7 +129,10 @@ export class ExecService {
     } finally {
       signal?.removeEventListener('abort', stop);
       this.shutdownHooks.delete(onShutdown);
-      a.end({ result: !r || shutDown ? 'error' : r.timedOut ? 'timeout' : 'ok', exitCode: r?.exitCode ?? null, ...(r?.timedOut ? { reason: 'timeout' } : shutDown ? { reason: 'shutdown' } : {}), bytesIn: r?.bytesIn ?? 0, bytesOut: r?.bytesOut ?? 0 });
+      const end = { result: (!r || shutDown ? 'error' : r.timedOut ? 'timeout' : 'ok') as ExecResult, exitCode: r?.exitCode ?? null, ...(r?.timedOut ? { reason: 'timeout' } : shutDown ? { reason: 'shutdown' } : {}), bytesIn: r?.bytesIn ?? 0, bytesOut: r?.bytesOut ?? 0 };
+      // The answer goes now; the slot and the end audit line wait until nothing of it is left.
+      if (r) void r.reaped.then(() => a.end(end));
+      else a.end(end);
     }
   }
 

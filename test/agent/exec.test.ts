@@ -1,7 +1,7 @@
 // Exec through the agent on real runc containers with the real nsenter: output, limits, safety, no orphans.
 import t from 'tap';
 import { readdirSync, readFileSync } from 'node:fs';
-import { labFor } from '../helpers/lab.js';
+import { labFor, waitFor } from '../helpers/lab.js';
 import { demoClusterFor } from '../helpers/cluster.js';
 import { startDemoPod } from '../../lab/pod.js';
 import type { Agent } from '../../agent/compose.js';
@@ -68,9 +68,12 @@ t.test('exec in a pod container', async (t) => {
   });
   t.same(sleepers, [], 'the whole tree is gone, background children included');
 
-  const m = (await agent.metricsApp.inject({ method: 'GET', url: '/metrics' })).body;
+  // The answer does not wait for the reap; the slot and the metric follow when it is done.
+  const m = await waitFor('the session counted as ended', async () => {
+    const body = (await agent.metricsApp.inject({ method: 'GET', url: '/metrics' })).body;
+    return /nsinspect_exec_sessions_active 0/.test(body) ? body : undefined;
+  });
   t.match(m, /nsinspect_exec_sessions_total\{mode="all",result="timeout"\} 1/);
-  t.match(m, /nsinspect_exec_sessions_active 0/);
 });
 
 t.test('PID reuse, concurrency, authorization and bad bodies', async (t) => {
