@@ -1,7 +1,6 @@
 // Owns the agent benchmark (issue 2/6): pod diff and pod throughput, /metrics scrape time and RSS under sustained load, against real lab containers.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +10,7 @@ import { type DemoPod, startDemoPod } from '../lab/pod.js';
 import { CLIENT_TOKEN, NODE_NAME, POD_NAMESPACE, type FakeApi, kubeconfig, startFakeApi, v1Pod } from './agent-kube.js';
 import type { LoadResult, LoadSpec } from './agent-load.js';
 import { type AgentProfile, type Calm, codeVersion, cpuMsOf, distStamp, machineInfo, profileOf, renderAgent, rssOf, waitCalm } from './agent-report.js';
-import { percentile, round } from './measure.js';
+import { freePort, percentile, round } from './measure.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /**
@@ -87,14 +86,6 @@ function stopChild(c: ChildProcess): Promise<void> {
   });
 }
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
 
 interface AgentProc { child: ChildProcess; url: string; metricsUrl: string; code: string; stderr: () => string }
 

@@ -1,7 +1,6 @@
 // Owns the exec benchmark (issue 4/6): exec start-to-first-byte against bare nsenter, host-side ps against nsenter ps at 1,000 processes.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +9,7 @@ import WebSocket from 'ws';
 import { Lab, randomHex, randomUUID, type RunningContainer } from '../lab/runc.js';
 import { podCgroupPath, startPodContainer } from '../lab/pod.js';
 import { codeVersion, machineInfo, waitCalm, type Calm } from './agent-report.js';
-import { percentile, round, series, timeCommand, type Series } from './measure.js';
+import { freePort, percentile, round, series, timeCommand, type Series } from './measure.js';
 import { pad } from './report.js';
 import { attachURL } from '../cli/cluster/attach-client.js';
 import { CH } from '../agent/exec/frames.js';
@@ -50,13 +49,6 @@ const cleanup = async (): Promise<void> => {
 };
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void cleanup().finally(() => process.exit(130)));
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 
 /** The agent as a separate process, node-local only (no Kubernetes config), --auth none on loopback. */
 async function startAgent(): Promise<string> {

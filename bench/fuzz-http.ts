@@ -1,7 +1,6 @@
 // Owns the HTTP fuzz benchmark (issue 6/6): 100k hostile requests and slowloris clients against a spawned agent; zero 5xx, no crash, bounded RSS.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +12,7 @@ import { FUZZ_USERS, type FuzzKube, startFuzzKube } from './fuzz-kube.js';
 import { type FuzzTarget, fuzzHttp } from './fuzz-http-run.js';
 import { slowClients } from './fuzz-slow.js';
 import { fuzzWs } from './fuzz-ws.js';
+import { freePort } from './measure.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const { values: opt } = parseArgs({
@@ -63,14 +63,6 @@ const cleanup = (): Promise<void> =>
   })());
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void cleanup().finally(() => process.exit(130)));
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
 
 const statusOf = (pid: number, key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
 const mib = (kb: number): number => Math.round((kb / 1024) * 10) / 10;

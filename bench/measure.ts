@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import os from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 
 export interface Timed {
   ms: number;
@@ -145,3 +146,13 @@ export function limits(): Record<string, string> {
     ownPidsCgroupMax: own === undefined ? 'n/a' : readOr(`/sys/fs/cgroup/pids${own === '/' ? '' : own}/pids.max`, 'max (root)'),
   };
 }
+
+/** A TCP port on 127.0.0.1 that was free a moment ago, for an agent the bench starts. */
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });

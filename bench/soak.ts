@@ -1,7 +1,6 @@
 // Owns the soak (issue 6/6): the agent under mixed load for minutes while pods churn and containers come and go; leaks fail it.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +11,7 @@ import { type DemoPod, startDemoPod } from '../lab/pod.js';
 import { CLIENT_TOKEN, DENIED_TOKEN, NODE_NAME, POD_NAMESPACE, type FakeApi, kubeconfig, startFakeApi, v1Pod } from './agent-kube.js';
 import { codeVersion, machineInfo } from './agent-report.js';
 import { type Sample, plot, sampleAgent, verdict } from './soak-report.js';
+import { freePort } from './measure.js';
 import { attachURL } from '../cli/cluster/attach-client.js';
 import { CH } from '../agent/exec/frames.js';
 
@@ -48,13 +48,6 @@ const cleanup = async (): Promise<void> => {
 };
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void cleanup().finally(() => process.exit(130)));
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 
 /** What each kind of request may answer: anything else counts as a failure. */
 const OK: Record<string, number[]> = {
