@@ -3,7 +3,7 @@ import t from 'tap';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { labFor } from './helpers/lab.js';
-import { agentFor, apiServerFor, demoPodJson } from './helpers/cluster.js';
+import { agentFor, apiServerFor, demoPodJson, portForwardClusterFor } from './helpers/cluster.js';
 import { startDemoPod } from '../lab/pod.js';
 import { makePod } from './fake-apiserver/index.js';
 
@@ -71,16 +71,7 @@ t.test('diff, ns, ps, whois and ephemeral through an agent', async (t) => {
 });
 
 t.test('the whole path: CLI -> API server port-forward -> agent -> real containers', async (t) => {
-  const lab = await labFor(t);
-  const pod = await startDemoPod(lab);
-  const srv = await apiServerFor(t);
-  srv.pods.add(demoPodJson(pod));
-  srv.pods.add(makePod({ name: 'nsinspect-x7k2p', namespace: 'nsinspect-system', nodeName: 'node-a', labels: { 'app.kubernetes.io/name': 'nsinspect' } }));
-  const agent = await agentFor(t, srv);
-  const url = new URL(await agent.app.listen({ host: '127.0.0.1', port: 0 }));
-  srv.portForward.set('nsinspect-system', 'nsinspect-x7k2p', 9742, { port: Number(url.port) });
-  const kubeconfig = join(srv.dir, 'user.kubeconfig');
-  srv.writeKubeconfig(kubeconfig, { token: 'debugger-token', namespace: 'shop' });
+  const { srv, kubeconfig } = await portForwardClusterFor(t);
 
   const r = await execa(process.execPath, [CLI, 'diff', 'web', 'debugger', '--kubeconfig', kubeconfig, '--expect-shared', 'pid,net,ipc,uts'], { reject: false });
   t.equal(r.exitCode, 0, r.stderr);

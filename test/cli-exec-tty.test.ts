@@ -1,12 +1,9 @@
 // `nsinspect exec -it` end to end, in a real terminal: CLI pty -> port-forward -> agent WebSocket -> remote pty.
 import t from 'tap';
-import { join } from 'node:path';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as pty from 'node-pty';
-import { labFor, waitFor } from './helpers/lab.js';
-import { agentFor, apiServerFor, demoPodJson } from './helpers/cluster.js';
-import { startDemoPod } from '../lab/pod.js';
-import { makePod } from './fake-apiserver/index.js';
+import { waitFor } from './helpers/lab.js';
+import { portForwardClusterFor } from './helpers/cluster.js';
 
 const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
 
@@ -21,16 +18,7 @@ function sleepers(arg: string): number {
 }
 
 t.test('an interactive shell through the agent: raw keys, Ctrl-C, resize, exit code', async (t) => {
-  const lab = await labFor(t);
-  const pod = await startDemoPod(lab);
-  const srv = await apiServerFor(t);
-  srv.pods.add(demoPodJson(pod));
-  srv.pods.add(makePod({ name: 'nsinspect-x7k2p', namespace: 'nsinspect-system', nodeName: 'node-a', labels: { 'app.kubernetes.io/name': 'nsinspect' } }));
-  const agent = await agentFor(t, srv);
-  const url = new URL(await agent.app.listen({ host: '127.0.0.1', port: 0 }));
-  srv.portForward.set('nsinspect-system', 'nsinspect-x7k2p', 9742, { port: Number(url.port) });
-  const kubeconfig = join(srv.dir, 'user.kubeconfig');
-  srv.writeKubeconfig(kubeconfig, { token: 'debugger-token', namespace: 'shop' });
+  const { srv, agent, kubeconfig } = await portForwardClusterFor(t);
 
   // The runner's NODE_OPTIONS (coverage hooks) would slow the CLI down; it is not under test.
   const env: Record<string, string> = {};

@@ -5,6 +5,7 @@ import { CH, type EndReason, type StatusFrame, frame, parseResize } from './fram
 import { closeLeftStreams, reapSession, sessionTag } from './reap.js';
 import { readStartTime } from '../procfs/proc.js';
 import { PtyWriter } from './pty-writer.js';
+import { exitCodeOf, signalNumber } from './run.js';
 import type { Admission } from './service.js';
 
 export interface AttachOptions {
@@ -121,8 +122,7 @@ export class AttachSession {
     const leaderStart = child.pid ? readStartTime(child.pid) : undefined;
     child.once('exit', () => void reapSession(child.pid ?? -1, leaderStart, this.tag).then(() => closeLeftStreams(child)).catch(() => undefined));
     void child.then((r) => {
-      const sig = r.signal ? (SIGNALS[r.signal] ?? 9) : undefined;
-      this.finish('exit', typeof r.exitCode === 'number' ? r.exitCode : 128 + (sig ?? 9), sig);
+      this.finish('exit', exitCodeOf(r), r.signal ? signalNumber(r.signal) : undefined);
     });
     return {
       pid: child.pid ?? -1,
@@ -214,4 +214,3 @@ export class AttachSession {
   }
 }
 
-const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15, SIGPIPE: 13, SIGSEGV: 11, SIGABRT: 6 };

@@ -1,4 +1,5 @@
 // Spawns one argv in its own process group, caps its output, and kills the whole group on timeout.
+import { constants } from 'node:os';
 import { execa } from 'execa';
 import { readStartTime } from '../procfs/proc.js';
 import { closeLeftStreams, reapSession, sessionTag } from './reap.js';
@@ -112,7 +113,7 @@ export async function runCapped(argv: string[], input: string | undefined, limit
   const reaped = (reaping ?? reap()).then(() => undefined, () => undefined);
   return {
     reaped,
-    exitCode: typeof r.exitCode === 'number' ? r.exitCode : 128 + (r.signal ? signalNumber(r.signal) : 9),
+    exitCode: exitCodeOf(r),
     stdout: out.text(),
     stderr: err.text(),
     truncated: out.truncated || err.truncated,
@@ -123,9 +124,14 @@ export async function runCapped(argv: string[], input: string | undefined, limit
   };
 }
 
-function signalNumber(sig: string): number {
-  const n: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15, SIGPIPE: 13, SIGSEGV: 11, SIGABRT: 6 };
-  return n[sig] ?? 9;
+/** A signal's number, from the platform's own table (9 if unknown). */
+export function signalNumber(sig: string): number {
+  return (constants.signals as Record<string, number>)[sig] ?? 9;
+}
+
+/** The shell's convention: the exit code, or 128 + the signal that ended the process. */
+export function exitCodeOf(r: { exitCode?: number; signal?: string }): number {
+  return typeof r.exitCode === 'number' ? r.exitCode : 128 + (r.signal ? signalNumber(r.signal) : 9);
 }
 
 /**
@@ -139,7 +145,7 @@ export async function runAttached(argv: string[]): Promise<number> {
   process.on('SIGQUIT', ignore);
   try {
     const r = await execa(argv[0], argv.slice(1), { shell: false, reject: false, stdio: 'inherit', cleanup: true });
-    return typeof r.exitCode === 'number' ? r.exitCode : 128 + (r.signal ? signalNumber(r.signal) : 9);
+    return exitCodeOf(r);
   } finally {
     process.off('SIGINT', ignore);
     process.off('SIGQUIT', ignore);

@@ -2,7 +2,8 @@
 import { NsinspectError, type ErrorCode } from '../../agent/errors.js';
 import type { ErrorJSON } from '../../agent/wire/api.js';
 
-const CODE_OF_STATUS: Record<number, ErrorCode> = { 400: 'INVALID', 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 409: 'NOT_RUNNING', 429: 'TOO_MANY', 503: 'UNAVAILABLE' };
+/** The error code a CLI error carries for each status the agent answers with. */
+export const CODE_OF_STATUS: Record<number, ErrorCode> = { 400: 'INVALID', 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 409: 'NOT_RUNNING', 429: 'TOO_MANY', 503: 'UNAVAILABLE' };
 
 export class AgentClient {
   constructor(

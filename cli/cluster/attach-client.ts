@@ -1,6 +1,7 @@
 // The client end of an attach WebSocket: opens it with the user's token and speaks the frames.ts framing.
 import WebSocket from 'ws';
-import { NsinspectError, type ErrorCode } from '../../agent/errors.js';
+import { NsinspectError } from '../../agent/errors.js';
+import { CODE_OF_STATUS } from './agent-client.js';
 import { ATTACH_PROTOCOL, CH, type StatusFrame, frame } from '../../agent/exec/frames.js';
 
 export interface AttachParams {
@@ -15,8 +16,6 @@ export interface AttachHandlers {
   stdout(b: Buffer): void;
   stderr(b: Buffer): void;
 }
-
-const CODE_OF_STATUS: Record<number, ErrorCode> = { 400: 'INVALID', 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 409: 'NOT_RUNNING', 429: 'TOO_MANY', 503: 'UNAVAILABLE' };
 
 export class AttachConnection {
   private status: StatusFrame | undefined;

@@ -86,3 +86,18 @@ export async function demoClusterFor(t: Test) {
   const agent = await agentFor(t, srv);
   return { lab, pod, srv, agent };
 }
+
+/**
+ * The whole path as a user meets it: the demo pod, an agent pod (nsinspect-x7k2p) on node-a
+ * whose port 9742 the fake API server port-forwards to a listening agent, and a user kubeconfig
+ * (debugger-token, namespace shop) for the CLI.
+ */
+export async function portForwardClusterFor(t: Test) {
+  const { lab, pod, srv, agent } = await demoClusterFor(t);
+  srv.pods.add(makePod({ name: 'nsinspect-x7k2p', namespace: 'nsinspect-system', nodeName: NODE, labels: { 'app.kubernetes.io/name': 'nsinspect' } }));
+  const url = new URL(await agent.app.listen({ host: '127.0.0.1', port: 0 }));
+  srv.portForward.set('nsinspect-system', 'nsinspect-x7k2p', 9742, { port: Number(url.port) });
+  const kubeconfig = `${srv.dir}/user.kubeconfig`;
+  srv.writeKubeconfig(kubeconfig, { token: 'debugger-token', namespace: 'shop' });
+  return { lab, pod, srv, agent, kubeconfig };
+}
