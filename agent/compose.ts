@@ -21,6 +21,8 @@ export interface AgentConfig {
   maxExecSessions?: number;
   /** An attached session with no input or output this long is ended. */
   execIdleSeconds?: number;
+  /** Accept only tokens minted for this audience (TokenReview spec.audiences); unset: API-server tokens. */
+  tokenAudience?: string;
 }
 
 export interface Agent {
@@ -41,6 +43,7 @@ const NO_KUBE_REVIEWER: AccessReviewer = {
     throw new Error('no Kubernetes config: tokens cannot be verified');
   },
   authorize: async () => ({ allowed: false }),
+  authorizeNonResource: async () => ({ allowed: false }),
 };
 
 export async function buildAgent(cfg: AgentConfig, logger: FastifyServerOptions['logger'] = { level: process.env.LOG_LEVEL ?? 'info' }): Promise<Agent> {
@@ -55,7 +58,7 @@ export async function buildAgent(cfg: AgentConfig, logger: FastifyServerOptions[
     if (!cfg.nodeName) throw new NsinspectError('INVALID', 'the node name is unknown', { hint: 'pass --node-name, or set NODE_NAME from the downward API (spec.nodeName)' });
     const { PodCache } = await import('./kube/pod-cache.js');
     const { KubeReviewer } = await import('./kube/reviewer.js');
-    if (cfg.auth === 'kubernetes') reviewer = new KubeReviewer(loaded.client);
+    if (cfg.auth === 'kubernetes') reviewer = new KubeReviewer(loaded.client, { audience: cfg.tokenAudience });
     // The cache logs through the app's pino logger, which exists only once the app is built.
     pods = new PodCache(loaded.client, cfg.nodeName, { info: (o, m) => podLog?.info(o, m), warn: (o, m) => podLog?.warn(o, m) });
   }
@@ -70,7 +73,7 @@ export async function buildAgent(cfg: AgentConfig, logger: FastifyServerOptions[
   podLog = app.log.child({ component: 'pod-watch' });
   auditLog = app.log.child({ component: 'audit' });
   app.log.info(
-    { kubeconfig: loaded?.source ?? null, node: cfg.nodeName ?? null, auth: cfg.auth },
+    { kubeconfig: loaded?.source ?? null, node: cfg.nodeName ?? null, auth: cfg.auth, tokenAudience: cfg.tokenAudience ?? null },
     loaded ? 'watching the pods of this node' : 'no Kubernetes config: pod endpoints are off, node-local endpoints only',
   );
 

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AccessReviewer, ResourceAttributes, UserInfo } from '../model/auth.js';
 import { describeAccess } from '../model/auth.js';
 import { HttpError } from './errors.js';
+import { FAILURE_LIMITS, FailureLimiter, LogLimiter, type FailureLimits } from './authn-limit.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -26,9 +27,30 @@ export function bearerToken(req: FastifyRequest): string | undefined {
   return m?.[1];
 }
 
+/** Denial-log limiters by the app registerAuth was given (req.server in its routes and hooks). */
+const denialLogs = new WeakMap<object, LogLimiter>();
+const fallbackLog = new LogLimiter();
+
+/**
+ * One log line for a 401, 403 or 429: the user (when known), the route, and what was checked;
+ * never the token. Rate-limited (20 lines per 10 s per app), so a flood cannot fill the log; the
+ * next line written says how many were dropped.
+ */
+export function logDenial(req: FastifyRequest, status: 401 | 403 | 429, why: string, checked?: unknown): void {
+  const dropped = (denialLogs.get(req.server) ?? fallbackLog).admit();
+  if (dropped === undefined) return;
+  req.log.warn({
+    component: 'auth', status, user: req.user?.username ?? null, method: req.method,
+    route: req.routeOptions.url ?? null, path: req.url.split('?')[0].slice(0, 200), client: req.ip,
+    ...(checked === undefined ? {} : { checked }), ...(dropped ? { droppedBefore: dropped } : {}),
+  }, why);
+}
+
 /** With reviewer null (--auth none), every request passes as anonymous. */
-export function registerAuth(app: FastifyInstance, reviewer: AccessReviewer | null, count: (d: DecisionKind) => void): void {
-  app.addHook('onRequest', async (req) => {
+export function registerAuth(app: FastifyInstance, reviewer: AccessReviewer | null, count: (d: DecisionKind) => void, limits: FailureLimits = FAILURE_LIMITS): void {
+  const limiter = new FailureLimiter(limits);
+  denialLogs.set(app, new LogLimiter());
+  app.addHook('onRequest', async (req, reply) => {
     if (!reviewer) {
       req.user = ANONYMOUS;
       return;
@@ -36,20 +58,39 @@ export function registerAuth(app: FastifyInstance, reviewer: AccessReviewer | nu
     const token = bearerToken(req);
     if (!token) {
       count('unauthenticated');
+      logDenial(req, 401, 'no bearer token');
       throw new HttpError(401, 'UNAUTHENTICATED', 'a bearer token is required: send Authorization: Bearer <token>');
     }
+    // Only a token with no cached answer reaches the limiter: a bucket per client address, charged
+    // before the TokenReview and refunded unless the token fails, so only failures cost.
+    const addr = req.ip;
+    const gate: { charged: boolean; retryAfter?: number } = { charged: false };
+    const beforeReview = (): void => {
+      gate.retryAfter = limiter.take(addr);
+      if (gate.retryAfter !== undefined) throw new HttpError(429, 'TOO_MANY', 'rate limited');
+      gate.charged = true;
+    };
     let user: UserInfo | undefined;
     try {
-      user = await reviewer.authenticate(token);
+      user = await reviewer.authenticate(token, { beforeReview });
     } catch (err) {
+      if (gate.retryAfter !== undefined) {
+        count('unauthenticated');
+        logDenial(req, 429, 'too many failed authentications: no TokenReview sent');
+        void reply.header('retry-after', String(gate.retryAfter));
+        throw new HttpError(429, 'TOO_MANY', `too many failed authentications from this address: try again in ${gate.retryAfter} s`);
+      }
+      if (gate.charged) limiter.give(addr);
       count('error');
       req.log.warn({ err }, 'TokenReview failed');
       throw new HttpError(503, 'UNAVAILABLE', 'cannot verify the token: the API server is unreachable');
     }
     if (!user) {
       count('unauthenticated');
+      logDenial(req, 401, 'the bearer token is invalid or expired');
       throw new HttpError(401, 'UNAUTHENTICATED', 'the bearer token is invalid or expired');
     }
+    if (gate.charged) limiter.give(addr);
     req.user = user;
   });
 
@@ -59,6 +100,7 @@ export function registerAuth(app: FastifyInstance, reviewer: AccessReviewer | nu
     if (!access) {
       // Fail closed: a route that forgot to declare its permission serves nobody.
       count('denied');
+      logDenial(req, 403, 'this endpoint declares no permission');
       throw new HttpError(403, 'FORBIDDEN', 'this endpoint declares no permission');
     }
     const attrs = access(req);
@@ -73,6 +115,7 @@ export function registerAuth(app: FastifyInstance, reviewer: AccessReviewer | nu
     }
     count(decision.allowed ? 'allowed' : 'denied');
     if (!decision.allowed) {
+      logDenial(req, 403, 'permission denied', attrs);
       throw new HttpError(403, 'FORBIDDEN', `user "${user.username}" cannot ${describeAccess(attrs)}: ask for that permission (RBAC)`);
     }
   });

@@ -1,42 +1,97 @@
-// TokenReview + SubjectAccessReview against the API server, with kubelet's cache lifetimes.
+// TokenReview + SubjectAccessReview against the API server, with caches short enough that a revocation is seen soon.
 import { createHash } from 'node:crypto';
-import type { AuthenticationV1Api, AuthorizationV1Api } from '@kubernetes/client-node';
+import type { AuthenticationV1Api, AuthorizationV1Api, V1SubjectAccessReviewSpec } from '@kubernetes/client-node';
 import type { KubeClient } from './client.js';
 import type { AccessReviewer, Decision, ResourceAttributes, UserInfo } from '../model/auth.js';
 import { TtlCache } from './ttl-cache.js';
 
-/** kubelet's defaults: TokenReview 2 min, allowed 5 min, denied 30 s. */
-export const TTL = { token: 120_000, allowed: 300_000, denied: 30_000 };
-const MAX_ENTRIES = 4096;
+/**
+ * Cache lifetimes (ms). A token: kubelet's 2 min, never past its JWT `exp`. An allowed decision:
+ * 10 s, not kubelet's 5 min, for every permission: every route here shows or enters another
+ * user's processes on a node, and exec is root on it, so a revoked binding must stop working
+ * within seconds; a SubjectAccessReview is an in-memory RBAC lookup, and an interactive tool makes
+ * few of them. A denial: kubelet's 30 s. A failed TokenReview: 10 s, the API server's own failure TTL.
+ */
+export const TTL = { token: 120_000, allowed: 10_000, denied: 30_000, failedToken: 10_000 };
+/** Failed tokens have their own, smaller cache, so random tokens never evict a good user's entry. */
+export const CACHE_ENTRIES = { tokens: 4096, failedTokens: 1024, decisions: 4096 };
+
+export interface ReviewerOptions {
+  /** Send spec.audiences [audience] and require it back in status.audiences; unset: the API server's audiences. */
+  audience?: string;
+  timeoutMs?: number;
+  /** Monotonic ms, for cache lifetimes (tests inject it). */
+  now?: () => number;
+  /** Wall-clock ms, compared with a JWT's `exp`. */
+  wallNow?: () => number;
+}
 
 export class KubeReviewer implements AccessReviewer {
   private readonly authn: Pick<AuthenticationV1Api, 'createTokenReview'>;
   private readonly authz: Pick<AuthorizationV1Api, 'createSubjectAccessReview'>;
-  private readonly tokens = new TtlCache<UserInfo | null>(MAX_ENTRIES);
-  private readonly decisions = new TtlCache<Decision>(MAX_ENTRIES);
+  private readonly tokens: TtlCache<UserInfo>;
+  private readonly failed: TtlCache<true>;
+  private readonly decisions: TtlCache<Decision>;
+  /** One TokenReview per token at a time: concurrent requests with a new token share its answer. */
+  private readonly inflight = new Map<string, Promise<UserInfo | undefined>>();
+  private readonly audience?: string;
+  private readonly timeoutMs: number;
+  private readonly wallNow: () => number;
 
-  constructor(client: KubeClient, private readonly timeoutMs = 5_000) {
+  constructor(client: KubeClient, opts: ReviewerOptions = {}) {
     this.authn = client;
     this.authz = client;
+    this.audience = opts.audience;
+    this.timeoutMs = opts.timeoutMs ?? 5_000;
+    this.wallNow = opts.wallNow ?? Date.now;
+    this.tokens = new TtlCache(CACHE_ENTRIES.tokens, opts.now);
+    this.failed = new TtlCache(CACHE_ENTRIES.failedTokens, opts.now);
+    this.decisions = new TtlCache(CACHE_ENTRIES.decisions, opts.now);
   }
 
-  async authenticate(token: string): Promise<UserInfo | undefined> {
+  async authenticate(token: string, opts: { beforeReview?: () => void } = {}): Promise<UserInfo | undefined> {
     // Cache by a digest: raw tokens never sit in memory longer than the request.
     const key = createHash('sha256').update(token).digest('hex');
     const hit = this.tokens.get(key);
-    if (hit !== undefined) return hit ?? undefined;
-    const review = await withTimeout(this.authn.createTokenReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } } }), this.timeoutMs, 'TokenReview');
-    const s = review.status;
-    const user: UserInfo | null =
-      s?.authenticated && s.user?.username
-        ? { username: s.user.username, groups: s.user.groups ?? [], ...(s.user.uid ? { uid: s.user.uid } : {}), ...(s.user.extra ? { extra: s.user.extra } : {}) }
-        : null;
-    this.tokens.set(key, user, TTL.token);
-    return user ?? undefined;
+    if (hit) return hit;
+    if (this.failed.get(key)) return undefined;
+    const pending = this.inflight.get(key);
+    if (pending) return pending;
+    opts.beforeReview?.();
+    const review = this.review(token, key).finally(() => this.inflight.delete(key));
+    this.inflight.set(key, review);
+    return review;
   }
 
-  async authorize(user: UserInfo, attrs: ResourceAttributes): Promise<Decision> {
-    const key = JSON.stringify([user.username, user.uid, [...user.groups].sort(), user.extra, attrs.verb, attrs.group, attrs.resource, attrs.subresource, attrs.namespace, attrs.name]);
+  private async review(token: string, key: string): Promise<UserInfo | undefined> {
+    const spec = { token, ...(this.audience ? { audiences: [this.audience] } : {}) };
+    const review = await withTimeout(this.authn.createTokenReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec } }), this.timeoutMs, 'TokenReview');
+    const s = review.status;
+    // With an audience asked for, the API server must say the token is for it (kube's webhook authenticator does the same).
+    const audienceOk = !this.audience || (s?.audiences ?? []).includes(this.audience);
+    if (!s?.authenticated || !s.user?.username || !audienceOk) {
+      this.failed.set(key, true, TTL.failedToken);
+      return undefined;
+    }
+    const user: UserInfo = { username: s.user.username, groups: s.user.groups ?? [], ...(s.user.uid ? { uid: s.user.uid } : {}), ...(s.user.extra ? { extra: s.user.extra } : {}) };
+    const exp = jwtExpiry(token);
+    const ttl = exp === undefined ? TTL.token : Math.min(TTL.token, exp - this.wallNow());
+    if (ttl > 0) this.tokens.set(key, user, ttl);
+    return user;
+  }
+
+  authorize(user: UserInfo, attrs: ResourceAttributes): Promise<Decision> {
+    const key = JSON.stringify(['r', attrs.verb, attrs.group, attrs.resource, attrs.subresource, attrs.namespace, attrs.name]);
+    return this.decide(user, key, { resourceAttributes: { group: attrs.group ?? '', ...attrs } });
+  }
+
+  authorizeNonResource(user: UserInfo, attrs: { verb: string; path: string }): Promise<Decision> {
+    const key = JSON.stringify(['n', attrs.verb, attrs.path]);
+    return this.decide(user, key, { nonResourceAttributes: { verb: attrs.verb, path: attrs.path } });
+  }
+
+  private async decide(user: UserInfo, what: string, attrs: Pick<V1SubjectAccessReviewSpec, 'resourceAttributes' | 'nonResourceAttributes'>): Promise<Decision> {
+    const key = JSON.stringify([user.username, user.uid, [...user.groups].sort(), user.extra, what]);
     const hit = this.decisions.get(key);
     if (hit) return hit;
     const review = await withTimeout(
@@ -49,7 +104,7 @@ export class KubeReviewer implements AccessReviewer {
             groups: user.groups,
             ...(user.uid ? { uid: user.uid } : {}),
             ...(user.extra ? { extra: user.extra } : {}),
-            resourceAttributes: { group: attrs.group ?? '', ...attrs },
+            ...attrs,
           },
         },
       }),
@@ -59,6 +114,21 @@ export class KubeReviewer implements AccessReviewer {
     const d: Decision = { allowed: review.status?.allowed === true, ...(review.status?.reason ? { reason: review.status.reason } : {}) };
     this.decisions.set(key, d, d.allowed ? TTL.allowed : TTL.denied);
     return d;
+  }
+}
+
+/**
+ * The `exp` of a JWT in wall-clock ms, read without verifying: the API server verified the token
+ * and we only shorten our cache with it. Undefined for anything that is not a JWT with a numeric exp.
+ */
+export function jwtExpiry(token: string): number | undefined {
+  const parts = token.split('.');
+  if (parts.length !== 3 || !/^[\w-]+$/.test(parts[1])) return undefined;
+  try {
+    const exp = (JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as { exp?: unknown } | null)?.exp;
+    return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -23,8 +23,11 @@ export interface Decision {
 
 /** Who is calling (TokenReview) and may they (SubjectAccessReview). Throws when the API is unreachable. */
 export interface AccessReviewer {
-  authenticate(token: string): Promise<UserInfo | undefined>;
+  /** `beforeReview` runs only when the answer is not cached and a TokenReview is about to go out; it may throw to stop it. */
+  authenticate(token: string, opts?: { beforeReview?: () => void }): Promise<UserInfo | undefined>;
   authorize(user: UserInfo, attrs: ResourceAttributes): Promise<Decision>;
+  /** A non-resource URL such as /metrics (kube-rbac-proxy's check: `get` on the path). */
+  authorizeNonResource(user: UserInfo, attrs: { verb: string; path: string }): Promise<Decision>;
 }
 
 /** "create pods/exec in namespace shop (pod web)", the way kube-rbac-proxy names a permission. */
