@@ -119,6 +119,7 @@ program
   .addOption(new Option('--node-scan-interval <seconds>', 'how often node-wide counts are refreshed').env('NSINSPECT_NODE_SCAN_INTERVAL').default('30'))
   .addOption(new Option('--max-exec-sessions <n>', 'exec sessions at once; the next gets 429').env('NSINSPECT_MAX_EXEC_SESSIONS').default('8'))
   .addOption(new Option('--exec-idle-timeout <seconds>', 'an interactive session with no input or output this long is ended').env('NSINSPECT_EXEC_IDLE_TIMEOUT').default('900'))
+  .addOption(new Option('--token-audience <aud>', 'accept only tokens minted for this audience (kubectl create token --audience <aud>)').env('NSINSPECT_TOKEN_AUDIENCE'))
   // --kubeconfig is also a global flag, and commander gives it to the program: take it from there.
   .action(async (opts: import('./commands/agent.js').AgentFlags) =>
     (await import('./commands/agent.js')).agent({ ...opts, kubeconfig: opts.kubeconfig ?? globals().kubeconfig ?? process.env.NSINSPECT_KUBECONFIG }),

@@ -12,6 +12,7 @@ export interface AgentFlags {
   nodeScanInterval: string;
   maxExecSessions: string;
   execIdleTimeout: string;
+  tokenAudience?: string;
 }
 
 export async function agent(flags: AgentFlags): Promise<void> {
@@ -26,6 +27,9 @@ export async function agent(flags: AgentFlags): Promise<void> {
   const idle = Number(flags.execIdleTimeout);
   if (!Number.isInteger(idle) || idle < 1 || idle > 86_400) {
     throw new NsinspectError('INVALID', `invalid --exec-idle-timeout ${JSON.stringify(flags.execIdleTimeout)}: want whole seconds from 1 to 86400`);
+  }
+  if (flags.tokenAudience !== undefined && !/^[!-~]{1,256}$/.test(flags.tokenAudience)) {
+    throw new NsinspectError('INVALID', `invalid --token-audience ${JSON.stringify(flags.tokenAudience)}: want 1 to 256 printable characters, no spaces`, { hint: 'for example --token-audience nsinspect' });
   }
   // Handlers go in first: a SIGTERM during start-up (loading the Kubernetes client takes a while
   // on a busy node) still ends in an orderly exit 0, never a kill by signal.
@@ -44,6 +48,7 @@ export async function agent(flags: AgentFlags): Promise<void> {
     nodeScanIntervalMs: interval * 1000,
     maxExecSessions: maxExec,
     execIdleSeconds: idle,
+    ...(flags.tokenAudience ? { tokenAudience: flags.tokenAudience } : {}),
   });
   await new Promise<void>((resolve) => {
     onSignal = (): void => {
