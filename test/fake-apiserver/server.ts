@@ -10,7 +10,8 @@ import { sendJson, sendStatus, writeStatusToSocket, type StatusJson } from './st
 import { PodStore, StoreError } from './store.js';
 import type { TlsMaterial } from './tls.js';
 import { WatchHub } from './watch.js';
-import { mintToken, parseTokenRequest, tokenRequestBody } from './tokenrequest.js';
+import { tokenRequest } from './tokenrequest.js';
+import { readJson } from './body.js';
 import { handshakeProblem, offeredProtocols } from './websocket.js';
 
 export interface ServerOptions {
@@ -45,21 +46,7 @@ export type DownMode = '503' | 'reset';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 type Fail = (code: number, reason: string, message: string, details?: StatusJson['details']) => void;
 const PORTFORWARD_PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/portforward$/;
-const MAX_BODY = 3 * 1024 * 1024;
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) reject(new ReviewError(400, 'BadRequest', 'request body too large'));
-      else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 function forbiddenMessage(user: string, a: ResourceAttributes): string {
   const res = a.group ? `${a.resource}.${a.group}` : a.resource;
@@ -272,18 +259,8 @@ export class FakeApiHttpServer {
       if (req.method !== 'POST') return notAllowed();
       const [namespace, name] = [decodeURIComponent(m[1]), decodeURIComponent(m[2])];
       if (!this.rbac(res, caller, { verb: 'create', group: '', resource: 'serviceaccounts', subresource: 'token', namespace, name })) return;
-      const uid = this.auth.serviceAccounts.get(`${namespace}/${name}`);
-      if (!uid) return sendStatus(res, 404, 'NotFound', `serviceaccounts "${name}" not found`, { name, kind: 'serviceaccounts' });
-      let body: unknown;
-      try {
-        body = JSON.parse(await readBody(req));
-      } catch (err) {
-        return sendStatus(res, 400, 'BadRequest', `couldn't get version/kind; json parse error: ${(err as Error).message}`);
-      }
-      const { audiences, seconds } = parseTokenRequest(body);
-      const minted = mintToken(namespace, name, uid, audiences, seconds);
-      this.auth.addUser(minted.token, minted.info);
-      return sendJson(res, 201, tokenRequestBody(namespace, name, audiences, seconds, minted));
+      const out = tokenRequest(this.auth, namespace, name, await readJson(req));
+      return out ? sendJson(res, 201, out) : sendStatus(res, 404, 'NotFound', `serviceaccounts "${name}" not found`, { name, kind: 'serviceaccounts' });
     }
 
     m = /^\/apis\/(authentication\.k8s\.io)\/v1\/(tokenreviews)$|^\/apis\/(authorization\.k8s\.io)\/v1\/(subjectaccessreviews)$/.exec(path);
@@ -291,13 +268,7 @@ export class FakeApiHttpServer {
       if (req.method !== 'POST') return notAllowed();
       const [group, resource] = m[1] ? [m[1], m[2]] : [m[3], m[4]];
       if (!this.rbac(res, caller, { verb: 'create', group, resource })) return;
-      const text = await readBody(req);
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch (err) {
-        return sendStatus(res, 400, 'BadRequest', `couldn't get version/kind; json parse error: ${(err as Error).message}`);
-      }
+      const body = await readJson(req);
       const out = resource === 'tokenreviews' ? this.auth.tokenReview(body, caller.username) : this.auth.subjectAccessReview(body, caller.username);
       return sendJson(res, 201, out);
     }

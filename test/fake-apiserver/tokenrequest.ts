@@ -1,6 +1,6 @@
 // Owns service accounts and bound-token minting (serviceaccounts/token, `kubectl create token --audience`).
 import { randomBytes, randomUUID } from 'node:crypto';
-import { DEFAULT_AUDIENCE, ReviewError, type UserInfo } from './auth.js';
+import { type AuthState, DEFAULT_AUDIENCE, ReviewError, type UserInfo } from './auth.js';
 
 const ISSUER = DEFAULT_AUDIENCE;
 /** The real server's bounds on spec.expirationSeconds, and its default. */
@@ -59,8 +59,13 @@ export function parseTokenRequest(body: unknown): { audiences: string[]; seconds
   return { audiences: audiences.length ? audiences : [DEFAULT_AUDIENCE], seconds };
 }
 
-/** The TokenRequest response body. */
-export function tokenRequestBody(namespace: string, name: string, audiences: string[], seconds: number, m: MintedToken): Record<string, unknown> {
+/** POST serviceaccounts/NAME/token: mints, registers and returns the TokenRequest body; null if the SA does not exist. */
+export function tokenRequest(auth: AuthState, namespace: string, name: string, body: unknown): Record<string, unknown> | null {
+  const uid = auth.serviceAccounts.get(`${namespace}/${name}`);
+  if (!uid) return null;
+  const { audiences, seconds } = parseTokenRequest(body);
+  const m = mintToken(namespace, name, uid, audiences, seconds);
+  auth.addUser(m.token, m.info);
   return {
     kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1',
     metadata: { name, namespace, creationTimestamp: null },
