@@ -1,5 +1,5 @@
 // The one auth hook pair for the /v1 subtree: TokenReview on request, SubjectAccessReview per route.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessReviewer, ResourceAttributes, UserInfo } from '../model/auth.js';
 import { describeAccess } from '../model/auth.js';
 import { HttpError } from './errors.js';
@@ -46,15 +46,13 @@ export function logDenial(req: FastifyRequest, status: 401 | 403 | 429, why: str
   }, why);
 }
 
-/** With reviewer null (--auth none), every request passes as anonymous. */
-export function registerAuth(app: FastifyInstance, reviewer: AccessReviewer | null, count: (d: DecisionKind) => void, limits: FailureLimits = FAILURE_LIMITS): void {
+/**
+ * The bearer-token check, as an onRequest hook for any app (the /v1 subtree; /metrics may reuse
+ * it): sets req.user, or throws 401, 429 (too many failures, no TokenReview sent) or 503.
+ */
+export function authenticator(reviewer: AccessReviewer, count: (d: DecisionKind) => void, limits: FailureLimits = FAILURE_LIMITS): (req: FastifyRequest, reply: FastifyReply) => Promise<void> {
   const limiter = new FailureLimiter(limits);
-  denialLogs.set(app, new LogLimiter());
-  app.addHook('onRequest', async (req, reply) => {
-    if (!reviewer) {
-      req.user = ANONYMOUS;
-      return;
-    }
+  return async (req, reply) => {
     const token = bearerToken(req);
     if (!token) {
       count('unauthenticated');
@@ -92,6 +90,19 @@ export function registerAuth(app: FastifyInstance, reviewer: AccessReviewer | nu
     }
     if (gate.charged) limiter.give(addr);
     req.user = user;
+  };
+}
+
+/** With reviewer null (--auth none), every request passes as anonymous. */
+export function registerAuth(app: FastifyInstance, reviewer: AccessReviewer | null, count: (d: DecisionKind) => void, limits: FailureLimits = FAILURE_LIMITS): void {
+  denialLogs.set(app, new LogLimiter());
+  const authenticate = reviewer ? authenticator(reviewer, count, limits) : undefined;
+  app.addHook('onRequest', async (req, reply) => {
+    if (!authenticate) {
+      req.user = ANONYMOUS;
+      return;
+    }
+    await authenticate(req, reply);
   });
 
   app.addHook('preHandler', async (req) => {
