@@ -69,7 +69,7 @@ export async function buildAgent(cfg: AgentConfig, logger: FastifyServerOptions[
   const view = new PodView(engine);
   const metrics = new Metrics({ pods, view, kubeUp: pods ? () => (pods as PodCache).up() : undefined, nodeCounts: () => counts, containerInodes: cfg.metricsContainerInodes, execActive: () => exec.activeSessions });
   exec.onSession = metrics.countExec;
-  const app = await buildApp({ engine, pods, reviewer, nodeName: cfg.nodeName ?? '', onDecision: metrics.countDecision, exec }, { logger });
+  const app = await buildApp({ engine, pods, reviewer, nodeName: cfg.nodeName ?? '', onDecision: metrics.countDecision, exec, tokenAudience: cfg.tokenAudience }, { logger });
   podLog = app.log.child({ component: 'pod-watch' });
   auditLog = app.log.child({ component: 'audit' });
   app.log.info(

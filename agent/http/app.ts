@@ -23,6 +23,8 @@ export interface AppDeps {
   onDecision?: (d: DecisionKind) => void;
   /** Exec endpoints are served only when given. */
   exec?: ExecService;
+  /** --token-audience, for the hint of a 401. */
+  tokenAudience?: string;
 }
 
 /** Limits that keep a slow or hostile client from holding the agent. */
@@ -76,7 +78,7 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
   }
   await app.register(
     async (v1) => {
-      registerAuth(v1, deps.reviewer, deps.onDecision ?? (() => undefined));
+      registerAuth(v1, deps.reviewer, deps.onDecision ?? (() => undefined), { audience: deps.tokenAudience });
       await nodeRoutes(v1, deps);
       await podRoutes(v1, { ...deps, view });
       if (deps.exec) {

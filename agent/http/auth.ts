@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessReviewer, ResourceAttributes, UserInfo } from '../model/auth.js';
 import { describeAccess } from '../model/auth.js';
 import { HttpError } from './errors.js';
+import { NsinspectError } from '../errors.js';
 import { FAILURE_LIMITS, FailureLimiter, LogLimiter, type FailureLimits } from './authn-limit.js';
 
 declare module 'fastify' {
@@ -50,8 +51,16 @@ export function logDenial(req: FastifyRequest, status: 401 | 403 | 429, why: str
  * The bearer-token check, as an onRequest hook for any app (the /v1 subtree; /metrics may reuse
  * it): sets req.user, or throws 401, 429 (too many failures, no TokenReview sent) or 503.
  */
-export function authenticator(reviewer: AccessReviewer, count: (d: DecisionKind) => void, limits: FailureLimits = FAILURE_LIMITS): (req: FastifyRequest, reply: FastifyReply) => Promise<void> {
-  const limiter = new FailureLimiter(limits);
+export interface AuthnOptions {
+  limits?: FailureLimits;
+  /** The agent's --token-audience, named in the 401's hint. */
+  audience?: string;
+}
+
+export function authenticator(reviewer: AccessReviewer, count: (d: DecisionKind) => void, opts: AuthnOptions = {}): (req: FastifyRequest, reply: FastifyReply) => Promise<void> {
+  const limiter = new FailureLimiter(opts.limits ?? FAILURE_LIMITS);
+  const aud = opts.audience;
+  const invalid = aud ? { hint: `this agent accepts only tokens minted for the audience "${aud}": pass one with --token (kubectl create token <service-account> --audience ${aud})` } : {};
   return async (req, reply) => {
     const token = bearerToken(req);
     if (!token) {
@@ -86,7 +95,7 @@ export function authenticator(reviewer: AccessReviewer, count: (d: DecisionKind)
     if (!user) {
       count('unauthenticated');
       logDenial(req, 401, 'the bearer token is invalid or expired');
-      throw new HttpError(401, 'UNAUTHENTICATED', 'the bearer token is invalid or expired');
+      throw new NsinspectError('UNAUTHENTICATED', 'the bearer token is invalid or expired', invalid);
     }
     if (gate.charged) limiter.give(addr);
     req.user = user;
@@ -94,9 +103,9 @@ export function authenticator(reviewer: AccessReviewer, count: (d: DecisionKind)
 }
 
 /** With reviewer null (--auth none), every request passes as anonymous. */
-export function registerAuth(app: FastifyInstance, reviewer: AccessReviewer | null, count: (d: DecisionKind) => void, limits: FailureLimits = FAILURE_LIMITS): void {
+export function registerAuth(app: FastifyInstance, reviewer: AccessReviewer | null, count: (d: DecisionKind) => void, opts: AuthnOptions = {}): void {
   denialLogs.set(app, new LogLimiter());
-  const authenticate = reviewer ? authenticator(reviewer, count, limits) : undefined;
+  const authenticate = reviewer ? authenticator(reviewer, count, opts) : undefined;
   app.addHook('onRequest', async (req, reply) => {
     if (!authenticate) {
       req.user = ANONYMOUS;

@@ -104,6 +104,9 @@ t.test('--token-audience: tokens minted for nsinspect work there and only there'
   t.match(srv.auth.tokenReviews.at(-1), { audiences: ['nsinspect'], authenticated: true });
   t.equal(await call(plain, forNsinspect), 401, 'refused without the flag: the API server\'s audience only');
   t.equal(await call(narrow, forApiServer), 401, 'an API-server token refused by an nsinspect-audience agent');
+  const refused = await narrow.app.inject({ method: 'GET', url: URL, headers: { authorization: `Bearer ${forApiServer}` } });
+  t.match(refused.json(), { error: { code: 'UNAUTHENTICATED', message: 'the bearer token is invalid or expired', hint: /audience "nsinspect".*kubectl create token <service-account> --audience nsinspect/ } });
+  t.notOk((await plain.app.inject({ method: 'GET', url: URL, headers: { authorization: 'Bearer nope' } })).json().error.hint, 'no hint without the flag');
   t.equal(await call(narrow, 'admin-token'), 401, 'a static API-server token too');
   t.equal(await call(plain, forApiServer), 200, 'and accepted as today without the flag');
 });

@@ -19,7 +19,7 @@ t.test('failed authentications: 401, then 429 without a review; good tokens cost
   registerErrorHandling(app);
   const counted: DecisionKind[] = [];
   const reviewer = new KubeReviewer(await kubeconfigClient(srv.kubeconfigPath));
-  registerAuth(app, reviewer, (d) => void counted.push(d), { perAddress: { burst: 2, perSecond: 0.001 }, overall: { burst: 100, perSecond: 1 }, maxAddresses: 10 });
+  registerAuth(app, reviewer, (d) => void counted.push(d), { limits: { perAddress: { burst: 2, perSecond: 0.001 }, overall: { burst: 100, perSecond: 1 }, maxAddresses: 10 } });
   app.get('/who', { config: { access: () => ({ verb: 'get', resource: 'pods' }) } }, async () => 'never reached without a grant');
   const call = async (token?: string, remoteAddress = '127.0.0.1') =>
     app.inject({ method: 'GET', url: '/who?x=1', remoteAddress, headers: token ? { authorization: `Bearer ${token}` } : {} });
