@@ -47,15 +47,16 @@ export function logDenial(req: FastifyRequest, status: 401 | 403 | 429, why: str
   }, why);
 }
 
-/**
- * The bearer-token check, as an onRequest hook for any app (the /v1 subtree; /metrics may reuse
- * it): sets req.user, or throws 401, 429 (too many failures, no TokenReview sent) or 503.
- */
 export interface AuthnOptions {
   limits?: FailureLimits;
   /** The agent's --token-audience, named in the 401's hint. */
   audience?: string;
 }
+
+/**
+ * The bearer-token check, as an onRequest hook for any app (the /v1 subtree; /metrics may reuse
+ * it): sets req.user, or throws 401, 429 (too many failures, no TokenReview sent) or 503.
+ */
 
 export function authenticator(reviewer: AccessReviewer, count: (d: DecisionKind) => void, opts: AuthnOptions = {}): (req: FastifyRequest, reply: FastifyReply) => Promise<void> {
   const limiter = new FailureLimiter(opts.limits ?? FAILURE_LIMITS);

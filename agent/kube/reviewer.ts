@@ -43,7 +43,7 @@ export class KubeReviewer implements AccessReviewer {
     this.authz = client;
     this.audience = opts.audience;
     this.timeoutMs = opts.timeoutMs ?? 5_000;
-    this.wallNow = opts.wallNow ?? Date.now;
+    this.wallNow = opts.wallNow ?? (() => Date.now());
     this.tokens = new TtlCache(CACHE_ENTRIES.tokens, opts.now);
     this.failed = new TtlCache(CACHE_ENTRIES.failedTokens, opts.now);
     this.decisions = new TtlCache(CACHE_ENTRIES.decisions, opts.now);
