@@ -398,6 +398,20 @@ t.test('TokenReview audiences as kube-apiserver: the server\'s own by default, t
   t.match(dflt.json(), { spec: { audiences: [DEFAULT_AUDIENCE], expirationSeconds: 3600 } }, 'the agent\'s own SA exists; defaults as the real server');
 });
 
+t.test('TokenRequest under enforceRbac needs create serviceaccounts/token on that account', async (t) => {
+  const { srv } = await setup(t, { enforceRbac: true });
+  srv.auth.addServiceAccount('shop', 'ci');
+  const path = '/api/v1/namespaces/shop/serviceaccounts/ci/token';
+  const denied = await rawRequest(srv, 'POST', path, { body: { spec: { audiences: ['nsinspect'] } } });
+  t.equal(denied.status, 403);
+  t.match(denied.json(), { reason: 'Forbidden', message: /cannot create resource "serviceaccounts\/token"/ });
+  srv.auth.allow({ user: 'system:serviceaccount:nsinspect:nsinspect', verb: 'create', resource: 'serviceaccounts/token', namespace: 'shop', name: 'ci' });
+  const ok = await rawRequest(srv, 'POST', path, { body: { spec: { audiences: ['nsinspect'] } } });
+  t.equal(ok.status, 201);
+  t.match(ok.json(), { kind: 'TokenRequest', status: { token: /\./ } });
+  t.equal((await rawRequest(srv, 'GET', path)).status, 405);
+});
+
 t.test('non-resource SubjectAccessReview follows RBAC nonResourceURLs', async (t) => {
   const { srv } = await setup(t);
   srv.auth.allow({ group: 'scrapers', verb: 'get', nonResourceURLs: ['/metrics'] });
