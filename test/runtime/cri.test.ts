@@ -1,0 +1,108 @@
+// Pods made over CRI on a real containerd, the way kubelet makes them; nsinspect's node-local answers
+// (diff, ns, whois, lsns) checked field by field against stat(2) and against what CRI was asked for.
+import t, { type Test } from 'tap';
+import { readFileSync } from 'node:fs';
+import { Engine } from '../../agent/engine.js';
+import { type CriContainer, type CriPod, criFor } from '../helpers/cri.js';
+import { statNamespaces } from '../helpers/lab.js';
+import { type With, checkDiff, checkLsns, checkNsWhois, containerCgroupNs } from '../helpers/nsinspect-truth.js';
+
+const cri = await criFor(t);
+const side = (c: CriContainer) => ({ id: c.id, pid: c.pid, podUID: c.pod.uid });
+const codes = (d: any): string[] => (d.findings ?? []).map((f: any) => f.code);
+
+/** The sandbox and each container: ns and whois against stat(2); the engine finds the sandbox CRI made. */
+async function checkPod(t: Test, pod: CriPod, containers: CriContainer[]): Promise<void> {
+  await checkNsWhois(t, { id: pod.id, pid: pod.pid, podUID: pod.uid }, 'containerd');
+  for (const c of containers) await checkNsWhois(t, side(c), 'containerd');
+  const engine = new Engine();
+  t.equal(engine.sandboxOf(pod.uid)?.container.containerID, pod.id, 'the sandbox found is the one CRI made');
+  for (const c of [...containers.map((c) => c.id), pod.id]) {
+    t.match(engine.index.container(c), { podUID: pod.uid, qos: pod.qos, runtime: 'containerd' }, `engine: ${c.slice(0, 12)} pod UID and QoS`);
+  }
+  // The cgroup runc put the container in is the one kubelet asked for.
+  for (const c of containers) t.match(readFileSync(`/proc/${c.pid}/cgroup`, 'utf8'), `${pod.cgroupParent}/${c.id}`, `${c.name} in ${pod.cgroupParent}`);
+}
+
+t.test('runtime: containerd over CRI', async (t) => {
+  const v = await cri.cri.version();
+  t.equal(v.runtime_name, 'containerd');
+  t.equal(v.runtime_api_version, 'v1');
+  t.comment(`containerd ${v.runtime_version}, fixture set-up ${cri.containerd.setupMs} ms`);
+});
+
+t.test('kubectl debug --target and without a target', async (t) => {
+  const pod = await cri.pod({ name: 'web', namespace: 'shop', qos: 'burstable' });
+  const app = await cri.container(pod, { name: 'app', command: ['sh', '-c', 'sleep 2147483647 & exec sleep 2147483647'] });
+  const dbg = await cri.container(pod, { name: 'debugger-target', target: app });
+  const plain = await cri.container(pod, { name: 'debugger-plain' });
+  await checkPod(t, pod, [app, dbg, plain]);
+
+  const base: Record<string, With> = { cgroup: containerCgroupNs, ipc: 'sandbox', mnt: 'private', net: 'sandbox', time: 'host', user: 'host', uts: 'sandbox' };
+  const withTarget = await checkDiff(t, side(app), side(dbg), { ...base, pid: 'target' } as Record<any, With>, pod.pid);
+  t.same(codes(withTarget), ['TARGET_PID_SHARED', 'MNT_PRIVATE'], 'findings with --target');
+  const without = await checkDiff(t, side(app), side(plain), { ...base, pid: 'private' } as Record<any, With>, pod.pid);
+  t.same(codes(without), ['NO_TARGET', 'MNT_PRIVATE'], 'findings without --target');
+
+  const sandboxNs = statNamespaces(pod.pid);
+  const appNs = statNamespaces(app.pid);
+  const sb = { id: pod.id, pid: pod.pid };
+  await checkLsns(t, [
+    { type: 'net', inode: sandboxNs.net as number, owner: sb },
+    { type: 'ipc', inode: sandboxNs.ipc as number, owner: sb },
+    { type: 'uts', inode: sandboxNs.uts as number, owner: sb },
+    { type: 'pid', inode: appNs.pid as number, owner: side(app) },
+    { type: 'mnt', inode: appNs.mnt as number, owner: side(app) },
+    { type: 'pid', inode: statNamespaces(plain.pid).pid as number, owner: side(plain) },
+  ]);
+});
+
+t.test('shareProcessNamespace: one pid namespace, the sandbox’s', async (t) => {
+  const pod = await cri.pod({ name: 'shared', namespace: 'shop', qos: 'besteffort', shareProcessNamespace: true });
+  const app = await cri.container(pod, { name: 'app' });
+  const dbg = await cri.container(pod, { name: 'debugger', target: app });
+  await checkPod(t, pod, [app, dbg]);
+  const d = await checkDiff(
+    t, side(app), side(dbg),
+    { cgroup: containerCgroupNs, ipc: 'sandbox', mnt: 'private', net: 'sandbox', pid: 'sandbox', time: 'host', user: 'host', uts: 'sandbox' },
+    pod.pid,
+  );
+  t.ok(codes(d).includes('POD_SHARED_PID'), 'finding: pod-wide pid namespace');
+  await checkLsns(t, [{ type: 'pid', inode: statNamespaces(pod.pid).pid as number, owner: { id: pod.id, pid: pod.pid } }]);
+});
+
+t.test('hostNetwork: net and uts are the node’s', async (t) => {
+  const pod = await cri.pod({ name: 'hostnet', namespace: 'kube-system', qos: 'burstable', hostNetwork: true });
+  const app = await cri.container(pod, { name: 'app' });
+  const dbg = await cri.container(pod, { name: 'debugger', target: app });
+  await checkPod(t, pod, [app, dbg]);
+  const d = await checkDiff(
+    t, side(app), side(dbg),
+    { cgroup: containerCgroupNs, ipc: 'sandbox', mnt: 'private', net: 'host', pid: 'target', time: 'host', user: 'host', uts: 'host' },
+    pod.pid,
+  );
+  t.ok(codes(d).includes('HOST_NETWORK'), 'finding: hostNetwork');
+});
+
+t.test('hostPID + hostIPC: pid and ipc are the node’s', async (t) => {
+  const pod = await cri.pod({ name: 'hostpid', namespace: 'kube-system', qos: 'besteffort', hostPID: true, hostIPC: true });
+  const app = await cri.container(pod, { name: 'app' });
+  const dbg = await cri.container(pod, { name: 'debugger' });
+  await checkPod(t, pod, [app, dbg]);
+  const d = await checkDiff(
+    t, side(app), side(dbg),
+    { cgroup: containerCgroupNs, ipc: 'host', mnt: 'private', net: 'sandbox', pid: 'host', time: 'host', user: 'host', uts: 'sandbox' },
+    pod.pid,
+  );
+  t.ok(codes(d).includes('HOST_PID'), 'finding: hostPID');
+  t.ok(codes(d).includes('HOST_IPC'), 'finding: hostIPC');
+});
+
+t.test('the three QoS classes: kubelet’s cgroup parents', async (t) => {
+  for (const qos of ['guaranteed', 'burstable', 'besteffort'] as const) {
+    const pod = await cri.pod({ name: `qos-${qos}`, namespace: 'shop', qos });
+    const app = await cri.container(pod, { name: 'app' });
+    t.equal(pod.cgroupParent, qos === 'guaranteed' ? `/kubepods/pod${pod.uid}` : `/kubepods/${qos}/pod${pod.uid}`);
+    await checkPod(t, pod, [app]);
+  }
+});
