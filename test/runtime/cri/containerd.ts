@@ -115,6 +115,8 @@ export async function unmountUnder(dir: string): Promise<void> {
 export class Containerd {
   readonly socket: string;
   readonly cri: CriClient;
+  /** The test images as one tarball: `ctr images import` and `docker load` both read it. */
+  imagesTar = '';
   /** How long start() took, images included (ms). */
   setupMs = 0;
   private constructor(
@@ -147,11 +149,8 @@ export class Containerd {
       });
       const d = new Containerd(dir, child);
       await waitForSocket(d.socket, child, log);
-      await execa('ctr', ['-a', d.socket, '-n', 'k8s.io', 'images', 'import', '--snapshotter', snapshotter(), '--no-unpack=false', tarball], {
-        env: { PATH },
-      }).catch(async () => {
-        await execa('ctr', ['-a', d.socket, '-n', 'k8s.io', 'images', 'import', '--snapshotter', snapshotter(), tarball], { env: { PATH } });
-      });
+      await execa('ctr', ['-a', d.socket, '-n', 'k8s.io', 'images', 'import', '--snapshotter', snapshotter(), tarball], { env: { PATH } });
+      d.imagesTar = tarball;
       await d.cri.version();
       d.setupMs = Date.now() - t0;
       return d;

@@ -51,7 +51,7 @@ async function pauseRootfs(root: string): Promise<void> {
 }
 
 /** Tars a rootfs into a layer blob and writes config + manifest; returns what index.json and manifest.json need. */
-async function image(layout: string, work: string, ref: string, rootfs: string, entrypoint: string[]) {
+async function image(layout: string, work: string, ref: string, rootfs: string, run: { Entrypoint?: string[]; Cmd?: string[] }) {
   const layerTar = join(work, `${ref.replace(/\W/g, '_')}.tar`);
   await execa('tar', ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--mtime=@0', '-cf', layerTar, '-C', rootfs, '.']);
   const layer = putBlob(layout, readFileSync(layerTar));
@@ -61,7 +61,7 @@ async function image(layout: string, work: string, ref: string, rootfs: string, 
       JSON.stringify({
         architecture: 'amd64',
         os: 'linux',
-        config: { Env: [PATH_ENV], Entrypoint: entrypoint, WorkingDir: '/' },
+        config: { Env: [PATH_ENV], ...run, WorkingDir: '/' },
         rootfs: { type: 'layers', diff_ids: [layer.digest] },
         history: [{ created_by: 'nsinspect test/runtime/cri/images.ts' }],
       }),
@@ -94,8 +94,8 @@ export async function buildImages(dir: string): Promise<string> {
   mkdirSync(join(layout, 'blobs/sha256'), { recursive: true });
   await busyboxRootfs(join(dir, 'rootfs-busybox'));
   await pauseRootfs(join(dir, 'rootfs-pause'));
-  const busybox = await image(layout, dir, BUSYBOX_IMAGE, join(dir, 'rootfs-busybox'), ['/bin/sh']);
-  const pause = await image(layout, dir, PAUSE_IMAGE, join(dir, 'rootfs-pause'), ['/pause']);
+  const busybox = await image(layout, dir, BUSYBOX_IMAGE, join(dir, 'rootfs-busybox'), { Cmd: ['/bin/sh'] });
+  const pause = await image(layout, dir, PAUSE_IMAGE, join(dir, 'rootfs-pause'), { Entrypoint: ['/pause'] });
   writeFileSync(join(layout, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
   writeFileSync(join(layout, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [busybox.index, pause.index] }));
   writeFileSync(join(layout, 'manifest.json'), JSON.stringify([busybox.docker, pause.docker]));
