@@ -1,6 +1,7 @@
 // Test fixture: a private containerd with CRI, and pods and containers made over CRI the way kubelet makes them.
 // Everything it made (containers, sandboxes, pod cgroups in every hierarchy, the daemon, its dir) goes at teardown.
-import { existsSync, readdirSync, rmdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, rmdirSync, statSync } from 'node:fs';
+import { execa } from 'execa';
 import { join } from 'node:path';
 import type { Test } from 'tap';
 import type { ContainerConfig, NamespaceMode, NamespaceOption, PodSandboxConfig } from '../runtime/cri/client.js';
@@ -29,6 +30,8 @@ export interface CriPod {
   cgroupParent: string;
   /** The pause process, on the host. */
   pid: number;
+  /** The netns file CRI bind-mounted under /run/netns; a dead containerd leaves it behind. */
+  netnsPath?: string;
   spec: PodSpec;
   config: PodSandboxConfig;
 }
@@ -117,7 +120,10 @@ export class CriFixture {
     const pod: CriPod = { id: '', uid, name: spec.name, namespace, qos, cgroupParent, pid: 0, spec, config };
     this.pods.push(pod);
     pod.id = await this.cri.runPodSandbox(config);
-    pod.pid = JSON.parse((await this.cri.podSandboxStatus(pod.id)).info.info ?? '{}').pid;
+    const info = JSON.parse((await this.cri.podSandboxStatus(pod.id)).info.info ?? '{}');
+    pod.pid = info.pid;
+    const netns = (info.runtimeSpec?.linux?.namespaces ?? []).find((n: { type: string; path?: string }) => n.type === 'network')?.path;
+    if (netns?.startsWith('/var/run/netns/') || netns?.startsWith('/run/netns/')) pod.netnsPath = netns;
     if (!pod.pid) throw new Error(`sandbox ${pod.id} has no pid in its verbose status`);
     return pod;
   }
@@ -161,6 +167,12 @@ export class CriFixture {
       }
     }
     await this.containerd.stop().catch((e: Error) => errors.push(e.message));
+    // RemovePodSandbox removes the netns file; if containerd could not, we do (ours: its name is in our sandbox's spec).
+    for (const pod of this.pods) {
+      if (!pod.netnsPath || !existsSync(pod.netnsPath)) continue;
+      await execa('umount', [pod.netnsPath], { reject: false });
+      rmSync(pod.netnsPath, { force: true });
+    }
     // After the daemon: runc delete --force in stop() has removed any container cgroups left behind.
     for (const h of hierarchies()) for (const pod of this.pods) rmCgroupTree(join(h, pod.cgroupParent));
     for (const dir of [...this.madeParents].sort((a, b) => b.length - a.length)) {
@@ -177,18 +189,8 @@ export class CriFixture {
 /** A private containerd for this test (usually a whole file's root test), removed with all it made at teardown. */
 export async function criFor(t: Test): Promise<CriFixture> {
   const dir = `/run/nsinspect-cri/${crypto.randomUUID().slice(0, 8)}`;
-  const runContainerd = !existsSync('/run/containerd');
   const containerd = await Containerd.start(dir);
   const fixture = new CriFixture(containerd);
-  t.teardown(async () => {
-    await fixture.cleanup();
-    // containerd 1.6 puts shim sockets under /run/containerd/s whatever its config says: remove it if we made it.
-    if (runContainerd) for (const d of ['/run/containerd/s', '/run/containerd']) try { rmdirSync(d); } catch { /* in use */ }
-    try {
-      rmdirSync('/run/nsinspect-cri');
-    } catch {
-      // another fixture's dir is still there
-    }
-  });
+  t.teardown(() => fixture.cleanup());
   return fixture;
 }

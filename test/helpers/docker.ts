@@ -68,18 +68,11 @@ export class DockerFixture {
 
 /** A private containerd + dockerd for this test (usually a file's root test), removed with all they made at teardown. */
 export async function dockerFor(t: Test): Promise<DockerFixture> {
-  const runContainerd = !existsSync('/run/containerd');
   const containerd = await Containerd.start(`/run/nsinspect-cri/${crypto.randomUUID().slice(0, 8)}`);
   let fixture: DockerFixture | undefined;
   t.teardown(async () => {
     if (fixture) await fixture.cleanup();
     else await containerd.stop();
-    if (runContainerd) for (const d of ['/run/containerd/s', '/run/containerd']) try { rmdirSync(d); } catch { /* in use */ }
-    try {
-      rmdirSync('/run/nsinspect-cri');
-    } catch {
-      // another fixture's dir is still there
-    }
   });
   fixture = new DockerFixture(containerd, await Dockerd.start(containerd, containerd.imagesTar));
   return fixture;

@@ -1,9 +1,11 @@
 // Pods made over CRI on a real containerd, the way kubelet makes them; nsinspect's node-local answers
 // (diff, ns, whois, lsns) checked field by field against stat(2) and against what CRI was asked for.
 import t, { type Test } from 'tap';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { Engine } from '../../agent/engine.js';
-import { type CriContainer, type CriPod, criFor } from '../helpers/cri.js';
+import { type CriContainer, type CriPod, CriFixture, criFor } from '../helpers/cri.js';
+import { Containerd, pidsMentioning } from './cri/containerd.js';
 import { statNamespaces } from '../helpers/lab.js';
 import { type With, checkDiff, checkLsns, checkNsWhois, containerCgroupNs } from '../helpers/nsinspect-truth.js';
 
@@ -105,4 +107,28 @@ t.test('the three QoS classes: kubelet’s cgroup parents', async (t) => {
     t.equal(pod.cgroupParent, qos === 'guaranteed' ? `/kubepods/pod${pod.uid}` : `/kubepods/${qos}/pod${pod.uid}`);
     await checkPod(t, pod, [app]);
   }
+});
+
+t.test('cleanup leaves nothing behind, even when containerd died with pods running', async (t) => {
+  const dir = `/run/nsinspect-cri/${crypto.randomUUID().slice(0, 8)}`;
+  const shimSockets = () => (existsSync('/run/containerd/s') ? readdirSync('/run/containerd/s').sort() : []);
+  const socketsBefore = shimSockets();
+  const fixture = new CriFixture(await Containerd.start(dir));
+  let cleaned = false;
+  t.teardown(async () => {
+    if (!cleaned) await fixture.cleanup().catch(() => {});
+  });
+  const pod = await fixture.pod({ name: 'doomed', namespace: 'shop', qos: 'burstable' });
+  const app = await fixture.container(pod, { name: 'app' });
+  t.ok(pod.netnsPath && existsSync(pod.netnsPath), 'CRI made a netns file');
+  process.kill(fixture.containerd.pid as number, 'SIGKILL');
+  await t.rejects(fixture.cleanup(), /cleaning up CRI pods/, 'the CRI calls fail: the daemon is gone');
+  cleaned = true;
+  for (const pid of [pod.pid, app.pid]) t.notOk(existsSync(`/proc/${pid}`), `process ${pid} is gone`);
+  t.same(pidsMentioning(dir), [], 'no shim or daemon of ours is left');
+  t.same(shimSockets(), socketsBefore, 'no shim socket of ours is left in /run/containerd/s');
+  t.notOk(readFileSync('/proc/self/mountinfo', 'utf8').includes(dir), 'nothing mounted under its dir');
+  t.notOk(existsSync(dir), 'its dir is gone');
+  t.notOk(existsSync(pod.netnsPath as string), 'the netns file is gone');
+  for (const h of readdirSync('/sys/fs/cgroup')) t.notOk(existsSync(join('/sys/fs/cgroup', h, pod.cgroupParent)), `no ${h}${pod.cgroupParent}`);
 });

@@ -1,7 +1,8 @@
 // Starts a private containerd (Debian's package) with its CRI plugin for the tests: own socket, root, state,
 // config, CNI and images, so it never meets the machine's containerd or another test's. stop() undoes it all.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -102,6 +103,25 @@ export function pidsMentioning(s: string): number[] {
   return out.filter((p) => p !== process.pid);
 }
 
+/**
+ * The socket a containerd-shim-runc-v2 listens on, from its argv: containerd 1.6 names it
+ * /run/containerd/s/sha256(<containerd address>/<namespace>/<id>) whatever its config says, and a
+ * killed shim leaves it behind.
+ */
+function shimSocket(pid: number): string | undefined {
+  let argv: string[];
+  try {
+    argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return undefined;
+  }
+  if (!argv[0]?.includes('containerd-shim')) return undefined;
+  const arg = (name: string) => argv[argv.indexOf(name) + 1];
+  const [ns, id, address] = [arg('-namespace'), arg('-id'), arg('-address')];
+  if (!ns || !id || !address || argv.indexOf('-id') < 0) return undefined;
+  return `/run/containerd/s/${createHash('sha256').update(join(address, ns, id)).digest('hex')}`;
+}
+
 /** Unmounts, deepest first, whatever is still mounted under dir (rootfs overlays, sandbox shm). */
 export async function unmountUnder(dir: string): Promise<void> {
   const points = readFileSync('/proc/self/mountinfo', 'utf8')
@@ -112,7 +132,14 @@ export async function unmountUnder(dir: string): Promise<void> {
   for (const p of points) await execa('umount', ['-l', p], { reject: false });
 }
 
+/**
+ * Paths containerd 1.6 uses whatever its config says: shim sockets under /run/containerd/s, and the CRI's
+ * pod netns files under /run/netns. Those that did not exist before start() are removed by stop(), when empty.
+ */
+const FIXED_DIRS = ['/run/containerd/s', '/run/containerd', '/run/netns'];
+
 export class Containerd {
+  private madeFixedDirs: string[] = [];
   readonly socket: string;
   readonly cri: CriClient;
   /** The test images as one tarball: `ctr images import` and `docker load` both read it. */
@@ -135,6 +162,8 @@ export class Containerd {
         throw new Error(`${bin} is missing: apt-get install containerd runc`);
       });
     }
+    // dir's parent too (/run/nsinspect-cri): ours to remove if we made it and nobody else's dir is in it.
+    const madeFixedDirs = [...FIXED_DIRS, dirname(dir)].filter((d) => !existsSync(d));
     mkdirSync(dir, { recursive: true });
     const log = join(dir, 'containerd.log');
     let child: ChildProcess | undefined;
@@ -148,6 +177,7 @@ export class Containerd {
         env: { PATH, HOME: dir },
       });
       const d = new Containerd(dir, child);
+      d.madeFixedDirs = madeFixedDirs;
       await waitForSocket(d.socket, child, log);
       await execa('ctr', ['-a', d.socket, '-n', 'k8s.io', 'images', 'import', '--snapshotter', snapshotter(), tarball], { env: { PATH } });
       d.imagesTar = tarball;
@@ -157,6 +187,7 @@ export class Containerd {
     } catch (e) {
       if (child) await stopChild(child);
       await sweepDir(dir);
+      removeEmpty(madeFixedDirs);
       throw e;
     }
   }
@@ -166,11 +197,27 @@ export class Containerd {
     this.cri.close();
     await stopChild(this.child);
     await sweepDir(this.dir);
+    removeEmpty(this.madeFixedDirs);
+  }
+
+  /** containerd's PID (tests kill it to check that cleanup survives a dead daemon). */
+  get pid(): number | undefined {
+    return this.child.pid;
   }
 
   /** The end of containerd's log, for failure messages. */
   logTail(): string {
     return tail(join(this.dir, 'containerd.log'));
+  }
+}
+
+function removeEmpty(dirs: string[]): void {
+  for (const d of dirs) {
+    try {
+      rmdirSync(d);
+    } catch {
+      // not empty: someone else uses it now
+    }
   }
 }
 
@@ -193,11 +240,13 @@ async function sweepDir(dir: string): Promise<void> {
     for (const id of stdout.split('\n').filter(Boolean)) await execa('runc', ['--root', root, 'delete', '--force', id], { reject: false, env: { PATH } });
   }
   for (const pid of pidsMentioning(dir)) {
+    const socket = shimSocket(pid);
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
       // gone
     }
+    if (socket) rmSync(socket, { force: true });
   }
   await unmountUnder(dir);
   rmSync(dir, { recursive: true, force: true });
