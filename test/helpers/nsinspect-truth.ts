@@ -11,9 +11,12 @@ const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent', N
 
 export type With = 'sandbox' | 'target' | 'host' | 'private';
 
+/** Runs `nsinspect <args> -o json` as a user would, whatever its exit code. */
+export const cliRaw = (args: string[]) => execa(process.execPath, [CLI, ...args, '-o', 'json'], { reject: false, env, extendEnv: false });
+
 /** Runs `nsinspect <args> -o json` and parses stdout; fails the test with stderr when it exits non-zero. */
 export async function cliJson<T = any>(t: Test, args: string[]): Promise<T> {
-  const r = await execa(process.execPath, [CLI, ...args, '-o', 'json'], { reject: false, env, extendEnv: false });
+  const r = await cliRaw(args);
   if (r.exitCode !== 0) {
     t.fail(`nsinspect ${args.join(' ')} exited ${r.exitCode}: ${r.stderr}`);
     return {} as T;
@@ -105,4 +108,20 @@ export async function checkLsns(t: Test, owned: Array<{ type: NsType; inode: num
     const members = membersOf(o.type, o.inode);
     t.match(rows[0], { nprocs: members.length, pid: Math.min(...members), containerID: o.owner.id }, `lsns: ${o.type}:[${o.inode}] of ${o.owner.id.slice(0, 12)}`);
   }
+}
+
+/**
+ * `ps <ref>` lists exactly the members of the ref's pid namespace (README: "the processes in the ref's
+ * pid namespace"). Members are read from stat(2) before and after the call: every PID alive through
+ * the call must be listed, and every PID listed must be a member (or have exited or started meanwhile).
+ */
+export async function checkPs(t: Test, ref: string, pidNs: number, what: string): Promise<void> {
+  const before = new Set(membersOf('pid', pidNs));
+  const ps = await cliJson(t, ['ps', ref]);
+  const after = new Set(membersOf('pid', pidNs));
+  const listed = new Set<number>((ps.processes ?? []).map((p: any) => p.pid));
+  const missing = [...before].filter((p) => after.has(p) && !listed.has(p));
+  const extra = [...listed].filter((p) => !before.has(p) && !after.has(p) && existsSync(`/proc/${p}`));
+  t.same(missing, [], `ps ${what}: no member of pid:[${pidNs}] missing`);
+  t.same(extra, [], `ps ${what}: nothing outside pid:[${pidNs}] listed`);
 }

@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import type { NsType } from '../../agent/model/types.js';
 import { type DockerContainer, dockerFor } from '../helpers/docker.js';
 import { statNamespaces } from '../helpers/lab.js';
-import { type With, checkDiff, checkLsns, checkNsWhois, cliJson, containerCgroupNs } from '../helpers/nsinspect-truth.js';
+import { todo } from '../helpers/todo.js';
+import { type With, checkDiff, checkLsns, checkNsWhois, checkPs, cliJson, containerCgroupNs } from '../helpers/nsinspect-truth.js';
 
 const docker = await dockerFor(t);
 const side = (c: DockerContainer) => ({ id: c.id, pid: c.pid });
@@ -46,11 +47,19 @@ t.test('--pid, --network and --ipc container:<target>', async (t) => {
   await checkLsns(t, [{ type: 'pid', inode: own.pid as number, owner: side(joined.network) }]);
 });
 
-t.test('findings on Docker name Docker’s flags, not kubectl debug (issue 13, bug 3)', { todo: 'findings speak of kubectl debug --target on Docker containers too; agent/analysis is another helper’s' }, async (t) => {
+t.test('findings on Docker name Docker’s flags, not kubectl debug (issue 13, bug 3)', todo('findings speak of kubectl debug --target on Docker containers too (issue 13, bug 3)'), async (t) => {
   const app = await docker.run('app2', ['--network', 'none']);
   const dbg = await docker.run('dbg2', ['--pid', `container:${app.id}`, '--network', 'none']);
   const d = await cliJson(t, ['diff', `container/${app.id}`, `container/${dbg.id}`]);
   const msg = (d.findings ?? []).find((f: any) => f.code === 'TARGET_PID_SHARED')?.message ?? '';
   t.match(msg, /--pid container:/);
   t.notMatch(msg, /kubectl debug/);
+});
+
+t.test('ps with --pid container: lists both containers’ processes', todo('ps lists the cgroup, not the pid namespace (issue 13, bug 1)'), async (t) => {
+  const app = await docker.run('app3', ['--network', 'none'], ['sh', '-c', 'sleep 2147483647 & exec sleep 2147483647']);
+  const dbg = await docker.run('dbg3', ['--pid', `container:${app.id}`, '--network', 'none']);
+  const pidNs = statNamespaces(app.pid).pid as number;
+  await checkPs(t, `container/${app.id}`, pidNs, 'the target');
+  await checkPs(t, `container/${dbg.id}`, pidNs, 'the --pid container: debugger');
 });
