@@ -162,8 +162,7 @@ export class Containerd {
         throw new Error(`${bin} is missing: apt-get install containerd runc`);
       });
     }
-    // dir's parent too (/run/nsinspect-cri): ours to remove if we made it and nobody else's dir is in it.
-    const madeFixedDirs = [...FIXED_DIRS, dirname(dir)].filter((d) => !existsSync(d));
+    const madeFixedDirs = FIXED_DIRS.filter((d) => !existsSync(d));
     mkdirSync(dir, { recursive: true });
     const log = join(dir, 'containerd.log');
     let child: ChildProcess | undefined;
@@ -187,7 +186,7 @@ export class Containerd {
     } catch (e) {
       if (child) await stopChild(child);
       await sweepDir(dir);
-      removeEmpty(madeFixedDirs);
+      removeEmpty([...madeFixedDirs, dirname(dir)]);
       throw e;
     }
   }
@@ -197,7 +196,8 @@ export class Containerd {
     this.cri.close();
     await stopChild(this.child);
     await sweepDir(this.dir);
-    removeEmpty(this.madeFixedDirs);
+    // dir's parent (/run/nsinspect-cri) is every fixture's: the last one out removes it.
+    removeEmpty([...this.madeFixedDirs, dirname(this.dir)]);
   }
 
   /** containerd's PID (tests kill it to check that cleanup survives a dead daemon). */
