@@ -2,7 +2,7 @@
 // config, CNI and images, so it never meets the machine's containerd or another test's. stop() undoes it all.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -166,6 +166,7 @@ export class Containerd {
     mkdirSync(dir, { recursive: true });
     const log = join(dir, 'containerd.log');
     let child: ChildProcess | undefined;
+    let d: Containerd | undefined;
     try {
       installCni(dir);
       const tarball = await buildImages(join(dir, 'images'));
@@ -175,15 +176,18 @@ export class Containerd {
         stdio: ['ignore', fd, fd],
         env: { PATH, HOME: dir },
       });
-      const d = new Containerd(dir, child);
+      closeSync(fd);
+      // The socket first, then the gRPC channel: a channel opened before the socket exists backs off for seconds.
+      await waitForSocket(join(dir, 'containerd.sock'), child, log);
+      d = new Containerd(dir, child);
       d.madeFixedDirs = madeFixedDirs;
-      await waitForSocket(d.socket, child, log);
       await execa('ctr', ['-a', d.socket, '-n', 'k8s.io', 'images', 'import', '--snapshotter', snapshotter(), tarball], { env: { PATH } });
       d.imagesTar = tarball;
       await d.cri.version();
       d.setupMs = Date.now() - t0;
       return d;
     } catch (e) {
+      d?.cri.close();
       if (child) await stopChild(child);
       await sweepDir(dir);
       removeEmpty([...madeFixedDirs, dirname(dir)]);

@@ -1,7 +1,7 @@
 // Starts a private dockerd (Debian's docker.io, unpacked) on the tests' own containerd: no bridge, no iptables
 // rules, its own data-root, exec-root, pidfile, socket and config file. stop() removes all of it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { type Containerd, PATH, pidsMentioning, unmountUnder } from '../cri/containerd.js';
@@ -55,6 +55,7 @@ export class Dockerd {
       ],
       { stdio: ['ignore', fd, fd], env: { PATH: `${PATH}:${join(DOCKER_FILES, 'usr/sbin')}:${join(DOCKER_FILES, 'usr/bin')}`, HOME: dir } },
     );
+    closeSync(fd);
     const d = new Dockerd(dir, child, docker);
     try {
       const end = Date.now() + 60_000;
