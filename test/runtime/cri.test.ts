@@ -3,6 +3,7 @@
 import t, { type Test } from 'tap';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { Engine } from '../../agent/engine.js';
 import { type CriContainer, type CriPod, CriFixture, criFor } from '../helpers/cri.js';
 import { Containerd, pidsMentioning } from './cri/containerd.js';
@@ -33,6 +34,17 @@ t.test('runtime: containerd over CRI', async (t) => {
   t.equal(v.runtime_name, 'containerd');
   t.equal(v.runtime_api_version, 'v1');
   t.comment(`containerd ${v.runtime_version}, fixture set-up ${cri.containerd.setupMs} ms`);
+});
+
+t.test('our CNI plugin: a TEST-NET address inside the pod’s netns, nothing on the host', async (t) => {
+  const hostLinks = async () => (await execa('ip', ['-o', 'addr', 'show'])).stdout.split('\n').map((l) => l.replace(/\s+valid_lft.*/, '')).sort();
+  const before = await hostLinks();
+  const pod = await cri.pod({ name: 'cni', namespace: 'shop' });
+  t.equal((await cri.cri.podSandboxStatus(pod.id)).status.network.ip, '198.51.100.2', 'CRI reports the pod IP');
+  const inPod = await execa('nsenter', [`--net=/proc/${pod.pid}/ns/net`, 'ip', '-4', '-o', 'addr', 'show']);
+  t.match(inPod.stdout, /eth0\s+inet 198\.51\.100\.2\/24/, 'eth0 has it in the pod');
+  t.match(inPod.stdout, /lo\s+inet 127\.0\.0\.1\/8/, 'lo is up in the pod');
+  t.same(await hostLinks(), before, 'the host’s interfaces and addresses are unchanged');
 });
 
 t.test('kubectl debug --target and without a target', async (t) => {

@@ -1,6 +1,6 @@
 #!/bin/sh
-# The tests' CNI plugin: a veth pair made and kept entirely inside the pod's netns, with a TEST-NET-1
-# address (RFC 5737) on CNI_IFNAME; nothing is created on the host. Called as "loopback" it only brings
+# The tests' CNI plugin: a veth pair made and kept entirely inside the pod's netns, with a TEST-NET-2
+# address (RFC 5737; TEST-NET-1 is this machine's own network) on CNI_IFNAME; nothing is created on the host. Called as "loopback" it only brings
 # lo up, which is what containerd's CRI asks of its loopback network. Speaks CNI 0.4.0 (ADD, DEL, CHECK, VERSION).
 set -eu
 conf=$(cat)
@@ -8,7 +8,7 @@ version=$(printf '%s' "$conf" | sed -n 's/.*"cniVersion"[[:space:]]*:[[:space:]]
 [ -n "$version" ] || version=0.4.0
 kind=testnet
 case "$conf" in *'"type"'*'"loopback"'*) kind=loopback ;; esac
-addr=192.0.2.2/24
+addr=198.51.100.2/24
 fail() { printf '{"cniVersion":"%s","code":%s,"msg":"%s"}\n' "$version" "$1" "$2"; exit 1; }
 inns() { nsenter --net="$CNI_NETNS" "$@"; }
 
