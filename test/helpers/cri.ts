@@ -56,7 +56,7 @@ const SLEEP = ['sleep', '2147483647'];
 const CAP = { besteffort: { cpu_shares: 2, oom_score_adj: 1000 }, burstable: { cpu_shares: 102, oom_score_adj: 968 } } as const;
 
 /** The cgroup v1 hierarchies and the unified one (hybrid hosts), or the single v2 root. */
-function hierarchies(): string[] {
+export function hierarchies(): string[] {
   if (existsSync('/sys/fs/cgroup/cgroup.controllers')) return ['/sys/fs/cgroup'];
   return readdirSync('/sys/fs/cgroup')
     .map((d) => join('/sys/fs/cgroup', d))

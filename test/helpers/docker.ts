@@ -1,24 +1,17 @@
 // Test fixture: a private dockerd on a private containerd, and containers run with `docker run`.
 // Everything it made (containers, their /docker/<id> cgroups, both daemons, their dirs) goes at teardown.
-import { existsSync, readdirSync, rmdirSync } from 'node:fs';
+import { existsSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Test } from 'tap';
 import { Containerd } from '../runtime/cri/containerd.js';
 import { BUSYBOX_IMAGE } from '../runtime/cri/images.js';
 import { Dockerd } from '../runtime/docker/dockerd.js';
+import { hierarchies } from './cri.js';
 
 export interface DockerContainer {
   id: string;
   name: string;
   pid: number;
-}
-
-/** The cgroup v1 hierarchies and the unified one, or the single v2 root. */
-function hierarchies(): string[] {
-  if (existsSync('/sys/fs/cgroup/cgroup.controllers')) return ['/sys/fs/cgroup'];
-  return readdirSync('/sys/fs/cgroup')
-    .map((d) => join('/sys/fs/cgroup', d))
-    .filter((d) => existsSync(join(d, 'cgroup.procs')));
 }
 
 export class DockerFixture {
