@@ -102,6 +102,14 @@ program
   });
 
 program
+  .command('access')
+  .description('can the debugger see, signal, ptrace, read the root and environ of, or capture packets of its target? (node-local)')
+  .argument('<target>', 'pid/<n> or container/<id>')
+  .argument('<debugger>', 'pid/<n> or container/<id>')
+  .option('--op <ops>', 'only these ops, comma-separated (see-processes,signal,ptrace,read-root,read-environ,capture-packets)')
+  .action(async (target: string, dbg: string, o: { op?: string }) => (await import('./commands/access.js')).access(target, dbg, { ...globals(), ...o }));
+
+program
   .command('lsns')
   .description('every namespace on this node, like lsns, with the container that owns it')
   .option('-t, --type <types>', 'only these types, comma-separated (cgroup,ipc,mnt,net,pid,time,user,uts)')

@@ -7,6 +7,16 @@ import { fixFor } from './access-fixes.js';
 export { ACCESS_OPS };
 export type { AccessCheck, AccessInput, AccessOp, AccessParty, AccessVerdict, BlockCode };
 
+/** The check whose detail best says why an allowed op is allowed. */
+const KEY_CHECK: Record<AccessOp, string> = {
+  'see-processes': 'pid namespace',
+  signal: 'uid match (kill_ok_by_cred)',
+  ptrace: 'uid/gid match',
+  'read-root': 'uid/gid match',
+  'read-environ': 'uid/gid match',
+  'capture-packets': 'CAP_NET_RAW',
+};
+
 const side = (p: AccessParty): Side => ({ creds: p.creds, userNs: p.namespaces.user ?? -1 });
 
 /** Every op's verdict, in ACCESS_OPS order. */
@@ -19,7 +29,10 @@ export function verdict(op: AccessOp, input: AccessInput): AccessVerdict {
   const fail = checks.find((c) => c.result === 'fail');
   const unknown = checks.find((c) => c.result === 'unknown');
   const decisive = fail ?? unknown;
-  if (!decisive) return { op, allowed: 'yes', reason: `every check passes (${checks.filter((c) => c.result === 'pass').map((c) => c.check).join(', ')})`, checks };
+  if (!decisive) {
+    const key = checks.find((c) => c.check === KEY_CHECK[op]) ?? checks[0];
+    return { op, allowed: 'yes', reason: `every check passes; ${key.check}: ${key.detail}`, checks };
+  }
   const v: AccessVerdict = { op, allowed: fail ? 'no' : 'unknown', reason: `${decisive.check}: ${decisive.detail}`, checks };
   if (decisive.code) {
     v.blockedBy = decisive.code;
