@@ -80,7 +80,7 @@ function ptraceWalk(input: AccessInput, mode: 'attach' | 'read'): AccessCheck[] 
   checks.push(matchOrCap(input, 'uid/gid match', uidOk && gidOk,
     uidOk && gidOk
       ? `the debugger's ${which} uid ${cu} and gid ${cg} equal the target's real, effective and saved IDs`
-      : `the debugger's ${which} uid/gid ${cu}/${cg} ≠ the target's ${t.uid.real},${t.uid.effective},${t.uid.saved}/${t.gid.real},${t.gid.effective},${t.gid.saved}`,
+      : `the debugger's ${which} uid/gid ${cu}/${cg} ≠ the target's ${ids(t.uid)}/${ids(t.gid)} (real, effective and saved must all match)`,
     CAP.SYS_PTRACE, 'UID_MISMATCH'));
   if (t.dumpable === 'yes') checks.push({ check: 'dumpable', result: 'pass', detail: 'the target is dumpable' });
   else {
@@ -182,8 +182,12 @@ function environMode(i: AccessInput): AccessCheck {
   for (const bit of [CAP.DAC_OVERRIDE, CAP.DAC_READ_SEARCH]) {
     if (hasCap(d.caps.effective, bit) && mapped) return { check, result: 'pass', detail: `${who}, but the debugger has ${bit === CAP.DAC_OVERRIDE ? 'CAP_DAC_OVERRIDE' : 'CAP_DAC_READ_SEARCH'} and the owner is mapped in its user namespace` };
   }
-  const why = hasCap(d.caps.effective, CAP.DAC_OVERRIDE) ? 'CAP_DAC_OVERRIDE does not count: the owner is not mapped in the debugger\'s user namespace' : 'no CAP_DAC_OVERRIDE or CAP_DAC_READ_SEARCH';
-  return { check, result: 'fail', code: 'NO_CAP_DAC_OVERRIDE', detail: `${who}; ${why}` };
+  // An owner unmapped in the debugger's user namespace defeats any capability the debugger could be given there.
+  if (owner !== undefined && !mapped) return { check, result: 'fail', code: 'CAP_IN_WRONG_USER_NAMESPACE', detail: `${who}; the owner is not mapped in the debugger's user namespace, so CAP_DAC_OVERRIDE there would not count` };
+  return { check, result: 'fail', code: 'NO_CAP_DAC_OVERRIDE', detail: `${who}; no CAP_DAC_OVERRIDE or CAP_DAC_READ_SEARCH` };
 }
+
+/** Real, effective and saved IDs: one number when they agree. */
+const ids = (q: ProcCreds['uid']): string => (q.real === q.effective && q.real === q.saved ? String(q.real) : `${q.real},${q.effective},${q.saved}`);
 
 const inMap = (id: number, map: ProcCreds['uidMap']): boolean => map.some((l) => id >= l.outside && id < l.outside + l.count);

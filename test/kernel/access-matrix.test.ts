@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { labFor, statNamespaces, waitFor } from '../helpers/lab.js';
-import { randomHex } from '../../lab/runc.js';
+import { type Lab, randomHex } from '../../lab/runc.js';
 import { RUNTIME_DEFAULT_CAPS, type SecurityContext, securityContext } from '../../lab/security.js';
 import { Engine } from '../../agent/engine.js';
-import { ACCESS_OPS, type AccessOp, type BlockCode } from '../../agent/model/access.js';
+import { ACCESS_OPS, type BlockCode } from '../../agent/model/access.js';
+import type { AccessVerdictJSON } from '../../agent/wire/access.js';
 import { readCreds } from '../../agent/procfs/creds.js';
 import { CAP_SET_NAMES, decodeCaps } from '../../agent/model/creds.js';
 
@@ -61,57 +62,71 @@ async function buildProbe(t: Test): Promise<string> {
   return dir;
 }
 
-t.test('each yes/no verdict matches what the debugger can really do', async (t) => {
-  if (!existsSync('/usr/bin/gcc')) return t.skip('gcc is missing: apt-get install gcc libc6-dev');
+interface CellResult {
+  verdicts: AccessVerdictJSON[];
+  real: Map<string, { ok: boolean; errno: string }>;
+}
+
+/** Starts the cell's target and debugger, runs the probe in the debugger, and asks the engine. */
+async function runCell(t: Test, lab: Lab, probeDir: string, cell: Cell): Promise<CellResult> {
+  const marker = `m${randomHex(12)}`;
+  const group = `/nsinspect-access-${randomHex(8)}`;
+  const binds = { '/probe': probeDir };
+  const tid = randomHex(64);
+  const target = await lab.run({
+    id: tid, cgroupsPath: `${group}/${tid}`, args: ['/probe/probe', 'hold', marker, ...(cell.target.nodump ? ['nodump'] : [])],
+    customize: securityContext({ ...cell.target, binds }),
+  });
+  t.teardown(() => lab.kill(tid));
+  const did = randomHex(64);
+  const out = mkdtempSync(join(tmpdir(), 'nsinspect-probe-out-'));
+  chmodSync(out, 0o777);
+  t.teardown(() => rmSync(out, { recursive: true, force: true }));
+  const hold = ['/probe/probe', 'hold', `d${marker}`];
+  const pidJoin = cell.pid === 'own' ? undefined : cell.pid === 'host' ? process.pid : target.pid;
+  const dbg = await lab.run({
+    id: did, cgroupsPath: `${group}/${did}`,
+    args: cell.probeAtStart ? ['/bin/sh', '-c', `/probe/probe try ${marker} > /out/result 2>&1; exec ${hold.join(' ')}`] : hold,
+    join: { ...(pidJoin === undefined ? {} : { pid: pidJoin }), ...(cell.net === 'own' ? {} : { net: target.pid }) },
+    customize: securityContext({ ...cell.debugger, binds: cell.probeAtStart ? { ...binds, '/out': out } : binds }),
+  });
+  t.teardown(() => lab.kill(did));
+
+  const probe = cell.probeAtStart
+    ? { exitCode: 0, stderr: '', stdout: await waitFor('the probe at start', () => { const r = readIf(join(out, 'result')); return r.includes('\npid ') ? r : undefined; }) }
+    : await lab.execOutput(did, ['/probe/probe', 'try', marker]);
+  t.equal(probe.exitCode, 0, `probe ran: ${probe.stderr}`);
+  const real = new Map(probe.stdout.split('\n').filter((l) => l && !l.startsWith('pid ')).map((l) => {
+    const [op, ok, errno] = l.split(' ');
+    return [op, { ok: ok === 'yes', errno }] as const;
+  }));
+  // Packets of the target's interfaces need its net namespace too: ground truth from stat(2).
+  const sameNet = statNamespaces(target.pid).net === statNamespaces(dbg.pid).net;
+  if (real.has('capture-packets') && !sameNet) real.set('capture-packets', { ok: false, errno: 'other-netns' });
+  const engine = new Engine();
+  return { verdicts: engine.access(engine.pidSubject(target.pid), engine.pidSubject(dbg.pid)).verdicts, real };
+}
+
+async function labWithProbe(t: Test): Promise<{ lab: Lab; probeDir: string }> {
   const probeDir = await buildProbe(t);
   const lab = await labFor(t);
   // Mount points made in advance: a container in its own user namespace may not mkdir in the root-owned rootfs.
   for (const d of ['probe', 'out']) mkdirSync(join(lab.dir, 'rootfs', d), { recursive: true });
-  const engine = new Engine();
+  return { lab, probeDir };
+}
+
+const noGcc = existsSync('/usr/bin/gcc') ? false : 'gcc is missing: apt-get install gcc libc6-dev';
+
+t.test('each yes/no verdict matches what the debugger can really do', { skip: noGcc }, async (t) => {
+  const { lab, probeDir } = await labWithProbe(t);
   const summary: string[] = [];
   for (const cell of cells) {
     await t.test(cell.name, async (t) => {
-      const marker = `m${randomHex(12)}`;
-      const group = `/nsinspect-access-${randomHex(8)}`;
-      const binds = { '/probe': probeDir };
-      const tid = randomHex(64);
-      const target = await lab.run({
-        id: tid, cgroupsPath: `${group}/${tid}`, args: ['/probe/probe', 'hold', marker, ...(cell.target.nodump ? ['nodump'] : [])],
-        customize: securityContext({ ...cell.target, binds }),
-      });
-      t.teardown(() => lab.kill(tid));
-      const did = randomHex(64);
-      const out = mkdtempSync(join(tmpdir(), 'nsinspect-probe-out-'));
-      chmodSync(out, 0o777);
-      t.teardown(() => rmSync(out, { recursive: true, force: true }));
-      const hold = ['/probe/probe', 'hold', `d${marker}`];
-      const pidJoin = cell.pid === 'own' ? undefined : cell.pid === 'host' ? process.pid : target.pid;
-      const dbg = await lab.run({
-        id: did, cgroupsPath: `${group}/${did}`,
-        args: cell.probeAtStart ? ['/bin/sh', '-c', `/probe/probe try ${marker} > /out/result 2>&1; exec ${hold.join(' ')}`] : hold,
-        join: { ...(pidJoin === undefined ? {} : { pid: pidJoin }), ...(cell.net === 'own' ? {} : { net: target.pid }) },
-        customize: securityContext({ ...cell.debugger, binds: cell.probeAtStart ? { ...binds, '/out': out } : binds }),
-      });
-      t.teardown(() => lab.kill(did));
-
-      const probe = cell.probeAtStart
-        ? { exitCode: 0, stderr: '', stdout: await waitFor('the probe at start', () => { const r = readIf(join(out, 'result')); return r.includes('\npid ') ? r : undefined; }) }
-        : await lab.execOutput(did, ['/probe/probe', 'try', marker]);
-      t.equal(probe.exitCode, 0, `probe ran: ${probe.stderr}`);
-      const real = new Map(probe.stdout.split('\n').filter((l) => l && !l.startsWith('pid ')).map((l) => {
-        const [op, ok, errno] = l.split(' ');
-        return [op, { ok: ok === 'yes', errno }] as const;
-      }));
-      // Packets of the target's interfaces need its net namespace too: ground truth from stat(2).
-      const sameNet = statNamespaces(target.pid).net === statNamespaces(dbg.pid).net;
-      const cap = real.get('capture-packets');
-      if (cap && !sameNet) real.set('capture-packets', { ok: false, errno: 'other-netns' });
-
-      const a = engine.access(engine.pidSubject(target.pid), engine.pidSubject(dbg.pid));
-      t.same(a.verdicts.map((v) => v.op), [...ACCESS_OPS]);
+      const { verdicts, real } = await runCell(t, lab, probeDir, cell);
+      t.same(verdicts.map((v) => v.op), [...ACCESS_OPS]);
       const row: string[] = [];
-      for (const v of a.verdicts) {
-        const r = real.get(v.op as AccessOp);
+      for (const v of verdicts) {
+        const r = real.get(v.op);
         if (!r) {
           t.fail(`${v.op}: the probe did not report it`);
           continue;
@@ -128,6 +143,51 @@ t.test('each yes/no verdict matches what the debugger can really do', async (t) 
     });
   }
   t.comment(summary.join('\n'));
+});
+
+/**
+ * The first alternative of a fix, applied as kubectl would: a profile's additions on top of the
+ * runtime's default capabilities, then the --custom snippet. Undefined when it is not a pod change.
+ */
+function applyFix(cell: Cell, fix: string): Cell | undefined {
+  const first = fix.split(', or ')[0];
+  if (first.includes('--target=')) return { ...cell, pid: 'target' };
+  if (first.startsWith('debug inside the target')) return { ...cell, net: 'target' };
+  const profile = /--profile=(\w+)/.exec(first)?.[1];
+  const snippet = /--custom=<file> with (\{.*\})/.exec(first)?.[1];
+  if (!profile && !snippet) return undefined;
+  const d: SecurityContext = { ...cell.debugger };
+  let caps = d.caps ?? RUNTIME_DEFAULT_CAPS;
+  if (profile === 'general') caps = [...caps, 'CAP_SYS_PTRACE'];
+  else if (profile === 'netadmin') caps = [...caps, 'CAP_NET_ADMIN', 'CAP_NET_RAW'];
+  else if (profile !== undefined) return undefined;
+  if (snippet) {
+    const sc = (JSON.parse(snippet) as { securityContext: { runAsUser?: number; runAsGroup?: number; capabilities?: { add?: string[] } } }).securityContext;
+    if (sc.runAsUser !== undefined) Object.assign(d, { uid: sc.runAsUser, gid: sc.runAsGroup ?? 0 });
+    caps = [...caps, ...(sc.capabilities?.add ?? []).map((c) => `CAP_${c}`)];
+  }
+  return { ...cell, name: `${cell.name}, fixed with ${first}`, debugger: { ...d, caps: [...new Set(caps)] } };
+}
+
+t.test('each suggested fix, applied as kubectl would, makes the op succeed', { skip: noGcc }, async (t) => {
+  const { lab, probeDir } = await labWithProbe(t);
+  let tried = 0;
+  for (const cell of cells) {
+    await t.test(cell.name, async (t) => {
+      const { verdicts } = await runCell(t, lab, probeDir, cell);
+      for (const v of verdicts.filter((v) => v.allowed === 'no' && v.fix)) {
+        const fixed = applyFix(cell, v.fix as string);
+        if (!fixed) {
+          t.comment(`${v.op} (${v.blockedBy}): fix not applicable in the lab: ${v.fix}`);
+          continue;
+        }
+        tried++;
+        const { real } = await runCell(t, lab, probeDir, fixed);
+        t.ok(real.get(v.op)?.ok, `${v.op} (${v.blockedBy}) succeeds after: ${v.fix?.split(', or ')[0]} (reality: ${real.get(v.op)?.errno ?? 'ok'})`);
+      }
+    });
+  }
+  t.comment(`${tried} fixes applied`);
 });
 
 t.test('decoded capability sets match capsh --decode for the same process', async (t) => {

@@ -68,7 +68,7 @@ const rows: Row[] = [
   ['unconfined AppArmor on both', input(creds(1000, { lsmLabel: 'unconfined', lsm: 'apparmor' }), creds(1000, { lsmLabel: 'unconfined', lsm: 'apparmor' })), { ptrace: 'yes' }],
   ['debugger in a child user namespace with SYS_PTRACE there, target on the host', input(creds(1000),
     withCaps(creds(100000, { uidMap: USERNS, gidMap: USERNS }), DEFAULT_CAPS | PTRACE), { dNs: { user: 50 } }),
-    { ptrace: 'no CAP_IN_WRONG_USER_NAMESPACE', 'read-root': 'no CAP_IN_WRONG_USER_NAMESPACE', 'capture-packets': 'no CAP_IN_WRONG_USER_NAMESPACE' }],
+    { ptrace: 'no CAP_IN_WRONG_USER_NAMESPACE', 'read-root': 'no CAP_IN_WRONG_USER_NAMESPACE', 'read-environ': 'no CAP_IN_WRONG_USER_NAMESPACE', 'capture-packets': 'no CAP_IN_WRONG_USER_NAMESPACE' }],
   ['target in a child user namespace, host-root debugger without SYS_PTRACE (owner rule)', input(
     creds(100000, { uidMap: USERNS, gidMap: USERNS, dumpable: 'unknown' }), creds(0), { tNs: { user: 50 } }),
     { ptrace: 'yes', 'read-root': 'yes', 'capture-packets': 'yes' }],
