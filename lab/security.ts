@@ -1,4 +1,5 @@
 // Security contexts for lab containers, as a ContainerSpec.customize hook: user, capabilities, seccomp, user namespace, extra mounts.
+import { readFileSync } from 'node:fs';
 import type { OciConfig } from './runc.js';
 
 /** containerd's (and Docker's) default capabilities: what a pod gets without securityContext. */
@@ -40,6 +41,11 @@ export function securityContext(c: SecurityContext): (config: OciConfig) => void
     }
     if (c.userns && 'joinPid' in c.userns) {
       config.linux.namespaces.push({ type: 'user', path: `/proc/${c.userns.joinPid}/ns/user` });
+      // runc wants the mappings of a joined user namespace too: copy them from the kernel.
+      const map = (f: string) => readFileSync(`/proc/${(c.userns as { joinPid: number }).joinPid}/${f}`, 'utf8').trim().split('\n')
+        .map((l) => l.trim().split(/\s+/).map(Number)).map(([containerID, hostID, size]) => ({ containerID, hostID, size }));
+      config.linux.uidMappings = map('uid_map');
+      config.linux.gidMappings = map('gid_map');
     } else if (c.userns) {
       config.linux.namespaces.push({ type: 'user' });
       const m = [{ containerID: 0, hostID: c.userns.hostId, size: c.userns.size }];

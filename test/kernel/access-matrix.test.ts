@@ -24,6 +24,8 @@ interface Cell {
   /** Which pid and net namespaces the debugger is in (default: the target's, as kubectl debug --target). */
   pid?: 'target' | 'own' | 'host';
   net?: 'target' | 'own';
+  /** Put the debugger in the target's user namespace (as an ephemeral container of a hostUsers: false pod is). */
+  inTargetUserns?: boolean;
   /** Why the probe must run as the debugger's first process instead of through runc exec. */
   probeAtStart?: string;
   /** Codes an `unknown` verdict may name in this cell, each with why /proc cannot tell. */
@@ -46,6 +48,8 @@ const cells: Cell[] = [
   { name: 'debugger in its own user namespace with SYS_PTRACE and NET_RAW there, host target uid 1000', target: { uid: 1000 },
     debugger: { uid: 0, caps: PTRACE_CAPS, userns: { hostId: 200000, size: 65536 }, hostProc: true }, pid: 'host',
     probeAtStart: 'runc exec enters the user namespace before the host-owned net namespace, and setns then fails' },
+  { name: 'both in one user namespace (hostUsers: false pod): root debugger, runtime defaults, uid 1000 target', target: { uid: 1000, userns: USERNS },
+    debugger: { uid: 0 }, inTargetUserns: true },
   { name: 'debugger in another pid and net namespace', target: { uid: 1000 }, debugger: { uid: 0, caps: PTRACE_CAPS }, pid: 'own', net: 'own' },
   { name: 'root debugger without NET_RAW', target: { uid: 0 }, debugger: { uid: 0, caps: RUNTIME_DEFAULT_CAPS.filter((c) => c !== 'CAP_NET_RAW') }, unknownOk: ROOT_DUMPABLE },
 ];
@@ -88,7 +92,11 @@ async function runCell(t: Test, lab: Lab, probeDir: string, cell: Cell): Promise
     id: did, cgroupsPath: `${group}/${did}`,
     args: cell.probeAtStart ? ['/bin/sh', '-c', `/probe/probe try ${marker} > /out/result 2>&1; exec ${hold.join(' ')}`] : hold,
     join: { ...(pidJoin === undefined ? {} : { pid: pidJoin }), ...(cell.net === 'own' ? {} : { net: target.pid }) },
-    customize: securityContext({ ...cell.debugger, binds: cell.probeAtStart ? { ...binds, '/out': out } : binds }),
+    customize: securityContext({
+      ...cell.debugger,
+      ...(cell.inTargetUserns ? { userns: cell.target.userns ? { joinPid: target.pid } : undefined, hostProc: false } : {}),
+      binds: cell.probeAtStart ? { ...binds, '/out': out } : binds,
+    }),
   });
   t.teardown(() => lab.kill(did));
 
@@ -153,6 +161,9 @@ function applyFix(cell: Cell, fix: string): Cell | undefined {
   const first = fix.split(', or ')[0];
   if (first.includes('--target=')) return { ...cell, pid: 'target' };
   if (first.startsWith('debug inside the target')) return { ...cell, net: 'target' };
+  if (first.startsWith('run the debugger in the target\'s user namespace')) {
+    return { ...cell, name: `${cell.name}, in the target's user namespace`, inTargetUserns: true, pid: 'target', probeAtStart: undefined };
+  }
   const profile = /--profile=(\w+)/.exec(first)?.[1];
   const snippet = /--custom=<file> with (\{.*\})/.exec(first)?.[1];
   if (!profile && !snippet) return undefined;
