@@ -86,3 +86,10 @@ export function verdictJSON(v: AccessVerdict, withChecks: boolean): AccessSummar
   const full: AccessVerdictJSON = { ...j, checks: v.checks };
   return full;
 }
+
+/** GET /v1/pods/:namespace/:pod/access: the access answer for two containers of a pod. */
+export interface PodAccessJSON extends AccessJSON {
+  pod: { namespace: string; name: string; uid: string };
+  targetContainer: string;
+  debuggerContainer: string;
+}
