@@ -1,7 +1,10 @@
-// nsinspect access on real containers: the JSON shape, the side-by-side table, --op, and bad input.
+// nsinspect access on real containers, node-local and through an agent: the JSON shape, the side-by-side table, --op, and bad input.
 import t from 'tap';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { labFor } from './helpers/lab.js';
+import { agentFor, apiServerFor, demoPodJson } from './helpers/cluster.js';
+import { startDemoPod } from '../lab/pod.js';
 import { randomHex } from '../lab/runc.js';
 import { securityContext } from '../lab/security.js';
 
@@ -40,7 +43,8 @@ t.test('access: privileges side by side and six verdicts, as JSON and as a table
   t.notMatch(tab.stdout, /^capture-packets/m, '--op keeps only those ops');
 
   const d = await run(['diff', app.ref, dbg.ref]);
-  t.match(d.stdout, /what the debugger can do:\nOP\s+ALLOWED\s+WHY\n/);
+  t.match(d.stdout, /what the debugger can do:\n  see-processes\s+yes\n(.*\n)*  ptrace\s+no \(UID_MISMATCH\)\n/);
+  t.ok(d.stdout.split('\n').every((l) => l.length <= 80 || l.startsWith('* ')), 'the section fits 80 columns');
 });
 
 t.test('access: bad input is one line on stderr', async (t) => {
@@ -49,7 +53,7 @@ t.test('access: bad input is one line on stderr', async (t) => {
     [['access', 'pid/1', 'pid/2', '--op', 'strace'], 2, /^nsinspect: unknown op "strace"\. Try: pick from see-processes, /],
     [['access', 'pid/999999999', 'pid/1'], 2, /^nsinspect: invalid PID in "pid\/999999999"/],
     [['access', 'pid/4194303', 'pid/1'], 1, /^nsinspect: no process 4194303 on this node/],
-    [['access', 'web', 'dbg'], 2, /not a node-local ref/],
+    [['access', 'web', 'dbg', '--kubeconfig', '/nonexistent/kubeconfig'], 1, /^nsinspect: .*kubeconfig/],
   ];
   for (const [args, code, want] of cases) {
     const r = await run(args);
@@ -60,4 +64,28 @@ t.test('access: bad input is one line on stderr', async (t) => {
   const missing = await run(['access', 'pid/1']);
   t.equal(missing.exitCode, 2, 'a missing argument is a usage error');
   t.match(missing.stderr, /missing required argument 'debugger'/);
+});
+
+t.test('access POD DEBUGGER through the agent', async (t) => {
+  const lab = await labFor(t);
+  const pod = await startDemoPod(lab);
+  const srv = await apiServerFor(t);
+  srv.pods.add(demoPodJson(pod));
+  const agent = await agentFor(t, srv);
+  const url = await agent.app.listen({ host: '127.0.0.1', port: 0 });
+  const kubeconfig = join(srv.dir, 'user.kubeconfig');
+  srv.writeKubeconfig(kubeconfig, { token: 'debugger-token', namespace: 'shop' });
+  const cluster = (args: string[]) => execa(process.execPath, [CLI, ...args, '--kubeconfig', kubeconfig, '--agent', url], { reject: false });
+
+  const r = await cluster(['access', 'web', 'debugger', '--op', 'see-processes,ptrace']);
+  t.equal(r.exitCode, 0, r.stderr);
+  t.match(r.stdout, /^pod shop\/web: debugger debugger against target app\n/);
+  t.match(r.stdout, /^see-processes: yes$/m);
+  t.match(r.stdout, /^ptrace: (yes|no|unknown)/m);
+  const j = JSON.parse((await cluster(['access', 'web', 'debugger', '-o', 'json'])).stdout);
+  t.match(j, { targetContainer: 'app', debuggerContainer: 'debugger', target: { ref: 'shop/web/app', pid: pod.app.pid } });
+  t.equal(j.verdicts.length, 6);
+  const none = await cluster(['access', 'web', 'nope']);
+  t.equal(none.exitCode, 1);
+  t.match(none.stderr, /^nsinspect: .*nope/);
 });

@@ -68,9 +68,17 @@ export function nodeLine(n: NodeSecurity): string {
 
 const allowed = (v: AccessSummaryJSON): string => (v.allowed === 'yes' ? 'yes' : `${v.allowed} (${v.blockedBy ?? '?'})`);
 
-/** The short verdict table: diff's "what the debugger can do" section. */
+/** The verdict table of `access`, each blocked op with its reason. */
 export function renderAccessSummary(vs: AccessSummaryJSON[]): string {
   return table(['OP', 'ALLOWED', 'WHY'], vs.map((v) => [v.op, allowed(v), v.allowed === 'yes' ? '' : v.reason]));
+}
+
+/** diff's short "what the debugger can do" section: one short line per op, within 80 columns. */
+export function renderAccessBrief(vs: AccessSummaryJSON[]): string {
+  const w = Math.max(...vs.map((v) => v.op.length));
+  const lines = vs.map((v) => `  ${v.op.padEnd(w)}  ${allowed(v)}`);
+  const blocked = vs.some((v) => v.allowed !== 'yes');
+  return `what the debugger can do:\n${lines.join('\n')}\n${blocked ? '  (why, and the kubectl debug that would work: nsinspect access)\n' : ''}`;
 }
 
 function renderWalk(v: AccessVerdictJSON): string {
