@@ -48,7 +48,9 @@ export function accessSummary(target: Subject, dbg: Subject): AccessSummaryJSON[
   try {
     return accessVerdicts(accessInput(target, dbg)).map((v) => verdictJSON(v, false));
   } catch (err) {
-    if (!(err instanceof NsinspectError) || (err.code !== 'NOT_FOUND' && err.code !== 'UNAVAILABLE')) throw err;
+    // The namespace diff stands on its own: a side whose credentials cannot be read (gone, hidden, or a
+    // status file this parser does not understand) makes the access part unknown, not the diff an error.
+    if (!(err instanceof NsinspectError)) throw err;
     return ACCESS_OPS.map((op) => ({ op, allowed: 'unknown', reason: err.message }));
   }
 }
