@@ -1,7 +1,7 @@
 // The access answer for two resolved subjects: reads both sides' credentials and the node's settings, then judges.
 import { NsinspectError } from './errors.js';
 import { readCreds, readNodeSecurity } from './procfs/creds.js';
-import { readStat, readStatus } from './procfs/proc.js';
+import { readStat } from './procfs/proc.js';
 import { hostNamespaces } from './discovery/host.js';
 import { ACCESS_OPS, type AccessInput, type AccessParty, accessVerdicts } from './analysis/access.js';
 import { type AccessJSON, type AccessSummaryJSON, privilegesJSON, verdictJSON } from './wire/access.js';
@@ -19,11 +19,10 @@ export interface Subject {
 /** One side's credentials, read after its namespaces; NOT_FOUND when the PID was reused meanwhile. */
 function party(s: Subject): AccessParty {
   const creds = readCreds(s.pid);
-  const nspid = readStatus(s.pid)?.nspid ?? [];
   if (readStat(s.pid)?.startTime !== s.startTime) {
     throw new NsinspectError('NOT_FOUND', `reading credentials of ${s.ref}: pid ${s.pid} exited while being read`, { hint: 'it may have restarted; try again' });
   }
-  return { creds, namespaces: s.namespaces, pidDepth: Math.max(1, nspid.length) };
+  return { creds, namespaces: s.namespaces, pidDepth: creds.pidDepth };
 }
 
 export function accessInput(target: Subject, dbg: Subject): AccessInput {

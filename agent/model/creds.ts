@@ -39,6 +39,8 @@ export interface ProcCreds {
   seccomp?: 0 | 1 | 2;
   /** How many filters are stacked (kernel 5.9+); undefined when the kernel does not say. */
   seccompFilters?: number;
+  /** How many pid namespaces deep the process is: the length of its NSpid (1 in the host's). */
+  pidDepth: number;
   uidMap: IdMapLine[];
   gidMap: IdMapLine[];
   /** The LSM label (attr/current, or attr/apparmor/current), trimmed; undefined when no LSM labels tasks. */

@@ -1,5 +1,5 @@
 // Reads a process's credentials from /proc (status, uid_map, gid_map, attr, owner) and the node's Yama/perf sysctls.
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import type { CapSets, IdMapLine, IdQuad, NodeSecurity, ProcCreds, Tri } from '../model/creds.js';
 import { NsinspectError, errnoOf, wrap } from '../errors.js';
 import { PROC, readSmallFile } from './proc.js';
@@ -14,6 +14,8 @@ export interface StatusCreds {
   noNewPrivs: boolean;
   seccomp?: 0 | 1 | 2;
   seccompFilters?: number;
+  /** How many pid namespaces deep (the length of NSpid; 1 without NSpid, before kernel 4.1). */
+  pidDepth: number;
 }
 
 function quad(v: string, what: string): IdQuad {
@@ -43,6 +45,7 @@ export function parseStatusCreds(text: string): StatusCreds {
   let noNewPrivs = false;
   let seccomp: StatusCreds['seccomp'];
   let seccompFilters: number | undefined;
+  let pidDepth = 1;
   for (const line of text.split('\n')) {
     const colon = line.indexOf(':');
     if (colon < 0) continue;
@@ -57,6 +60,7 @@ export function parseStatusCreds(text: string): StatusCreds {
       if (v !== '0' && v !== '1' && v !== '2') throw new ParseError('status', `Seccomp: unknown mode ${JSON.stringify(v)}`);
       seccomp = Number(v) as 0 | 1 | 2;
     } else if (key === 'Seccomp_filters') seccompFilters = num(v, 'Seccomp_filters');
+    else if (key === 'NSpid') pidDepth = Math.max(1, v.split(/\s+/).length);
   }
   if (!uid) throw new ParseError('status', 'no Uid line');
   if (!gid) throw new ParseError('status', 'no Gid line');
@@ -64,7 +68,7 @@ export function parseStatusCreds(text: string): StatusCreds {
     // CapAmb appeared in 4.3; before it the ambient set did not exist, which is the same as empty.
     if (caps[k] === undefined && k !== 'ambient') throw new ParseError('status', `no ${k} capability line`);
   }
-  const out: StatusCreds = { uid, gid, groups, caps: { ambient: 0n, ...caps } as CapSets, noNewPrivs };
+  const out: StatusCreds = { uid, gid, groups, caps: { ambient: 0n, ...caps } as CapSets, noNewPrivs, pidDepth };
   if (seccomp !== undefined) out.seccomp = seccomp;
   if (seccompFilters !== undefined) out.seccompFilters = seccompFilters;
   return out;
@@ -115,16 +119,38 @@ export function lsmOf(label: string): ProcCreds['lsm'] {
 
 const GONE = new Set(['ENOENT', 'ESRCH']);
 
-/** Reads an optional attribute file: undefined when the LSM does not provide it (EINVAL, ENOENT…). */
-function readLabel(path: string): string | undefined {
-  try {
-    const v = readFileSync(path, 'latin1').replace(/\0/g, '').trim();
-    return v === '' ? undefined : v;
-  } catch (err) {
-    const code = errnoOf(err);
-    if (code === 'EINVAL' || code === 'ENOENT' || code === 'EOPNOTSUPP' || code === 'EACCES' || code === 'EPERM') return undefined;
-    throw err;
+/**
+ * Which attr files carry a label on this kernel: fixed at boot (so are the LSMs), so learned once
+ * from the agent's own process. attr/current answers EINVAL when no LSM provides task labels.
+ */
+let labelFiles: string[] | undefined;
+function lsmAttrFiles(): string[] {
+  if (labelFiles === undefined) {
+    labelFiles = ['attr/apparmor/current', 'attr/current'].filter((f) => {
+      try {
+        readSmallFile(`${PROC}/self/${f}`, 'latin1');
+        return true;
+      } catch {
+        return false;
+      }
+    });
   }
+  return labelFiles;
+}
+
+/** The LSM label of pid, or undefined when no LSM labels tasks here (or this one has none). */
+function readLabel(pid: number): string | undefined {
+  for (const f of lsmAttrFiles()) {
+    try {
+      const v = readSmallFile(`${PROC}/${pid}/${f}`, 'latin1').replace(/\0/g, '').trim();
+      if (v !== '') return v;
+    } catch (err) {
+      const code = errnoOf(err);
+      if (code === 'ENOENT' || code === 'ESRCH') throw err; // the process went away: readCreds reports it
+      if (code !== 'EINVAL' && code !== 'EOPNOTSUPP' && code !== 'EACCES' && code !== 'EPERM') throw err;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -138,7 +164,7 @@ export function readCreds(pid: number): ProcCreds {
     const uidMap = parseIdMap(readSmallFile(`${PROC}/${pid}/uid_map`, 'latin1'));
     const gidMap = parseIdMap(readSmallFile(`${PROC}/${pid}/gid_map`, 'latin1'));
     const s = statSync(`${PROC}/${pid}/status`);
-    const lsmLabel = readLabel(`${PROC}/${pid}/attr/apparmor/current`) ?? readLabel(`${PROC}/${pid}/attr/current`);
+    const lsmLabel = readLabel(pid);
     const procOwner = { uid: s.uid, gid: s.gid };
     const creds: ProcCreds = {
       pid, ...st, uidMap, gidMap, procOwner,
@@ -157,7 +183,7 @@ export function readCreds(pid: number): ProcCreds {
 
 function readSysctl(path: string): number | undefined {
   try {
-    const v = readFileSync(path, 'latin1').trim();
+    const v = readSmallFile(path, 'latin1').trim();
     return /^-?\d+$/.test(v) ? Number(v) : undefined;
   } catch (err) {
     if (errnoOf(err) === 'ENOENT') return undefined;
@@ -165,9 +191,13 @@ function readSysctl(path: string): number | undefined {
   }
 }
 
+/** Whether Yama is active: built in or not at boot, so learned once. */
+let yamaPresent: boolean | undefined;
+
 /** The node's Yama ptrace_scope (Yama is absent when its sysctl is) and perf_event_paranoid. */
 export function readNodeSecurity(): NodeSecurity {
-  const scope = readSysctl(`${PROC}/sys/kernel/yama/ptrace_scope`);
+  yamaPresent ??= existsSync(`${PROC}/sys/kernel/yama/ptrace_scope`);
+  const scope = yamaPresent ? readSysctl(`${PROC}/sys/kernel/yama/ptrace_scope`) : undefined;
   const paranoid = readSysctl(`${PROC}/sys/kernel/perf_event_paranoid`);
   const out: NodeSecurity = { yama: scope !== undefined };
   if (scope !== undefined) out.ptraceScope = scope;
