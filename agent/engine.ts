@@ -9,6 +9,8 @@ import { hostNamespaces } from './discovery/host.js';
 import { inventory, processesInPidNs } from './discovery/inventory.js';
 import { diffNamespaces } from './analysis/diff.js';
 import { findings } from './analysis/findings.js';
+import { accessOf, accessSummary } from './access.js';
+import type { AccessJSON } from './wire/access.js';
 import type { DiffJSON, LsnsJSON, NsItemJSON, NsListJSON, PsJSON, PsRowJSON, SubjectJSON, WhoisJSON } from './wire/local.js';
 
 /** A ref resolved to a live process: the container's init process, or the PID itself. */
@@ -89,7 +91,13 @@ export class Engine {
         targetName: names?.target ?? nameOf(target),
         debuggerName: names?.debugger ?? nameOf(dbg),
       }),
+      access: accessSummary(target, dbg),
     };
+  }
+
+  /** Both sides' privileges, the node's Yama and perf settings, and every op's verdict with its walk. */
+  access(target: Subject, dbg: Subject): AccessJSON {
+    return accessOf(target, dbg, subjectJSON);
   }
 
   ns(subjects: Subject[]): NsListJSON {

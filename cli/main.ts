@@ -102,6 +102,15 @@ program
   });
 
 program
+  .command('access')
+  .description('can the debugger see, signal, ptrace, read the root and environ of, or capture packets of its target?')
+  .argument('<target>', 'a pod (then DEBUGGER is its debugger container), or pid/<n>, container/<id>')
+  .argument('<debugger>', 'the debugger container of the pod, or pid/<n>, container/<id>')
+  .option('--target <container>', "the pod's target container (default: as diff picks it)")
+  .option('--op <ops>', 'only these ops, comma-separated (see-processes,signal,ptrace,read-root,read-environ,capture-packets)')
+  .action(async (target: string, dbg: string, o: { op?: string; target?: string }) => (await import('./commands/access.js')).access(target, dbg, { ...globals(), ...o }));
+
+program
   .command('lsns')
   .description('every namespace on this node, like lsns, with the container that owns it')
   .option('-t, --type <types>', 'only these types, comma-separated (cgroup,ipc,mnt,net,pid,time,user,uts)')

@@ -15,7 +15,12 @@ export interface ContainerSpec {
   /** Namespaces to join: type -> host PID whose namespace to enter. Others are new. */
   join?: Partial<Record<'net' | 'ipc' | 'uts' | 'pid', number>>;
   hostname?: string;
+  /** Edits the generated OCI config before runc reads it (user, capabilities, seccomp, user namespace…). */
+  customize?: (config: OciConfig) => void;
 }
+
+/** The OCI runtime config as JSON, for ContainerSpec.customize. */
+export type OciConfig = Record<string, any>;
 
 export interface RunningContainer {
   id: string;
@@ -74,7 +79,9 @@ export class Lab {
     const bundle = join(this.dir, 'bundles', spec.id);
     mkdirSync(bundle, { recursive: true });
     this.noteCgroups(spec.cgroupsPath);
-    writeFileSync(join(bundle, 'config.json'), JSON.stringify(ociConfig(spec, this.rootfs)));
+    const config = ociConfig(spec, this.rootfs) as OciConfig;
+    spec.customize?.(config);
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify(config));
     const log = join(bundle, 'runc.stderr');
     this.started.push(spec.id);
     // Detached runc hands the container our stdio: ignore it, so nothing waits on a pipe;
@@ -94,6 +101,12 @@ export class Lab {
       stdio: 'ignore', reject: false, timeout: 20_000,
     });
     if (r.exitCode !== 0) throw new Error(`runc exec ${id.slice(0, 12)} failed: ${lastLogLine(log)}`);
+  }
+
+  /** Runs a process inside a container with the container's own process settings, and returns its output. */
+  async execOutput(id: string, args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+    const r = await execa('runc', ['--root', this.runcRoot, 'exec', id, ...args], { reject: false, timeout: 20_000, stdin: 'ignore' });
+    return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
   }
 
   async kill(id: string): Promise<void> {

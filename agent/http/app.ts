@@ -81,6 +81,7 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
       registerAuth(v1, deps.reviewer, deps.onDecision ?? (() => undefined), { audience: deps.tokenAudience });
       await nodeRoutes(v1, deps);
       await podRoutes(v1, { ...deps, view });
+      await (await import('./routes/access.js')).accessRoutes(v1, { ...deps, view });
       if (deps.exec) {
         const execDeps = { ...deps, view, exec: deps.exec, requirePod: podRequirer(deps.pods, deps.nodeName) };
         await execRoutes(v1, execDeps);

@@ -2,6 +2,7 @@
 import type { NsSet, NsType, Runtime } from '../model/types.js';
 import type { NsRow } from '../analysis/diff.js';
 import type { Finding } from '../analysis/findings.js';
+import type { AccessSummaryJSON } from './access.js';
 
 export interface SubjectJSON {
   ref: string;
@@ -18,6 +19,8 @@ export interface DiffJSON {
   shared: NsType[];
   notShared: NsType[];
   findings: Finding[];
+  /** What the debugger can do to the target: the six ops in order (see docs/access.md). */
+  access: AccessSummaryJSON[];
 }
 
 export interface NsItemJSON extends SubjectJSON {

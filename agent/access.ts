@@ -1,0 +1,55 @@
+// The access answer for two resolved subjects: reads both sides' credentials and the node's settings, then judges.
+import { NsinspectError } from './errors.js';
+import { readCreds, readNodeSecurity } from './procfs/creds.js';
+import { readStat } from './procfs/proc.js';
+import { hostNamespaces } from './discovery/host.js';
+import { ACCESS_OPS, type AccessInput, type AccessParty, accessVerdicts } from './analysis/access.js';
+import { type AccessJSON, type AccessSummaryJSON, privilegesJSON, verdictJSON } from './wire/access.js';
+import type { NsSet } from './model/types.js';
+import type { SubjectJSON } from './wire/local.js';
+
+/** What this needs of the engine's Subject (declared here so the engine can import this file without a cycle). */
+export interface Subject {
+  ref: string;
+  pid: number;
+  startTime: number;
+  namespaces: NsSet;
+}
+
+/** One side's credentials, read after its namespaces; NOT_FOUND when the PID was reused meanwhile. */
+function party(s: Subject): AccessParty {
+  const creds = readCreds(s.pid);
+  if (readStat(s.pid)?.startTime !== s.startTime) {
+    throw new NsinspectError('NOT_FOUND', `reading credentials of ${s.ref}: pid ${s.pid} exited while being read`, { hint: 'it may have restarted; try again' });
+  }
+  return { creds, namespaces: s.namespaces, pidDepth: creds.pidDepth };
+}
+
+export function accessInput(target: Subject, dbg: Subject): AccessInput {
+  return { target: party(target), debugger: party(dbg), host: hostNamespaces(), node: readNodeSecurity() };
+}
+
+/** Both sides' privileges and every op's verdict with its full walk. */
+export function accessOf<S extends Subject>(target: S, dbg: S, subject: (s: S) => SubjectJSON): AccessJSON {
+  const input = accessInput(target, dbg);
+  const t = input.target.creds;
+  const d = input.debugger.creds;
+  return {
+    target: { ...subject(target), privileges: privilegesJSON(t, target.namespaces.user, d) },
+    debugger: { ...subject(dbg), privileges: privilegesJSON(d, dbg.namespaces.user, t) },
+    node: input.node,
+    verdicts: accessVerdicts(input).map((v) => verdictJSON(v, true)),
+  };
+}
+
+/** The short form diff carries: six verdicts, all unknown (saying why) when a side's credentials cannot be read. */
+export function accessSummary(target: Subject, dbg: Subject): AccessSummaryJSON[] {
+  try {
+    return accessVerdicts(accessInput(target, dbg)).map((v) => verdictJSON(v, false));
+  } catch (err) {
+    // The namespace diff stands on its own: a side whose credentials cannot be read (gone, hidden, or a
+    // status file this parser does not understand) makes the access part unknown, not the diff an error.
+    if (!(err instanceof NsinspectError)) throw err;
+    return ACCESS_OPS.map((op) => ({ op, allowed: 'unknown', reason: err.message }));
+  }
+}

@@ -1,0 +1,95 @@
+// The JSON shapes of the access answer: privileges side by side (masks as hex and names) and the verdicts.
+import { CAP_SET_NAMES, type IdMapLine, type IdQuad, type NodeSecurity, type ProcCreds, type Tri, decodeCaps, mapIn } from '../model/creds.js';
+import type { AccessCheck, AccessOp, AccessVerdict, BlockCode } from '../model/access.js';
+import type { SubjectJSON } from './local.js';
+
+export interface CapSetJSON {
+  /** 16 hex digits, as /proc/<pid>/status prints it. */
+  hex: string;
+  names: string[];
+}
+
+export interface PrivilegesJSON {
+  /** Host view (the initial user namespace). */
+  uid: IdQuad;
+  gid: IdQuad;
+  groups: number[];
+  /** The same IDs inside the process's own user namespace (65534 = unmapped there). */
+  uidInside: IdQuad;
+  gidInside: IdQuad;
+  /** The process's IDs as the other side's user namespace sees them (65534 = unmapped). */
+  uidAsOtherSees: IdQuad;
+  userNs?: number;
+  uidMap: IdMapLine[];
+  gidMap: IdMapLine[];
+  caps: Record<(typeof CAP_SET_NAMES)[number], CapSetJSON>;
+  noNewPrivs: boolean;
+  seccomp: { mode: 'disabled' | 'strict' | 'filter' | 'unknown'; filters?: number };
+  lsm?: { module: string; label: string };
+  dumpable: Tri;
+}
+
+export interface AccessSideJSON extends SubjectJSON {
+  privileges: PrivilegesJSON;
+}
+
+/** One verdict as `diff -o json` carries it: no walk. */
+export interface AccessSummaryJSON {
+  op: AccessOp;
+  allowed: Tri;
+  blockedBy?: BlockCode;
+  reason: string;
+  fix?: string;
+}
+
+export interface AccessVerdictJSON extends AccessSummaryJSON {
+  checks: AccessCheck[];
+}
+
+export interface AccessJSON {
+  target: AccessSideJSON;
+  debugger: AccessSideJSON;
+  node: NodeSecurity;
+  verdicts: AccessVerdictJSON[];
+}
+
+const OVERFLOW = 65534;
+const quadIn = (q: IdQuad, map: readonly IdMapLine[]): IdQuad => ({
+  real: mapIn(q.real, map) ?? OVERFLOW,
+  effective: mapIn(q.effective, map) ?? OVERFLOW,
+  saved: mapIn(q.saved, map) ?? OVERFLOW,
+  fs: mapIn(q.fs, map) ?? OVERFLOW,
+});
+
+export function privilegesJSON(c: ProcCreds, userNs: number | undefined, other: ProcCreds): PrivilegesJSON {
+  const caps = Object.fromEntries(CAP_SET_NAMES.map((k) => [k, { hex: c.caps[k].toString(16).padStart(16, '0'), names: decodeCaps(c.caps[k]) }])) as PrivilegesJSON['caps'];
+  const mode = c.seccomp === undefined ? 'unknown' : (['disabled', 'strict', 'filter'] as const)[c.seccomp];
+  const p: PrivilegesJSON = {
+    uid: c.uid, gid: c.gid, groups: c.groups,
+    uidInside: quadIn(c.uid, c.uidMap), gidInside: quadIn(c.gid, c.gidMap), uidAsOtherSees: quadIn(c.uid, other.uidMap),
+    uidMap: c.uidMap, gidMap: c.gidMap, caps, noNewPrivs: c.noNewPrivs,
+    seccomp: c.seccompFilters === undefined ? { mode } : { mode, filters: c.seccompFilters },
+    dumpable: c.dumpable,
+  };
+  if (userNs !== undefined) p.userNs = userNs;
+  if (c.lsmLabel !== undefined) p.lsm = { module: c.lsm ?? 'other', label: c.lsmLabel };
+  return p;
+}
+
+export function verdictJSON(v: AccessVerdict, withChecks: true): AccessVerdictJSON;
+export function verdictJSON(v: AccessVerdict, withChecks: false): AccessSummaryJSON;
+export function verdictJSON(v: AccessVerdict, withChecks: boolean): AccessSummaryJSON {
+  const j: AccessSummaryJSON = { op: v.op, allowed: v.allowed, reason: v.reason };
+  if (v.blockedBy) j.blockedBy = v.blockedBy;
+  if (v.fix) j.fix = v.fix;
+  if (!withChecks) return j;
+  const full: AccessVerdictJSON = { ...j, checks: v.checks };
+  return full;
+}
+
+/** GET /v1/pods/:namespace/:pod/access: the access answer for two containers of a pod. */
+export interface PodAccessJSON extends AccessJSON {
+  pod: { namespace: string; name: string; uid: string };
+  targetContainer: string;
+  debuggerContainer: string;
+}

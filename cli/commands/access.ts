@@ -1,0 +1,50 @@
+// nsinspect access TARGET DEBUGGER: privileges side by side and each op's verdict with its walk (node-local, or a pod through its agent).
+import { NsinspectError } from '../../agent/errors.js';
+import { Engine } from '../../agent/engine.js';
+import { parseLocalRef } from '../../agent/discovery/refs.js';
+import { ACCESS_OPS } from '../../agent/model/access.js';
+import type { AccessJSON, PodAccessJSON } from '../../agent/wire/access.js';
+import type { ClusterFlags } from './cluster.js';
+import { renderAccess } from '../render/access.js';
+import { print } from '../output.js';
+import { isLocalRef, label, podName } from '../refs.js';
+
+export type AccessFlags = ClusterFlags & { op?: string; target?: string };
+
+function opsOf(text: string | undefined): string[] | undefined {
+  const ops = text?.split(',').map((o) => o.trim());
+  for (const o of ops ?? []) {
+    if (!(ACCESS_OPS as readonly string[]).includes(o)) throw new NsinspectError('INVALID', `unknown op ${JSON.stringify(o)}`, { hint: `pick from ${ACCESS_OPS.join(', ')}` });
+  }
+  return ops;
+}
+
+const only = <T extends AccessJSON>(a: T, ops: string[] | undefined): T => (ops ? { ...a, verdicts: a.verdicts.filter((v) => ops.includes(v.op)) } : a);
+
+export async function access(target: string, dbg: string, opts: AccessFlags): Promise<void> {
+  const ops = opsOf(opts.op);
+  if (!isLocalRef(target)) return podAccess(target, dbg, ops, opts);
+  const [t, d] = [parseLocalRef(target), parseLocalRef(dbg)];
+  if (process.geteuid?.() !== 0) {
+    throw new NsinspectError('NOT_ROOT', "nsinspect access needs root to read other processes' credentials", { hint: 'run it with sudo, or name a pod to ask its agent' });
+  }
+  const engine = new Engine();
+  print(only(engine.access(engine.subject(t), engine.subject(d)), ops), opts, renderAccess);
+}
+
+/** A pod's debugger container and its target, answered by the agent on the pod's node. */
+async function podAccess(podRef: string, debuggerName: string, ops: string[] | undefined, opts: AccessFlags): Promise<void> {
+  const name = podName(podRef);
+  const q = new URLSearchParams({ debugger: label('container name', debuggerName), ...(opts.target ? { target: label('container name', opts.target) } : {}) });
+  const { Cluster } = await import('../cluster/session.js');
+  const cluster = Cluster.load(opts);
+  const pod = await cluster.readPod(name);
+  const agent = await cluster.agentForPod(pod);
+  let a: PodAccessJSON;
+  try {
+    a = await agent.get<PodAccessJSON>(`/v1/pods/${encodeURIComponent(cluster.namespace)}/${encodeURIComponent(name)}/access?${q}`);
+  } finally {
+    await agent.close();
+  }
+  print(only(a, ops), opts, (x) => `pod ${x.pod.namespace}/${x.pod.name}: debugger ${x.debuggerContainer} against target ${x.targetContainer}\n` + renderAccess(x));
+}
