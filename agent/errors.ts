@@ -6,6 +6,8 @@ export type ErrorCode =
   | 'INVALID'
   | 'NOT_ROOT'
   | 'NOT_RUNNING'
+  /** The API and the node disagree about what a name points at (a container that is not the pod's). */
+  | 'CONFLICT'
   | 'UNAVAILABLE'
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'

@@ -47,9 +47,10 @@ export class PodView {
         continue;
       }
       try {
-        out.push({ spec: c, subject: this.engine.containerSubject(c.containerID) });
+        out.push({ spec: c, subject: this.ownSubject(pod, c, c.containerID) });
       } catch (err) {
-        if (err instanceof NsinspectError && (err.code === 'NOT_FOUND' || err.code === 'NOT_RUNNING')) out.push({ spec: c, missing: true });
+        // Another pod's container (CONFLICT) is shown as missing: its namespaces are not this pod's to show.
+        if (err instanceof NsinspectError && (err.code === 'NOT_FOUND' || err.code === 'NOT_RUNNING' || err.code === 'CONFLICT')) out.push({ spec: c, missing: true });
         else throw err;
       }
     }
@@ -164,7 +165,23 @@ export class PodView {
     };
   }
 
-  /** The subject of a named container, or NOT_RUNNING (409) / NOT_FOUND. */
+  /**
+   * The container a pod's status names, provided the node agrees it is that pod's: the pod UID in
+   * its cgroup path must be the pod's UID. Whoever may write a pod's status could otherwise point
+   * containerID at another namespace's container and read (or enter) it with this pod's rights.
+   */
+  private ownSubject(pod: PodInfo, c: PodContainer, containerID: string): Subject {
+    const s = this.engine.containerSubject(containerID);
+    if (s.podUID !== pod.uid) {
+      const whose = s.podUID ? `the pod with UID ${s.podUID}` : 'no pod';
+      throw new NsinspectError('CONFLICT', `container ${c.name} of pod ${pod.namespace}/${pod.name}: its status names container ${containerID.slice(0, 12)}, which on this node belongs to ${whose}, not to this pod (UID ${pod.uid})`, {
+        hint: "the pod's status does not match the node; nsinspect answers only for the pod's own containers",
+      });
+    }
+    return s;
+  }
+
+  /** The subject of a named container, or NOT_RUNNING (409) / NOT_FOUND / CONFLICT (409, another pod's container). */
   running(pod: PodInfo, c: PodContainer): Subject {
     if (c.state !== 'running' || !c.containerID) {
       throw new NsinspectError('NOT_RUNNING', `container ${c.name} of pod ${pod.namespace}/${pod.name} is ${c.state}, not running`, {
@@ -172,7 +189,7 @@ export class PodView {
       });
     }
     try {
-      return this.engine.containerSubject(c.containerID);
+      return this.ownSubject(pod, c, c.containerID);
     } catch (err) {
       if (err instanceof NsinspectError && err.code === 'NOT_FOUND') {
         throw new NsinspectError('NOT_RUNNING', `container ${c.name} of pod ${pod.namespace}/${pod.name} is running per the API, but not on this node`, {

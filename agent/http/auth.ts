@@ -1,6 +1,6 @@
 // The one auth hook pair for the /v1 subtree: TokenReview on request, SubjectAccessReview per route.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AccessReviewer, ResourceAttributes, UserInfo } from '../model/auth.js';
+import type { AccessReviewer, Requirement, ResourceAttributes, UserInfo } from '../model/auth.js';
 import { describeAccess } from '../model/auth.js';
 import { HttpError } from './errors.js';
 import { NsinspectError } from '../errors.js';
@@ -9,7 +9,7 @@ import { FAILURE_LIMITS, FailureLimiter, LogLimiter, type FailureLimits } from '
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** The permission a route needs, computed from its validated params. Required under /v1. */
-    access?: (req: FastifyRequest) => ResourceAttributes;
+    access?: (req: FastifyRequest) => ResourceAttributes | Requirement[];
   }
   interface FastifyRequest {
     user?: UserInfo;
@@ -124,20 +124,24 @@ export function registerAuth(app: FastifyInstance, reviewer: AccessReviewer | nu
       logDenial(req, 403, 'this endpoint declares no permission');
       throw new HttpError(403, 'FORBIDDEN', 'this endpoint declares no permission');
     }
-    const attrs = access(req);
+    const declared = access(req);
+    const requirements: Requirement[] = Array.isArray(declared) ? declared : [{ attrs: declared }];
     const user = req.user as UserInfo;
-    let decision;
-    try {
-      decision = await reviewer.authorize(user, attrs);
-    } catch (err) {
-      count('error');
-      req.log.warn({ err }, 'SubjectAccessReview failed');
-      throw new HttpError(503, 'UNAVAILABLE', 'cannot check permissions: the API server is unreachable');
-    }
-    count(decision.allowed ? 'allowed' : 'denied');
-    if (!decision.allowed) {
-      logDenial(req, 403, 'permission denied', attrs);
-      throw new HttpError(403, 'FORBIDDEN', `user "${user.username}" cannot ${describeAccess(attrs)}: ask for that permission (RBAC)`);
+    // Every requirement must hold, checked in order: the 403 names the first one that does not.
+    for (const { attrs, why, hint } of requirements) {
+      let decision;
+      try {
+        decision = await reviewer.authorize(user, attrs);
+      } catch (err) {
+        count('error');
+        req.log.warn({ err }, 'SubjectAccessReview failed');
+        throw new HttpError(503, 'UNAVAILABLE', 'cannot check permissions: the API server is unreachable');
+      }
+      count(decision.allowed ? 'allowed' : 'denied');
+      if (!decision.allowed) {
+        logDenial(req, 403, 'permission denied', attrs);
+        throw new HttpError(403, 'FORBIDDEN', `user "${user.username}" cannot ${describeAccess(attrs)}: ${why ?? 'ask for that permission (RBAC)'}`, hint);
+      }
     }
   });
 }

@@ -11,6 +11,7 @@ const STATUS: Record<ErrorCode, number> = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   NOT_RUNNING: 409,
+  CONFLICT: 409,
   TOO_MANY: 429,
   NOT_ROOT: 500,
   EXPECTATION_FAILED: 500,
@@ -24,6 +25,7 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly hint?: string,
   ) {
     super(message);
   }
@@ -47,6 +49,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     } else if (err instanceof HttpError) {
       status = err.status;
       code = err.code;
+      hint = err.hint;
     } else if ('validation' in err && err.validation) {
       status = 400;
       code = 'INVALID';

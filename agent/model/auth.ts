@@ -16,6 +16,15 @@ export interface ResourceAttributes {
   name?: string;
 }
 
+/** One permission a route needs, with what a denial tells the caller when the plain RBAC hint is not enough. */
+export interface Requirement {
+  attrs: ResourceAttributes;
+  /** Why this permission is needed, said in the 403 after "cannot …". */
+  why?: string;
+  /** What to use instead, or which role grants it. */
+  hint?: string;
+}
+
 export interface Decision {
   allowed: boolean;
   reason?: string;

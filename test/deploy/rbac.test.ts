@@ -105,7 +105,9 @@ t.test('the user roles grant exactly what the CLI calls and the routes check', a
   const podReads = [...cliPerms].filter((p) => p !== CALLS.PortForward);
   t.same([...viewer].sort(), podReads.sort(), 'viewer: the CLI reads of pods (get, list)');
   t.same([...debuggerRole].sort(), [...podReads, perm('create', '', 'pods/exec')].sort(), 'debugger: viewer + pods/exec');
-  t.same([...nodeAdmin].sort(), [...routes].filter((p) => p.includes('nodes/proxy')).sort(), 'node-admin: the node-level routes');
+  // Exec by pod needs both create nodes/proxy and create pods/exec: only the node admin has both.
+  t.same([...nodeAdmin].sort(), [...new Set([...routes].filter((p) => p.includes('nodes/proxy')).concat([...debuggerRole]))].sort(), 'node-admin: the node-level routes + the debugger role');
+  t.notOk(debuggerRole.has(perm('create', '', 'nodes/proxy')), 'the debugger role cannot exec (exec is root on the node)');
   // Reaching the agent: list the agent pods of a node, port-forward to one.
   t.same([...access].sort(), [perm('create', '', 'pods/portforward'), perm('list', '', 'pods')].sort());
   for (const p of routes) t.ok(viewer.has(p) || debuggerRole.has(p) || nodeAdmin.has(p), `${p} is granted by a user role`);

@@ -16,7 +16,11 @@ export async function apiServerFor(t: Test): Promise<FakeApiServer> {
   srv.auth.allow({ user: 'viewer', verb: 'get', resource: 'pods', namespace: 'shop' });
   srv.auth.allow({ group: 'debuggers', verb: 'get', resource: 'pods' });
   srv.auth.allow({ group: 'debuggers', verb: 'create', resource: 'pods', subresource: 'exec' });
+  // The nsinspect-node-admin role: node-level views and every exec (create nodes/proxy, plus pods/exec for exec by pod).
   srv.auth.allow({ user: 'node-admin', verb: 'get', resource: 'nodes', subresource: 'proxy', name: NODE });
+  srv.auth.allow({ user: 'node-admin', verb: 'create', resource: 'nodes', subresource: 'proxy', name: NODE });
+  srv.auth.allow({ user: 'node-admin', verb: 'get', resource: 'pods' });
+  srv.auth.allow({ user: 'node-admin', verb: 'create', resource: 'pods', subresource: 'exec', namespace: 'shop' });
   return srv;
 }
 

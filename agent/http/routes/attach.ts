@@ -8,7 +8,7 @@ import { AttachSession } from '../../exec/attach.js';
 import type { Admission } from '../../exec/service.js';
 import type { Subject } from '../../engine.js';
 import { ContainerParams, PodContainerParams } from '../schemas.js';
-import { type ExecRouteDeps, podContainerSubject } from './exec.js';
+import { type ExecRouteDeps, execAccess, podContainerSubject } from './exec.js';
 
 const Flag = Type.Union([Type.Literal('true'), Type.Literal('false'), Type.Literal('1'), Type.Literal('0')]);
 const Size = Type.String({ pattern: '^[1-9][0-9]{0,2}$' });
@@ -79,8 +79,8 @@ export async function attachRoutes(app: FastifyInstance, deps: ExecRouteDeps): P
     url: '/pods/:namespace/:pod/containers/:container/attach',
     schema: { params: PodContainerParams, querystring: AttachQuery },
     // A WebSocket exec is a GET, but it runs commands: authorize it as create, as the kubelet
-    // should have (kubernetes#78741).
-    config: { access: (req) => { const p = req.params as PodContainerParams; return { verb: 'create', resource: 'pods', subresource: 'exec', namespace: p.namespace, name: p.pod }; } },
+    // should have (kubernetes#78741), and as a node-level action like POST exec.
+    config: { access: (req) => { const p = req.params as PodContainerParams; return execAccess(deps.nodeName, { namespace: p.namespace, name: p.pod }); } },
     preHandler: async (req) => {
       const { subject, target } = podContainerSubject(deps, req.params);
       admit(req, subject, target);
@@ -93,7 +93,7 @@ export async function attachRoutes(app: FastifyInstance, deps: ExecRouteDeps): P
     method: 'GET',
     url: '/containers/:id/attach',
     schema: { params: ContainerParams, querystring: AttachQuery },
-    config: { access: () => ({ verb: 'create', resource: 'nodes', subresource: 'proxy', name: deps.nodeName }) },
+    config: { access: () => execAccess(deps.nodeName) },
     preHandler: async (req) => {
       const s = deps.engine.containerSubject(req.params.id);
       admit(req, s, `container/${s.containerID}`);

@@ -2,6 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { NsinspectError } from '../../errors.js';
+import type { Requirement } from '../../model/auth.js';
 import { NS_TYPES } from '../../model/types.js';
 import type { PodDirectory } from '../../model/pod.js';
 import type { Engine, Subject } from '../../engine.js';
@@ -30,6 +31,20 @@ export interface ExecRouteDeps {
   requirePod: (namespace: string, name: string) => import('../../model/pod.js').PodInfo;
 }
 
+const NODE_LEVEL_WHY = "nsinspect exec runs with the node's privileges (root on the node), so it needs the kubelet's own permission for /exec";
+const NODE_LEVEL_HINT = 'to run a command as the container itself, use kubectl exec; to debug it, kubectl debug --target; node admins are bound to the nsinspect-node-admin ClusterRole';
+
+/**
+ * Who may exec or attach. Every nsenter-based session runs as root in the host's user namespace,
+ * with the agent's capabilities: a node-level action, `create nodes/proxy` on this node, as the
+ * kubelet authorizes /exec and /run. A pod-addressed one also needs `create pods/exec` on that
+ * pod, so the audit names both. Checked in this order: a pod-level user learns why it is refused.
+ */
+export function execAccess(nodeName: string, pod?: { namespace: string; name: string }): Requirement[] {
+  const node: Requirement = { attrs: { verb: 'create', resource: 'nodes', subresource: 'proxy', name: nodeName }, why: NODE_LEVEL_WHY, hint: NODE_LEVEL_HINT };
+  return pod ? [node, { attrs: { verb: 'create', resource: 'pods', subresource: 'exec', namespace: pod.namespace, name: pod.name } }] : [node];
+}
+
 /** The running container a pod route names, and how the audit line names it: 404 or 409 otherwise. */
 export function podContainerSubject(deps: ExecRouteDeps, p: PodContainerParams): { subject: Subject; target: string } {
   const pod = deps.requirePod(p.namespace, p.pod);
@@ -55,7 +70,7 @@ export async function execRoutes(app: FastifyInstance, deps: ExecRouteDeps): Pro
     '/pods/:namespace/:pod/containers/:container/exec',
     {
       schema: { params: PodContainerParams, body: ExecBody },
-      config: { access: (req) => { const p = req.params as PodContainerParams; return { verb: 'create', resource: 'pods', subresource: 'exec', namespace: p.namespace, name: p.pod }; } },
+      config: { access: (req) => { const p = req.params as PodContainerParams; return execAccess(deps.nodeName, { namespace: p.namespace, name: p.pod }); } },
     },
     async (req, reply) => {
       const { subject, target } = podContainerSubject(deps, req.params);
@@ -63,10 +78,10 @@ export async function execRoutes(app: FastifyInstance, deps: ExecRouteDeps): Pro
     },
   );
 
-  // Node-level exec: POST maps to verb create on nodes/proxy, as the kubelet maps it.
+  // Addressed by container ID: node-level only, there is no pod to name.
   app.post<{ Params: ContainerParams; Body: ExecBody }>(
     '/containers/:id/exec',
-    { schema: { params: ContainerParams, body: ExecBody }, config: { access: () => ({ verb: 'create', resource: 'nodes', subresource: 'proxy', name: deps.nodeName }) } },
+    { schema: { params: ContainerParams, body: ExecBody }, config: { access: () => execAccess(deps.nodeName) } },
     async (req, reply) => {
       const s = deps.engine.containerSubject(req.params.id);
       return run(req, reply, s, `container/${s.containerID}`, req.body);
