@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE ?= node
 TAP_FLAGS ?=
 
-.PHONY: all deps deps-test build test demo bench soak lint dist image deploy undeploy e2e-kind clean sweep
+.PHONY: all deps deps-test build test demo bench soak lint dist release image deploy undeploy e2e-kind clean sweep
 
 all: build
 
@@ -13,10 +13,15 @@ deps:
 deps-test:
 	@NSINSPECT_DEPS=test scripts/deps.sh
 
-build: deps
+## Compiles only when a source changed since the last build (tsc is incremental besides).
+SOURCES := $(shell find agent cli lab bench -name '*.ts' -o -name '*.cts') tsconfig.json package.json
+build: deps dist/.built
+
+dist/.built: $(SOURCES)
 	@npx tsc -p tsconfig.json
 	@chmod +x dist/cli/main.js dist/cli/nsinspect.cjs
 	@$(NODE) dist/cli/help-build.js
+	@touch $@
 
 lint: deps
 	@npx tsc -p tsconfig.json --noEmit
@@ -40,6 +45,10 @@ soak: build
 
 sweep:
 	@$(NODE) dist/lab/sweep.js
+
+## The npm package, the krew archive and its plugin manifest, in dist/release/ (RELEASE_BASE_URL: where the archive will be published).
+release: deps
+	@scripts/release.sh
 
 ## The Dockerfile's build stage (npm ci, tsc, node-pty's native build), replayed in dist/image/ without a container engine.
 dist:

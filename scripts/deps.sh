@@ -13,6 +13,8 @@ if [ "${NSINSPECT_DEPS:-}" = "test" ]; then
   command -v promtool >/dev/null || need_apt+=(prometheus)
   command -v ps >/dev/null || need_apt+=(procps)
   command -v openssl >/dev/null || need_apt+=(openssl)
+  # kubectl's plugin discovery, for the install test (Debian's kubectl is kubernetes-client).
+  command -v kubectl >/dev/null || need_apt+=(kubernetes-client)
   # Real runtimes (test/runtime): containerd with CRI, a static pause built with gcc, dockerd's libraries.
   command -v containerd >/dev/null || need_apt+=(containerd)
   command -v gcc >/dev/null || need_apt+=(gcc)
