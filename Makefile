@@ -3,6 +3,22 @@ SHELL := /bin/bash
 NODE ?= node
 TAP_FLAGS ?=
 
+# The demo, the tests and the benchmarks need root (runc, other processes' /proc, apt-get). Run
+# as a user, make runs itself again through sudo: `make demo` and `make test` work as written
+# in a root shell without sudo, and as a user with it.
+ifneq ($(shell id -u),0)
+ROOT_GOALS := $(filter deps deps-test test demo bench bench-node soak sweep,$(MAKECMDGOALS))
+endif
+
+ifneq ($(ROOT_GOALS),)
+.PHONY: $(MAKECMDGOALS)
+$(firstword $(MAKECMDGOALS)):
+	@command -v sudo >/dev/null || { echo "make $(MAKECMDGOALS): needs root; run it as root (no sudo here)" >&2; exit 1; }
+	@exec sudo -E env "PATH=$$PATH" $(MAKE) --no-print-directory $(MAKECMDGOALS)
+$(filter-out $(firstword $(MAKECMDGOALS)),$(MAKECMDGOALS)):
+	@:
+else
+
 .PHONY: all deps deps-test build test demo bench soak lint dist release image deploy undeploy e2e-kind clean sweep
 
 all: build
@@ -78,3 +94,4 @@ e2e-kind: build
 
 clean:
 	rm -rf dist .tap
+endif
