@@ -1,5 +1,6 @@
 // Maps errors to one line on stderr and an exit code: 1 for errors, 2 for usage errors.
 import { NsinspectError } from '../agent/errors.js';
+import { visible } from './render/table.js';
 
 export const EXIT_ERROR = 1;
 export const EXIT_USAGE = 2;
@@ -13,11 +14,11 @@ export function exitCodeOf(err: unknown): number {
   return EXIT_ERROR;
 }
 
-/** "nsinspect: what was wrong. Try: what to do next" on one line. */
+/** "nsinspect: what was wrong. Try: what to do next" on one line, control characters escaped (messages may quote input). */
 export function formatError(err: unknown): string {
   if (err instanceof NsinspectError) {
-    return `nsinspect: ${err.message}${err.hint ? `. Try: ${err.hint}` : ''}`.replaceAll('\n', ' ');
+    return visible(`nsinspect: ${err.message}${err.hint ? `. Try: ${err.hint}` : ''}`.replaceAll('\n', ' '));
   }
   const msg = err instanceof Error ? err.message : String(err);
-  return `nsinspect: internal error: ${msg}. Please report it with the command you ran`.replaceAll('\n', ' ');
+  return visible(`nsinspect: internal error: ${msg}. Please report it with the command you ran`.replaceAll('\n', ' '));
 }
