@@ -138,7 +138,26 @@ program
   .argument('<shell>', 'bash or zsh')
   .action(async (shell: string) => (await import('./commands/completion.js')).completion(shell, program));
 
+/**
+ * A reader that went away (`nsinspect lsns | head -1`) ends the CLI quietly with exit 0: the
+ * reader has what it wanted. (Tools killed by SIGPIPE exit 141, which fails a `set -o pipefail`
+ * script for no fault of ours.) Once per process: help-build.ts imports this module many times.
+ */
+function quietOnClosedOutput(): void {
+  const flag = Symbol.for('nsinspect.closed-output');
+  const g = globalThis as Record<symbol, unknown>;
+  if (g[flag]) return;
+  g[flag] = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') process.stderr.write(`nsinspect: writing the output: ${err.message}\n`);
+    process.exit(err.code === 'EPIPE' ? 0 : 1);
+  });
+  // Nowhere left to say anything: do not die of it.
+  process.stderr.on('error', () => undefined);
+}
+
 async function main(): Promise<number> {
+  quietOnClosedOutput();
   // As a kubectl plugin (kubectl-nsinspect), kubectl passes its own name first; nothing to strip.
   try {
     await program.parseAsync(process.argv);
