@@ -22,7 +22,7 @@ async function setup(t: Test) {
 t.test('--agent: plain http only on loopback, and a notice that the token goes there', async (t) => {
   const { srv, url, run } = await setup(t);
   const byUser = () => srv.requests.filter((r) => r.user === 'dev').length;
-  for (const bad of ['http://10.1.2.3:9742', 'http://agent.example.com', 'http://[fe80::1]:9742', 'http://127.0.0.1.nip.io:9742']) {
+  for (const bad of ['http://10.1.2.3:9742', 'http://agent.example.com', 'http://[fe80::1]:9742', 'http://127.0.0.1.nip.io:9742', 'http://evil.localhost:9742']) {
     const r = await run(['diff', 'web', 'debugger', '--agent', bad, '--token', 'admin-token']);
     t.equal(r.exitCode, 2, `${bad}: usage error`);
     t.match(r.stderr, /^nsinspect: refusing to send your token over plain http to \S+\. Try: use an https:\/\/ URL, or forward the agent to loopback/, bad);
