@@ -38,8 +38,9 @@ export async function exec(ref: string, command: string[], flags: ExecFlags, opt
   const name = podName(ref);
   const cluster = Cluster.load(opts);
   const pod = await cluster.readPod(name);
-  const { defaultContainer } = await import('./cluster.js');
+  const { defaultContainer, requireContainer } = await import('./cluster.js');
   const container = flags.container === undefined ? defaultContainer(pod) : label('container name', flags.container);
+  if (flags.container !== undefined) requireContainer(pod, container as string);
   if (!container) throw new NsinspectError('NOT_FOUND', `pod ${cluster.namespace}/${name} has no containers`);
   const path = `/v1/pods/${encodeURIComponent(cluster.namespace)}/${encodeURIComponent(name)}/containers/${encodeURIComponent(container)}`;
   if (flags.tty) return interactive(await cluster.agentForPod(pod), `${path}/attach`, argv, flags.ns ?? 'tools');

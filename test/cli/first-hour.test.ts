@@ -78,4 +78,7 @@ t.test('cluster refs: KUBECONFIG with a missing file, diff with an app container
   const ps = await run(['ps', 'web', '-c', 'dbugger', '--kubeconfig', kc]);
   t.equal(ps.exitCode, 1);
   t.match(ps.stderr, /did you mean debugger\?/);
+  const exec = await run(['--kubeconfig', kc, 'exec', 'web', '-c', 'ap', '--', 'true']);
+  t.equal(exec.exitCode, 1);
+  t.match(exec.stderr, /^nsinspect: pod shop\/web has no container ap\. Try: did you mean app\?/);
 });
