@@ -1,5 +1,7 @@
 // Maps errors to one line on stderr and an exit code: 1 for errors, 2 for usage errors.
 import { NsinspectError } from '../agent/errors.js';
+import { visible } from './render/table.js';
+import { didYouMean } from './suggest.js';
 
 export const EXIT_ERROR = 1;
 export const EXIT_USAGE = 2;
@@ -13,11 +15,24 @@ export function exitCodeOf(err: unknown): number {
   return EXIT_ERROR;
 }
 
-/** "nsinspect: what was wrong. Try: what to do next" on one line. */
+/** "nsinspect: what was wrong. Try: what to do next" on one line, control characters escaped (messages may quote input). */
 export function formatError(err: unknown): string {
   if (err instanceof NsinspectError) {
-    return `nsinspect: ${err.message}${err.hint ? `. Try: ${err.hint}` : ''}`.replaceAll('\n', ' ');
+    const hint = [err.hint, candidatesOf(err)].filter(Boolean).join('; ');
+    return visible(`nsinspect: ${err.message}${hint ? `. Try: ${hint}` : ''}`.replaceAll('\n', ' '));
   }
   const msg = err instanceof Error ? err.message : String(err);
-  return `nsinspect: internal error: ${msg}. Please report it with the command you ran`.replaceAll('\n', ' ');
+  return visible(`nsinspect: internal error: ${msg}. Please report it with the command you ran`.replaceAll('\n', ' '));
+}
+
+/**
+ * The names an error offers instead (the agent's details.candidates, e.g. a pod's containers or
+ * the IDs an ambiguous prefix matches), unless the hint or message already names them.
+ */
+function candidatesOf(err: NsinspectError): string | undefined {
+  const c = err.details?.candidates;
+  if (!Array.isArray(c) || c.length === 0 || !c.every((x) => typeof x === 'string')) return undefined;
+  if (err.hint?.includes('did you mean') || c.every((x) => err.message.includes(x))) return undefined;
+  const typed = typeof err.details?.typed === 'string' ? err.details.typed : undefined;
+  return didYouMean(c, typed);
 }

@@ -18,9 +18,11 @@ const program = new Command('nsinspect')
   .option('-A, --all-namespaces', 'every namespace (ephemeral)')
   .option('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, then ~/.kube/config)')
   .option('--context <name>', 'kubeconfig context')
-  .option('--token <token>', 'bearer token for the agent (default: from the kubeconfig)')
-  .option('--agent <url>', 'talk to this agent directly, skipping discovery (e.g. http://127.0.0.1:9742)')
+  .option('--token <token>', 'bearer token for the agent; shows in ps, so prefer --token-file or NSINSPECT_TOKEN (first of --token, --token-file, NSINSPECT_TOKEN, the kubeconfig user)')
+  .option('--token-file <path>', 'read the bearer token for the agent from this file')
+  .option('--agent <url>', 'talk to this agent directly, skipping discovery: https, or http on loopback only (e.g. http://127.0.0.1:9742); your token goes to it')
   .option('--agent-namespace <namespace>', "the agent's namespace", 'nsinspect-system')
+  .option('--agent-daemonset <name>', 'only trust agent pods controlled by this DaemonSet', 'nsinspect-agent')
   .showSuggestionAfterError()
   .showHelpAfterError('(run nsinspect --help for usage)')
   .exitOverride()
@@ -31,6 +33,12 @@ Refs:
   pid/<n>           a process on this node, by host PID (in-process, as root)
   container/<id>    a container on this node, by full ID or a unique 12+ hex
                     prefix
+
+Environment:
+  NSINSPECT_TOKEN   bearer token for the agent, kept out of ps: used when
+                    neither --token nor --token-file is given, before the
+                    kubeconfig user's token
+  KUBECONFIG        kubeconfig files, colon-separated; missing ones skipped
 
 Examples:
   nsinspect diff web debugger-abc -n shop --expect-shared pid,net
@@ -140,7 +148,26 @@ program
   .argument('<shell>', 'bash or zsh')
   .action(async (shell: string) => (await import('./commands/completion.js')).completion(shell, program));
 
+/**
+ * A reader that went away (`nsinspect lsns | head -1`) ends the CLI quietly with exit 0: the
+ * reader has what it wanted. (Tools killed by SIGPIPE exit 141, which fails a `set -o pipefail`
+ * script for no fault of ours.) Once per process: help-build.ts imports this module many times.
+ */
+function quietOnClosedOutput(): void {
+  const flag = Symbol.for('nsinspect.closed-output');
+  const g = globalThis as Record<symbol, unknown>;
+  if (g[flag]) return;
+  g[flag] = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') process.stderr.write(`nsinspect: writing the output: ${err.message}\n`);
+    process.exit(err.code === 'EPIPE' ? 0 : 1);
+  });
+  // Nowhere left to say anything: do not die of it.
+  process.stderr.on('error', () => undefined);
+}
+
 async function main(): Promise<number> {
+  quietOnClosedOutput();
   // As a kubectl plugin (kubectl-nsinspect), kubectl passes its own name first; nothing to strip.
   try {
     await program.parseAsync(process.argv);

@@ -52,6 +52,11 @@ function answer(args: string[]): number | undefined {
   }
 }
 
+// `nsinspect --help | head -1`: a closed stdout ends us quietly, as in main.ts.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') process.stderr.write(`nsinspect: writing the output: ${err.message}\n`);
+  process.exit(err.code === 'EPIPE' ? 0 : 1);
+});
 const code = answer(process.argv.slice(2));
 if (code !== undefined) {
   process.exitCode = code;

@@ -1,6 +1,7 @@
 // A small HTTP client for one node's agent: sends the user's token, turns error bodies into one line.
 import { NsinspectError, type ErrorCode } from '../../agent/errors.js';
 import type { ErrorJSON } from '../../agent/wire/api.js';
+import { checkAgentURL } from './trust.js';
 
 /** The error code a CLI error carries for each status the agent answers with. */
 export const CODE_OF_STATUS: Record<number, ErrorCode> = { 400: 'INVALID', 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 409: 'NOT_RUNNING', 429: 'TOO_MANY', 503: 'UNAVAILABLE' };
@@ -13,7 +14,10 @@ export class AgentClient {
     private readonly onClose: () => Promise<void> = async () => undefined,
     /** Why the transport failed, when it knows (a refused port-forward). */
     private readonly transportError: () => string | undefined = () => undefined,
-  ) {}
+  ) {
+    // The last gate before the token leaves: plain http only to loopback, whoever built this client.
+    checkAgentURL(baseURL);
+  }
 
   get<T>(path: string, timeoutMs = 30_000): Promise<T> {
     return this.request<T>('GET', path, undefined, timeoutMs);

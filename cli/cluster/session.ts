@@ -1,19 +1,24 @@
 // The user's cluster: kubeconfig, namespace, bearer token, pods, and which agent serves a node.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { NsinspectError } from '../../agent/errors.js';
 import { AgentClient } from './agent-client.js';
 import { openTunnel } from './tunnel.js';
+import { loadKubeconfig } from './kubeconfig.js';
+import { AGENT_DAEMONSET, agentNotice, checkAgentURL, pickAgentPod } from './trust.js';
 
 export interface ClusterOptions {
   kubeconfig?: string;
   context?: string;
   namespace?: string;
   token?: string;
+  tokenFile?: string;
   agent?: string;
   agentNamespace: string;
+  /** The DaemonSet that must control the agent pod a token is sent to. */
+  agentDaemonset?: string;
 }
 
 export const AGENT_PORT = 9742;
@@ -30,15 +35,16 @@ export class Cluster {
   }
 
   static load(opts: ClusterOptions): Cluster {
-    const kc = new KubeConfig();
+    // A bad --agent is refused before any request, not after the pod was read.
+    if (opts.agent !== undefined) checkAgentURL(opts.agent);
     if (!opts.kubeconfig && !hasDefaultKubeconfig()) {
       throw new NsinspectError('UNAVAILABLE', 'no kubeconfig found, and pod names need a cluster', {
         hint: 'pass --kubeconfig PATH or set KUBECONFIG; on a node, use pid/<n> or container/<id> as root',
       });
     }
+    let kc: KubeConfig;
     try {
-      if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
-      else kc.loadFromDefault();
+      kc = loadKubeconfig(opts.kubeconfig);
     } catch (err) {
       throw new NsinspectError('UNAVAILABLE', `reading the kubeconfig: ${(err as Error).message}`, { cause: err, hint: 'pass --kubeconfig PATH' });
     }
@@ -52,11 +58,13 @@ export class Cluster {
   }
 
   /**
-   * The bearer token the agent checks with a TokenReview: --token, else what the kubeconfig user
-   * gives (a token, a token file or an exec plugin, as client-node resolves them).
+   * The bearer token the agent checks with a TokenReview: --token, --token-file or NSINSPECT_TOKEN
+   * (explicitToken), else what the kubeconfig user gives (a token, a token file or an exec plugin,
+   * as client-node resolves them).
    */
   async token(): Promise<string> {
-    if (this.opts.token) return this.opts.token;
+    const explicit = explicitToken(this.opts);
+    if (explicit !== undefined) return explicit;
     const o: { headers?: Record<string, string>; cert?: unknown } = {};
     await this.kc.applyToHTTPSOptions(o as never);
     const h = o.headers?.Authorization ?? o.headers?.authorization;
@@ -100,8 +108,13 @@ export class Cluster {
   }
 
   async agentForNode(node: string): Promise<AgentClient> {
+    if (this.opts.agent) {
+      const u = checkAgentURL(this.opts.agent);
+      const token = await this.token();
+      process.stderr.write(agentNotice(u));
+      return new AgentClient(u.href, token, node);
+    }
     const token = await this.token();
-    if (this.opts.agent) return new AgentClient(this.opts.agent, token, node);
     const ns = this.opts.agentNamespace;
     let pods: V1Pod[];
     try {
@@ -109,7 +122,7 @@ export class Cluster {
     } catch (err) {
       throw apiError(err, `finding the nsinspect agent on node ${node}`, `check that you may list pods in ${ns}`);
     }
-    const running = pods.find((p) => p.status?.phase === 'Running' && p.metadata?.deletionTimestamp === undefined);
+    const running = pickAgentPod(pods, node, ns, this.opts.agentDaemonset ?? AGENT_DAEMONSET);
     if (!running?.metadata?.name) {
       throw new NsinspectError('NOT_FOUND', `no nsinspect agent on node ${node}`, {
         hint: `is it deployed? kubectl get daemonset -n ${ns} -l ${AGENT_LABEL} (or pass --agent-namespace)`,
@@ -123,6 +136,32 @@ export class Cluster {
         : why;
     });
   }
+}
+
+const TOKEN = /^[\x21-\x7e]+$/;
+
+/**
+ * A token the user gave outright, in this order: --token (visible in ps), --token-file, the
+ * NSINSPECT_TOKEN environment variable. Undefined: the kubeconfig's user decides.
+ */
+export function explicitToken(o: { token?: string; tokenFile?: string }, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (o.token !== undefined && o.tokenFile !== undefined) throw new NsinspectError('INVALID', 'pass --token or --token-file, not both');
+  let from: string;
+  let raw: string | undefined;
+  if (o.token !== undefined) [from, raw] = ['--token', o.token];
+  else if (o.tokenFile !== undefined) {
+    from = `--token-file ${o.tokenFile}`;
+    try {
+      raw = readFileSync(o.tokenFile, 'utf8');
+    } catch (err) {
+      throw new NsinspectError('NOT_FOUND', `reading the token file ${JSON.stringify(o.tokenFile)}: ${(err as Error).message}`, { cause: err, hint: 'write it with kubectl create token <service-account> > FILE' });
+    }
+  } else if (env.NSINSPECT_TOKEN) [from, raw] = ['NSINSPECT_TOKEN', env.NSINSPECT_TOKEN];
+  else return undefined;
+  const token = raw.trim();
+  // Never echo the token itself: say where it came from.
+  if (!TOKEN.test(token)) throw new NsinspectError('INVALID', `the token from ${from} is ${token ? 'not one line of printable ASCII' : 'empty'}`, { hint: 'a bearer token, as kubectl create token prints it' });
+  return token;
 }
 
 /** KUBECONFIG, ~/.kube/config or an in-cluster service account: what loadFromDefault would use. */

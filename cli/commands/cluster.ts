@@ -1,7 +1,7 @@
 // The cluster commands: pod refs resolved through the API, answered by the agent on the pod's node.
 import type { V1Pod } from '@kubernetes/client-node';
 import type { PodDiffJSON, PodJSON } from '../../agent/wire/api.js';
-import type { PsJSON, WhoisJSON } from '../../agent/wire/local.js';
+import type { PsJSON } from '../../agent/wire/local.js';
 import { NsinspectError } from '../../agent/errors.js';
 import { parsePid } from '../../agent/discovery/refs.js';
 import { Cluster, type ClusterOptions } from '../cluster/session.js';
@@ -10,7 +10,7 @@ import { checkExpectShared, label, nsTypes, podName } from '../refs.js';
 import type { GlobalOptions } from '../main.js';
 import { print } from '../output.js';
 import { type EphemeralRow, renderEphemeral, renderPod, renderPodDiff } from '../render/cluster.js';
-import { renderPs, renderWhois } from '../render/local.js';
+import { type NodeWhoisJSON, renderPs, renderWhois } from '../render/local.js';
 
 export type ClusterFlags = GlobalOptions & Omit<ClusterOptions, 'namespace'> & { namespace?: string; allNamespaces?: boolean };
 
@@ -32,6 +32,9 @@ export async function diff(podRef: string, debuggerName: string, opts: ClusterFl
   const expected = opts.expectShared === undefined ? undefined : nsTypes(opts.expectShared);
   const cluster = Cluster.load(opts);
   const pod = await cluster.readPod(name);
+  requireContainer(pod, dbg);
+  if (target !== undefined) requireContainer(pod, target);
+  else checkDefaultTarget(pod, dbg);
   const q = new URLSearchParams({ debugger: dbg, ...(target ? { target } : {}) });
   const d = await withAgent(cluster, pod, (a) => a.get<PodDiffJSON>(`${path('v1', 'pods', cluster.namespace, name, 'diff')}?${q}`));
   print(d, opts, renderPodDiff);
@@ -45,6 +48,48 @@ export async function ns(podRef: string, opts: ClusterFlags): Promise<void> {
   print(await withAgent(cluster, pod, (a) => a.get<PodJSON>(path('v1', 'pods', cluster.namespace, name))), opts, renderPod);
 }
 
+const where = (pod: V1Pod): string => `pod ${pod.metadata?.namespace}/${pod.metadata?.name}`;
+
+/** Every container name of the pod: app, init and ephemeral. */
+function containerNames(pod: V1Pod): string[] {
+  const s = pod.spec;
+  return [...(s?.containers ?? []), ...(s?.initContainers ?? []), ...(s?.ephemeralContainers ?? [])].map((c) => c.name);
+}
+
+/** NOT_FOUND with "did you mean" before any agent is asked: the pod spec already knows its containers. */
+export function requireContainer(pod: V1Pod, name: string): void {
+  const names = containerNames(pod);
+  if (names.includes(name)) return;
+  throw new NsinspectError('NOT_FOUND', `${where(pod)} has no container ${name}`, { details: { candidates: names, typed: name } });
+}
+
+/**
+ * Without --target, the agent takes the debugger's own target, else the pod's only other app
+ * container. Where that cannot work, say why in the user's terms (flags, kubectl debug), not
+ * the API's.
+ */
+export function checkDefaultTarget(pod: V1Pod, dbg: string): void {
+  const ephemeral = pod.spec?.ephemeralContainers ?? [];
+  const eph = ephemeral.find((e) => e.name === dbg);
+  if (eph?.targetContainerName) return;
+  const apps = (pod.spec?.containers ?? []).map((c) => c.name).filter((n) => n !== dbg);
+  if (apps.length === 1) return;
+  const pick = `name the target with --target (${apps.join(', ')})`;
+  if (eph) throw new NsinspectError('INVALID', `debugger ${dbg} was started without --target, and ${where(pod)} has ${apps.length} app containers`, { hint: pick });
+  const debuggers = ephemeral.map((e) => e.name);
+  const podName = pod.metadata?.name ?? '';
+  if (apps.length === 0) {
+    throw new NsinspectError('INVALID', `${dbg} is an app container of ${where(pod)}, not a debugger, and the pod has no other app container to compare it with`, {
+      hint: debuggers.length > 0
+        ? `diff compares a debugger with its target: nsinspect diff ${podName} ${debuggers[debuggers.length - 1]} (the pod's debuggers: ${debuggers.join(', ')})`
+        : `start a debugger with kubectl debug -it ${podName} --image=busybox --target=${dbg}, then nsinspect diff ${podName} <debugger>`,
+    });
+  }
+  throw new NsinspectError('INVALID', `${dbg} is an app container of ${where(pod)}, not a debugger, and the pod has ${apps.length} other app containers to compare it with`, {
+    hint: `${pick}${debuggers.length > 0 ? `, or diff one of the pod's debuggers: ${debuggers.join(', ')}` : ''}`,
+  });
+}
+
 /** kubectl's choice: the default-container annotation, else the first container. */
 export function defaultContainer(pod: V1Pod): string | undefined {
   return pod.metadata?.annotations?.['kubectl.kubernetes.io/default-container'] ?? pod.spec?.containers?.[0]?.name;
@@ -55,7 +100,8 @@ export async function ps(podRef: string, opts: ClusterFlags & { container?: stri
   const cluster = Cluster.load(opts);
   const pod = await cluster.readPod(name);
   let container = opts.container === undefined ? undefined : label('container name', opts.container);
-  if (container === undefined) {
+  if (container !== undefined) requireContainer(pod, container);
+  else {
     container = defaultContainer(pod);
     if (!container) throw new NsinspectError('NOT_FOUND', `pod ${cluster.namespace}/${name} has no containers`);
     const all = [...(pod.spec?.containers ?? []).map((c) => c.name), ...(pod.spec?.ephemeralContainers ?? []).map((c) => `${c.name} (ephem)`)];
@@ -71,7 +117,7 @@ export async function whois(pidText: string, node: string, opts: ClusterFlags): 
   const cluster = Cluster.load(opts);
   const agent = await cluster.agentForNode(label('node name', node));
   try {
-    print(await agent.get<WhoisJSON>(path('v1', 'processes', String(pid))), opts, renderWhois);
+    print(await agent.get<NodeWhoisJSON>(path('v1', 'processes', String(pid))), opts, renderWhois);
   } finally {
     await agent.close();
   }

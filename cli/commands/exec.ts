@@ -1,7 +1,7 @@
 // `nsinspect exec`: run a command in a container's namespaces, node-locally or through the agent.
 import { NsinspectError } from '../../agent/errors.js';
 import { checkCommand, execPlan, parseSelection } from '../../agent/exec/argv.js';
-import type { ExecResponse } from '../../agent/exec/service.js';
+import { EXEC_DEFAULTS, type ExecResponse } from '../../agent/exec/service.js';
 import type { GlobalOptions } from '../main.js';
 import { isLocalRef, label, podName } from '../refs.js';
 import type { ClusterFlags } from './cluster.js';
@@ -19,15 +19,28 @@ export interface ExecFlags {
 export async function exec(ref: string, command: string[], flags: ExecFlags, opts: GlobalOptions & ClusterFlags): Promise<number> {
   const argv = checkCommand(command);
   const selection = parseSelection(flags.ns ?? 'tools');
-  if (isLocalRef(ref)) return execLocal(ref, argv, selection);
-  const timeout = flags.timeout === undefined ? undefined : Number(flags.timeout);
-  if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 1 || timeout > 600)) throw new NsinspectError('INVALID', '--timeout must be whole seconds from 1 to 600');
+  const timeout = parseTimeout(flags.timeout);
+  if (isLocalRef(ref)) {
+    // The agent enforces a pod exec's timeout; a node-local exec is a child of this terminal, with no one to enforce it.
+    if (timeout !== undefined) {
+      throw new NsinspectError('INVALID', '--timeout applies to pod refs, where the agent enforces it; a node-local exec runs until its command ends', {
+        hint: `wrap the command instead: nsinspect exec ${ref} -- timeout ${timeout} ${argv[0]} …`,
+      });
+    }
+    return execLocal(ref, argv, selection);
+  }
+  // As kubectl: a terminal is asked for, stdin is not one: say so and go on without.
+  if (flags.tty && !process.stdin.isTTY) {
+    process.stderr.write('Unable to use a TTY - input is not a terminal or the right kind of file\n');
+    flags = { ...flags, tty: false };
+  }
   const { Cluster } = await import('../cluster/session.js');
   const name = podName(ref);
   const cluster = Cluster.load(opts);
   const pod = await cluster.readPod(name);
-  const { defaultContainer } = await import('./cluster.js');
+  const { defaultContainer, requireContainer } = await import('./cluster.js');
   const container = flags.container === undefined ? defaultContainer(pod) : label('container name', flags.container);
+  if (flags.container !== undefined) requireContainer(pod, container as string);
   if (!container) throw new NsinspectError('NOT_FOUND', `pod ${cluster.namespace}/${name} has no containers`);
   const path = `/v1/pods/${encodeURIComponent(cluster.namespace)}/${encodeURIComponent(name)}/containers/${encodeURIComponent(container)}`;
   if (flags.tty) return interactive(await cluster.agentForPod(pod), `${path}/attach`, argv, flags.ns ?? 'tools');
@@ -38,10 +51,31 @@ export async function exec(ref: string, command: string[], flags: ExecFlags, opt
     process.stdout.write(r.stdout);
     process.stderr.write(r.stderr);
     if (r.truncated) process.stderr.write('nsinspect: output was truncated at the agent\'s limit (1 MiB per stream)\n');
+    const limit = timeout ?? EXEC_DEFAULTS.timeoutSeconds;
+    if (timedOut(r, limit)) process.stderr.write(`nsinspect: the command was killed after its ${limit} s timeout${timeout === undefined ? ' (the default; raise it with --timeout, at most 600)' : ''}\n`);
     return r.exitCode;
   } finally {
     await agent.close();
   }
+}
+
+/** --timeout: whole seconds from 1 to 600, as the agent accepts; anything else is a usage error. */
+export function parseTimeout(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > EXEC_DEFAULTS.maxTimeoutSeconds) {
+    throw new NsinspectError('INVALID', `invalid --timeout ${JSON.stringify(text)}: want whole seconds from 1 to ${EXEC_DEFAULTS.maxTimeoutSeconds}`, { hint: 'e.g. --timeout 60' });
+  }
+  return n;
+}
+
+/**
+ * Whether the agent's timeout ended the command: its own word (timedOut) when it sends one,
+ * else SIGKILL's 137 at or past the limit (the agent kills a timed-out command with SIGKILL).
+ */
+function timedOut(r: ExecResponse & { timedOut?: boolean }, limitSeconds: number): boolean {
+  if (typeof r.timedOut === 'boolean') return r.timedOut;
+  return r.exitCode === 137 && r.durationMs >= limitSeconds * 1000 - 100;
 }
 
 /** -t through the agent: a pty session over a WebSocket; resolves with the remote exit code. */

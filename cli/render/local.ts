@@ -48,8 +48,13 @@ export function renderPs(p: PsJSON): string {
   );
 }
 
-export function renderWhois(w: WhoisJSON): string {
-  const pairs: Array<[string, string]> = [['pid', String(w.pid)], ['container', w.containerID ?? '- (not in a container)']];
+/** The agent's answer adds the pod and container names when its pod cache knows the container. */
+export type NodeWhoisJSON = WhoisJSON & { namespace?: string; pod?: string; container?: string };
+
+export function renderWhois(w: NodeWhoisJSON): string {
+  const pairs: Array<[string, string]> = [['pid', String(w.pid)]];
+  if (w.pod !== undefined) pairs.push(['pod', `${w.namespace ?? '?'}/${w.pod}`], ['container', w.container ?? '?'], ['container ID', w.containerID ?? '?']);
+  else pairs.push(['container', w.containerID ?? '- (not in a container)']);
   if (w.runtime) pairs.push(['runtime', w.runtime]);
   if (w.podUID) pairs.push(['pod UID', w.podUID]);
   for (const t of NS_TYPES) pairs.push([t, inode(w.namespaces[t])]);

@@ -1,13 +1,40 @@
-// Renders aligned text tables for the CLI's -o table output.
+// Renders aligned text tables for the CLI's -o table output, and makes every cell safe to show on a terminal.
 
 export interface TableOptions {
   /** Width to fit in; the last column is cut to fit (with "…"). Undefined: never cut. */
   width?: number;
 }
 
+/**
+ * C0 (tab and newline too), DEL, C1 (U+0080–U+009F, which some terminals obey like ESC) and the
+ * bidirectional overrides that make text read in another order than it is.
+ */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const CONTROL_BUT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const NAMED: Record<string, string> = { '\n': '\\n', '\t': '\\t', '\r': '\\r' };
+
+function show(c: string): string {
+  const n = c.charCodeAt(0);
+  return NAMED[c] ?? (n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * A cell as the operator may safely see it: every control character shown as an escape (`\x1b`,
+ * `\n`, `\x9b`…), so a process whose command line holds `ESC[2J` or an OSC title cannot repaint
+ * the terminal, and a newline cannot forge a table row. JSON output needs none of this: JSON escapes.
+ */
+export function visible(s: string): string {
+  return s.replace(CONTROL, show);
+}
+
+/** A whole rendered text: like visible(), but its own line breaks stay (the last guard before stdout). */
+export function visibleLines(s: string): string {
+  return s.replace(CONTROL_BUT_NEWLINE, show);
+}
+
 /** Left-aligned columns separated by two spaces; numbers stay left-aligned like lsns. */
 export function table(headers: string[], rows: string[][], opts: TableOptions = {}): string {
-  const all = [headers, ...rows];
+  const all = [headers, ...rows].map((r) => r.map(visible));
   const widths = headers.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
   const lines = all.map((r) => {
     const cells = r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i])));
@@ -26,5 +53,5 @@ export function terminalWidth(): number | undefined {
 /** Key/value lines: "key:  value", keys aligned. */
 export function keyValues(pairs: Array<[string, string]>): string {
   const w = Math.max(...pairs.map(([k]) => k.length)) + 1;
-  return pairs.map(([k, v]) => `${(k + ':').padEnd(w)}  ${v}`).join('\n') + '\n';
+  return pairs.map(([k, v]) => `${(k + ':').padEnd(w)}  ${visible(v)}`).join('\n') + '\n';
 }

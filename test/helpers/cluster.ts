@@ -91,6 +91,14 @@ export async function demoClusterFor(t: Test) {
   return { lab, pod, srv, agent };
 }
 
+/** An agent pod on node-a as the DaemonSet creates it: labelled, and controlled by DaemonSet nsinspect-agent (the CLI checks both). */
+export function agentPodJson(name: string, opts: { owner?: { kind: string; name: string; controller: boolean } | null } = {}): PodJson {
+  const p = makePod({ name, namespace: 'nsinspect-system', nodeName: NODE, labels: { 'app.kubernetes.io/name': 'nsinspect', 'app.kubernetes.io/component': 'agent' } });
+  const owner = opts.owner === undefined ? { kind: 'DaemonSet', name: 'nsinspect-agent', controller: true } : opts.owner;
+  if (owner) p.metadata.ownerReferences = [{ apiVersion: 'apps/v1', ...owner, uid: '5d3c1a8e-0000-4000-8000-00000000da75', blockOwnerDeletion: true }];
+  return p;
+}
+
 /**
  * The whole path as a user meets it: the demo pod, an agent pod (nsinspect-x7k2p) on node-a
  * whose port 9742 the fake API server port-forwards to a listening agent, and a user kubeconfig
@@ -98,7 +106,7 @@ export async function demoClusterFor(t: Test) {
  */
 export async function portForwardClusterFor(t: Test) {
   const { lab, pod, srv, agent } = await demoClusterFor(t);
-  srv.pods.add(makePod({ name: 'nsinspect-x7k2p', namespace: 'nsinspect-system', nodeName: NODE, labels: { 'app.kubernetes.io/name': 'nsinspect' } }));
+  srv.pods.add(agentPodJson('nsinspect-x7k2p'));
   const url = new URL(await agent.app.listen({ host: '127.0.0.1', port: 0 }));
   srv.portForward.set('nsinspect-system', 'nsinspect-x7k2p', 9742, { port: Number(url.port) });
   const kubeconfig = `${srv.dir}/user.kubeconfig`;

@@ -1,0 +1,32 @@
+// KUBECONFIG as kubectl reads it: missing files skipped, first current-context and first of each name win.
+import t from 'tap';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadKubeconfig } from '../../../../cli/cluster/kubeconfig.js';
+
+const file = (dir: string, name: string, o: { current?: string; cluster: string; server: string; user: string; token: string; context: string }): string => {
+  const p = join(dir, name);
+  writeFileSync(p, JSON.stringify({
+    apiVersion: 'v1', kind: 'Config', ...(o.current ? { 'current-context': o.current } : {}),
+    clusters: [{ name: o.cluster, cluster: { server: o.server } }],
+    users: [{ name: o.user, user: { token: o.token } }],
+    contexts: [{ name: o.context, context: { cluster: o.cluster, user: o.user, namespace: o.context } }],
+  }));
+  return p;
+};
+
+t.test('missing files are skipped; the first value wins', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'nsinspect-kc-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const a = file(dir, 'a', { cluster: 'c1', server: 'https://a.example:6443', user: 'u', token: 'ta', context: 'ctx-a' });
+  const b = file(dir, 'b', { current: 'ctx-b', cluster: 'c1', server: 'https://b.example:6443', user: 'u', token: 'tb', context: 'ctx-b' });
+  const c = file(dir, 'c', { current: 'ctx-c', cluster: 'c3', server: 'https://c.example:6443', user: 'u3', token: 'tc', context: 'ctx-c' });
+  const kc = loadKubeconfig(undefined, { KUBECONFIG: [join(dir, 'missing'), a, join(dir, 'gone'), b, c].join(':') });
+  t.equal(kc.getCurrentContext(), 'ctx-b', 'the first file that sets current-context wins');
+  t.equal(kc.getCluster('c1')?.server, 'https://a.example:6443', 'the first cluster of a name wins, without a duplicate error');
+  t.equal(kc.getUser('u')?.token, 'ta');
+  t.same(kc.getContexts().map((x) => x.name), ['ctx-a', 'ctx-b', 'ctx-c']);
+  t.throws(() => loadKubeconfig(undefined, { KUBECONFIG: join(dir, 'missing') }), /none of the files in KUBECONFIG exists/);
+  t.throws(() => loadKubeconfig(join(dir, 'missing')), 'an explicit --kubeconfig must exist');
+});
