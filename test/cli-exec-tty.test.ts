@@ -23,6 +23,8 @@ t.test('an interactive shell through the agent: raw keys, Ctrl-C, resize, exit c
   // The runner's NODE_OPTIONS (coverage hooks) would slow the CLI down; it is not under test.
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'NODE_OPTIONS') env[k] = v;
+  // Exec is root on the node: a node admin's token (create nodes/proxy), not the kubeconfig's debugger.
+  env.NSINSPECT_TOKEN = 'admin-token';
   const term = pty.spawn(process.execPath, [CLI, 'exec', 'web', '-it', '--ns', 'all', '--kubeconfig', kubeconfig, '--', 'sh'], { cols: 80, rows: 24, env, name: 'xterm' });
   let out = '';
   term.onData((d) => (out += d));
