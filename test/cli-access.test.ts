@@ -87,5 +87,5 @@ t.test('access POD DEBUGGER through the agent', async (t) => {
   t.equal(j.verdicts.length, 6);
   const none = await cluster(['access', 'web', 'nope']);
   t.equal(none.exitCode, 1);
-  t.match(none.stderr, /^nsinspect: .*nope/);
+  t.match(none.stderr, /^nsinspect: .*nope/m, 'after the --agent notice line');
 });
