@@ -9,7 +9,7 @@ import type { Agent } from '../../agent/compose.js';
 
 const user = { username: 'dev', groups: [] };
 
-async function post(agent: Agent, url: string, body: object, token = 'debugger-token'): Promise<{ status: number; body: any }> {
+async function post(agent: Agent, url: string, body: object, token = 'admin-token'): Promise<{ status: number; body: any }> {
   const r = await agent.app.inject({ method: 'POST', url, payload: body, headers: { authorization: `Bearer ${token}` } });
   return { status: r.statusCode, body: r.json() };
 }

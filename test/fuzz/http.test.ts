@@ -42,7 +42,7 @@ t.test(`${REQUESTS} hostile requests against a live agent; parser errors in the 
   t.ok((c.byClass['2xx'] ?? 0) > 0 && (c.byStatus['401'] ?? 0) > 0 && (c.byStatus['403'] ?? 0) > 0 && (c.byStatus['404'] ?? 0) > 0, 'handlers, authn and authz all reached');
   t.ok(process.memoryUsage().rss - rss0 < 300 * 1024 * 1024, 'memory bounded (agent and client share this process)');
   // Attach sessions (cat or true) sent frames out of order, malformed or oversized: each one ends.
-  const ws = await fuzzWs(target, { sessions: 24, seed: SEED, concurrency: 2, token: 'debugger-token' });
+  const ws = await fuzzWs(target, { sessions: 24, seed: SEED, concurrency: 2, token: 'admin-token' });
   t.comment(`websocket: handshakes ${JSON.stringify(ws.handshake)}, ended ${JSON.stringify(ws.ended)}`);
   t.equal(ws.hung, 0, 'no WebSocket session left hanging');
   t.ok((ws.handshake['101'] ?? 0) > 0, 'sessions were upgraded');
