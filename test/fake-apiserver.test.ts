@@ -19,7 +19,9 @@ import t from 'tap';
 import {
   AuthenticationV1Api, AuthorizationV1Api, CoreV1Api, KubeConfig, makeInformer, type ApiException, type V1Pod,
 } from '@kubernetes/client-node';
-import { makePod, rawRequest, rawWatch, startFakeApiServer, type FakeApiServer, type FakeApiServerOptions } from './fake-apiserver/index.js';
+import {
+  DEFAULT_AUDIENCE, makePod, rawRequest, rawWatch, startFakeApiServer, type FakeApiServer, type FakeApiServerOptions,
+} from './fake-apiserver/index.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -346,6 +348,73 @@ t.test('TokenReview round trip', async (t) => {
     { token: 'alice-token', audiences: ['nsinspect'], authenticated: false },
   ]);
   t.equal(srv.auth.tokenReviews.length, 3);
+});
+
+t.test('TokenReview audiences as kube-apiserver: the server\'s own by default, the intersection when asked', async (t) => {
+  const { srv } = await setup(t);
+  const authn = srv.kc.makeApiClient(AuthenticationV1Api);
+  const review = (token: string, audiences?: string[]) => authn.createTokenReview({ body: { spec: { token, ...(audiences ? { audiences } : {}) } } });
+  srv.auth.addUser('static-token', { username: 'static', groups: [] });
+
+  const plain = await review('static-token');
+  t.same(plain.status?.audiences, [DEFAULT_AUDIENCE], 'no audiences asked: status.audiences is the API server\'s');
+
+  // A token minted for nsinspect only (kubectl create token --audience nsinspect), over HTTP.
+  srv.auth.addServiceAccount('shop', 'ci');
+  const core = srv.kc.makeApiClient(CoreV1Api);
+  const tr = await core.createNamespacedServiceAccountToken({ namespace: 'shop', name: 'ci', body: { spec: { audiences: ['nsinspect'], expirationSeconds: 600 } } });
+  const token = tr.status?.token as string;
+  t.match(token, /^[\w-]+\.[\w-]+\.[\w-]+$/, 'JWT-shaped');
+  const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+  t.same(claims.aud, ['nsinspect']);
+  t.equal(claims.sub, 'system:serviceaccount:shop:ci');
+  t.ok(Math.abs(claims.exp - (Date.now() / 1000 + 600)) < 60, 'exp is 10 minutes out');
+  t.ok(tr.status?.expirationTimestamp, 'expirationTimestamp set');
+
+  t.notOk((await review(token)).status?.authenticated, 'an nsinspect token is no API-server token');
+  const both = await review(token, ['other', 'nsinspect']);
+  t.equal(both.status?.authenticated, true);
+  t.same(both.status?.audiences, ['nsinspect'], 'status.audiences is the intersection');
+  t.match(both.status?.user, { username: 'system:serviceaccount:shop:ci', groups: ['system:serviceaccounts', 'system:serviceaccounts:shop', 'system:authenticated'] });
+  t.notOk((await review('static-token', ['nsinspect'])).status?.authenticated, 'an API-server token is no nsinspect token');
+  t.notOk((await review(srv.auth.createToken('shop', 'ci'), ['nsinspect'])).status?.authenticated, 'default audience: the API server only');
+  t.equal((await review(srv.auth.createToken('shop', 'ci'))).status?.authenticated, true);
+
+  // Calling the API server with it: 401, as the real server's authenticator wants its own audience.
+  const asNsinspect = srv.writeKubeconfig(`${srv.dir}/aud`, { token }).makeApiClient(CoreV1Api);
+  t.equal(((await asNsinspect.listPodForAllNamespaces().catch((e: unknown) => e)) as ApiException<unknown>).code, 401);
+
+  // Expired tokens fail review and calls alike.
+  srv.auth.addUser('old-token', { username: 'old', expiresAt: Date.now() - 1000 });
+  t.match((await review('old-token')).status, { error: /expired/ });
+  t.notOk((await review('old-token')).status?.authenticated);
+
+  // TokenRequest validation and lookup, with the real messages.
+  const tooShort = await rawRequest(srv, 'POST', '/api/v1/namespaces/shop/serviceaccounts/ci/token', { body: { spec: { expirationSeconds: 60 } } });
+  t.match(tooShort.json(), { code: 422, reason: 'Invalid', message: /less than 10 minutes/ });
+  const missing = await rawRequest(srv, 'POST', '/api/v1/namespaces/shop/serviceaccounts/ghost/token', { body: { spec: {} } });
+  t.match(missing.json(), { code: 404, message: 'serviceaccounts "ghost" not found' });
+  const dflt = await rawRequest(srv, 'POST', '/api/v1/namespaces/nsinspect/serviceaccounts/nsinspect/token', { body: { spec: {} } });
+  t.match(dflt.json(), { spec: { audiences: [DEFAULT_AUDIENCE], expirationSeconds: 3600 } }, 'the agent\'s own SA exists; defaults as the real server');
+});
+
+t.test('non-resource SubjectAccessReview follows RBAC nonResourceURLs', async (t) => {
+  const { srv } = await setup(t);
+  srv.auth.allow({ group: 'scrapers', verb: 'get', nonResourceURLs: ['/metrics'] });
+  srv.auth.allow({ user: 'dbg', verb: '*', nonResourceURLs: ['/debug/*'] });
+  srv.auth.allow({ user: 'admin', verb: '*', resource: '*' });
+  t.throws(() => srv.auth.allow({ user: 'x', verb: 'get', resource: 'pods', nonResourceURLs: ['/x'] }), /exactly one/);
+  const authz = srv.kc.makeApiClient(AuthorizationV1Api);
+  const nr = async (user: string, groups: string[], path: string, verb = 'get') =>
+    (await authz.createSubjectAccessReview({ body: { spec: { user, groups, nonResourceAttributes: { path, verb } } } })).status?.allowed;
+  t.equal(await nr('prom', ['scrapers'], '/metrics'), true);
+  t.equal(await nr('prom', ['scrapers'], '/metrics', 'post'), false, 'verb matters');
+  t.equal(await nr('prom', ['scrapers'], '/metricsx'), false, 'exact path');
+  t.equal(await nr('dbg', [], '/debug/pprof/heap'), true, 'trailing * is a prefix');
+  t.equal(await nr('admin', [], '/metrics'), false, 'a resource rule grants no URL');
+  const ra = await authz.createSubjectAccessReview({ body: { spec: { user: 'prom', groups: ['scrapers'], resourceAttributes: { verb: 'get', resource: 'pods' } } } });
+  t.equal(ra.status?.allowed, false, 'a URL rule grants no resource');
+  t.match(srv.auth.subjectAccessReviews[0], { allowed: true, spec: { nonResourceAttributes: { path: '/metrics', verb: 'get' } } });
 });
 
 t.test('SubjectAccessReview round trip and enforceRbac', async (t) => {

@@ -4,8 +4,10 @@ export interface UserInfo {
   uid?: string;
   groups?: string[];
   extra?: Record<string, string[]>;
-  /** Audiences the token is valid for; default the API server's own audience. */
+  /** Audiences the token is valid for; default the API server's own audience (DEFAULT_AUDIENCE). */
   audiences?: string[];
+  /** Wall-clock ms after which the token is expired (bound tokens); default never. */
+  expiresAt?: number;
 }
 
 /**
@@ -18,7 +20,10 @@ export interface PolicyRule {
   user?: string;
   group?: string;
   verb: string | string[];
-  resource: string;
+  /** Exactly one of resource and nonResourceURLs. */
+  resource?: string;
+  /** RBAC nonResourceURLs: exact paths, `*`, or a prefix ending in `*` (e.g. "/metrics", "/debug/*"). */
+  nonResourceURLs?: string[];
   subresource?: string;
   apiGroup?: string;
   namespace?: string;
@@ -69,7 +74,12 @@ export class ReviewError extends Error {
   }
 }
 
+/** What the real server's --api-audiences defaults to (its --service-account-issuer) on kubeadm and kind. */
 export const DEFAULT_AUDIENCE = 'https://kubernetes.default.svc.cluster.local';
+
+/** RBAC's NonResourceURLMatches. */
+const pathMatches = (spec: string, path: string) =>
+  spec === '*' || spec === path || (spec.endsWith('*') && path.startsWith(spec.slice(0, -1)));
 
 const wild = (pattern: string | undefined, value: string | undefined) =>
   pattern === undefined || pattern === '*' || pattern === (value ?? '');
@@ -79,6 +89,8 @@ export class AuthState {
   readonly rules: PolicyRule[] = [];
   readonly tokenReviews: TokenReviewRecord[] = [];
   readonly subjectAccessReviews: SarRecord[] = [];
+  /** namespace/name -> uid: the service accounts TokenRequest can mint for. */
+  readonly serviceAccounts = new Map<string, string>();
 
   addUser(token: string, info: UserInfo): void {
     this.users.set(token, { ...info });
@@ -88,14 +100,22 @@ export class AuthState {
     return this.users.delete(token);
   }
 
+  /** The caller of the API server itself: only a live token whose audiences include the server's own. */
   authenticate(token: string | undefined): UserInfo | undefined {
-    return token === undefined ? undefined : this.users.get(token);
+    const info = token === undefined ? undefined : this.users.get(token);
+    if (!info || this.expired(info) || !(info.audiences ?? [DEFAULT_AUDIENCE]).includes(DEFAULT_AUDIENCE)) return undefined;
+    return info;
+  }
+
+  private expired(info: UserInfo): boolean {
+    return info.expiresAt !== undefined && Date.now() >= info.expiresAt;
   }
 
   allow(rule: PolicyRule): void {
     if (rule.user === undefined && rule.group === undefined) throw new Error('PolicyRule needs a user or a group');
+    if ((rule.resource === undefined) === (rule.nonResourceURLs === undefined)) throw new Error('PolicyRule needs exactly one of resource and nonResourceURLs');
     const r = { ...rule };
-    if (r.resource.includes('/') && r.subresource === undefined) [r.resource, r.subresource] = r.resource.split('/', 2);
+    if (r.resource?.includes('/') && r.subresource === undefined) [r.resource, r.subresource] = r.resource.split('/', 2);
     this.rules.push(r);
   }
 
@@ -105,12 +125,21 @@ export class AuthState {
 
   /** Evaluates the policy table; reason is set only when allowed (a denied RBAC decision has an empty reason). */
   authorize(user: string | undefined, groups: string[] | undefined, a: ResourceAttributes): { allowed: boolean; reason?: string } {
+    return this.decide(user, groups, (r) => r.resource !== undefined && wild(r.apiGroup, a.group) && wild(r.resource, a.resource) &&
+      (r.subresource === undefined ? !a.subresource : wild(r.subresource, a.subresource)) &&
+      wild(r.namespace, a.namespace) && wild(r.name, a.name), a.verb);
+  }
+
+  /** Non-resource requests (/metrics, /healthz): only rules with nonResourceURLs apply, as in RBAC. */
+  authorizeNonResource(user: string | undefined, groups: string[] | undefined, a: { path?: string; verb?: string }): { allowed: boolean; reason?: string } {
+    return this.decide(user, groups, (r) => r.nonResourceURLs !== undefined && r.nonResourceURLs.some((u) => pathMatches(u, a.path ?? '')), a.verb);
+  }
+
+  private decide(user: string | undefined, groups: string[] | undefined, matches: (r: PolicyRule) => boolean, verb: string | undefined): { allowed: boolean; reason?: string } {
     const idx = this.rules.findIndex((r) => {
       const who = (r.user !== undefined && wild(r.user, user)) || (r.group !== undefined && (r.group === '*' || (groups ?? []).includes(r.group)));
       const verbs = Array.isArray(r.verb) ? r.verb : [r.verb];
-      return who && verbs.some((v) => wild(v, a.verb)) && wild(r.apiGroup, a.group) && wild(r.resource, a.resource) &&
-        (r.subresource === undefined ? !a.subresource : wild(r.subresource, a.subresource)) &&
-        wild(r.namespace, a.namespace) && wild(r.name, a.name);
+      return who && verbs.some((v) => wild(v, verb)) && matches(r);
     });
     if (idx < 0) return { allowed: false };
     const r = this.rules[idx];
@@ -128,11 +157,16 @@ export class AuthState {
     if (!info) {
       // The real server omits `authenticated` (omitempty) when false: treat undefined as false.
       status = { user: {}, error: '[invalid bearer token, token lookup failed]' };
+    } else if (this.expired(info)) {
+      status = { user: {}, error: '[invalid bearer token, service account token has expired]' };
     } else {
+      // As kube-apiserver: no audiences asked for means the API server's own (--api-audiences); the
+      // token must share one with what is asked, and status.audiences is that intersection.
       const has = info.audiences ?? [DEFAULT_AUDIENCE];
-      const aud = wanted.length ? wanted.filter((x) => has.includes(x)) : has;
+      const target = wanted.length ? wanted : [DEFAULT_AUDIENCE];
+      const aud = target.filter((x) => has.includes(x));
       if (!aud.length) {
-        status = { user: {}, error: `[invalid bearer token, token audiences ${JSON.stringify(has)} is invalid for the target audiences ${JSON.stringify(wanted)}]` };
+        status = { user: {}, error: `[invalid bearer token, token audiences ${JSON.stringify(has)} is invalid for the target audiences ${JSON.stringify(target)}]` };
       } else {
         const user: Record<string, unknown> = { username: info.username, uid: info.uid ?? '', groups: info.groups ?? [] };
         if (info.extra) user.extra = info.extra;
@@ -158,7 +192,7 @@ export class AuthState {
     if (!spec.user && !spec.groups?.length) throw invalid('spec.user', 'Invalid value: "": at least one of user or group must be specified');
     const decision = spec.resourceAttributes
       ? this.authorize(spec.user, spec.groups, spec.resourceAttributes)
-      : { allowed: false as const, reason: undefined };
+      : this.authorizeNonResource(spec.user, spec.groups, spec.nonResourceAttributes ?? {});
     this.subjectAccessReviews.push({ spec: structuredClone(spec), allowed: decision.allowed, reason: decision.reason, caller });
     const status: Record<string, unknown> = { allowed: decision.allowed };
     if (decision.reason) status.reason = decision.reason;

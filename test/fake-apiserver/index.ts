@@ -1,18 +1,21 @@
 // Owns the public test-facing API: startFakeApiServer() wiring TLS, store, auth, hooks and kubeconfig together.
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { PolicyRule, SarRecord, TokenReviewRecord, UserInfo } from './auth.js';
+import { DEFAULT_AUDIENCE, type PolicyRule, type SarRecord, type TokenReviewRecord, type UserInfo } from './auth.js';
 import { writeKubeconfigFile, writeServiceAccountFiles, type KubeconfigOptions } from './kubeconfig.js';
 import { withEphemeralContainer, type EphemeralContainerJson, type PodJson } from './pods.js';
 import type { PortForwardRecord, PortForwardTarget } from './portforward.js';
 import { FakeApiHttpServer, type DownMode, type RequestLogEntry, type ServerOptions } from './server.js';
 import { getTlsMaterial } from './tls.js';
+import { mintToken } from './tokenrequest.js';
 import type { DropMode } from './watch.js';
 
 export * from './pods.js';
 export type { PolicyRule, SarRecord, TokenReviewRecord, UserInfo, ResourceAttributes, SubjectAccessReviewSpec } from './auth.js';
+export { DEFAULT_AUDIENCE } from './auth.js';
 export type { DownMode, RequestLogEntry, ServerOptions } from './server.js';
 export type { DropMode } from './watch.js';
 export { PORTFORWARD_PROTOCOLS, type PortForwardRecord, type PortForwardTarget } from './portforward.js';
@@ -67,6 +70,13 @@ export interface FakeApiServer {
     /** Token -> identity for both the caller check and TokenReview. */
     addUser(token: string, info: UserInfo): void;
     removeUser(token: string): boolean;
+    /** Makes a service account exist for TokenRequest (POST .../serviceaccounts/NAME/token); returns its uid. */
+    addServiceAccount(namespace: string, name: string): string;
+    /**
+     * `kubectl create token NAME -n NAMESPACE --audience …` without HTTP: a JWT-shaped bound token
+     * (audiences default the API server's own). Unlike the HTTP path, any lifetime ≥ 1 s is allowed.
+     */
+    createToken(namespace: string, name: string, opts?: { audiences?: string[]; expirationSeconds?: number }): string;
     /** Adds an allow rule to the policy table used by SubjectAccessReview (and by enforceRbac). */
     allow(rule: PolicyRule): void;
     clearPolicy(): void;
@@ -135,6 +145,8 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
     uid: '5b6c1a2e-0000-4000-8000-000000000001',
     groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'],
   });
+  // The agent's own service account exists, so tokens can be minted for it.
+  http.auth.serviceAccounts.set(`${namespace}/nsinspect`, '5b6c1a2e-0000-4000-8000-000000000001');
   const dir = mkdtempSync(join(tmpdir(), 'fake-apiserver-'));
   const kubeconfigPath = join(dir, 'kubeconfig');
   const writeKubeconfig = (path: string, o: KubeconfigOptions = {}) =>
@@ -160,6 +172,18 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
     auth: {
       addUser: (t, info) => http.auth.addUser(t, info),
       removeUser: (t) => http.auth.removeUser(t),
+      addServiceAccount: (ns, name) => {
+        const key = `${ns}/${name}`;
+        if (!http.auth.serviceAccounts.has(key)) http.auth.serviceAccounts.set(key, randomUUID());
+        return http.auth.serviceAccounts.get(key) as string;
+      },
+      createToken: (ns, name, o = {}) => {
+        const uid = http.auth.serviceAccounts.get(`${ns}/${name}`);
+        if (!uid) throw new Error(`serviceaccounts "${name}" not found in namespace "${ns}": addServiceAccount first`);
+        const minted = mintToken(ns, name, uid, o.audiences?.length ? o.audiences : [DEFAULT_AUDIENCE], o.expirationSeconds ?? 3600);
+        http.auth.addUser(minted.token, minted.info);
+        return minted.token;
+      },
       allow: (rule) => http.auth.allow(rule),
       clearPolicy: () => http.auth.clearPolicy(),
       tokenReviews: http.auth.tokenReviews,

@@ -10,6 +10,7 @@ import { sendJson, sendStatus, writeStatusToSocket, type StatusJson } from './st
 import { PodStore, StoreError } from './store.js';
 import type { TlsMaterial } from './tls.js';
 import { WatchHub } from './watch.js';
+import { mintToken, parseTokenRequest, tokenRequestBody } from './tokenrequest.js';
 import { handshakeProblem, offeredProtocols } from './websocket.js';
 
 export interface ServerOptions {
@@ -264,6 +265,25 @@ export class FakeApiHttpServer {
       if (!this.rbac(res, caller, { verb: 'create', group: '', resource: 'pods', subresource: 'portforward', namespace, name })) return;
       if (!this.store.get(namespace, name)) return sendStatus(res, 404, 'NotFound', `pods "${name}" not found`, { name, kind: 'pods' });
       return sendStatus(res, 400, 'BadRequest', 'Upgrade request required');
+    }
+
+    m = /^\/api\/v1\/namespaces\/([^/]+)\/serviceaccounts\/([^/]+)\/token$/.exec(path);
+    if (m) { // TokenRequest: `kubectl create token <sa> [--audience a] [--duration d]`
+      if (req.method !== 'POST') return notAllowed();
+      const [namespace, name] = [decodeURIComponent(m[1]), decodeURIComponent(m[2])];
+      if (!this.rbac(res, caller, { verb: 'create', group: '', resource: 'serviceaccounts', subresource: 'token', namespace, name })) return;
+      const uid = this.auth.serviceAccounts.get(`${namespace}/${name}`);
+      if (!uid) return sendStatus(res, 404, 'NotFound', `serviceaccounts "${name}" not found`, { name, kind: 'serviceaccounts' });
+      let body: unknown;
+      try {
+        body = JSON.parse(await readBody(req));
+      } catch (err) {
+        return sendStatus(res, 400, 'BadRequest', `couldn't get version/kind; json parse error: ${(err as Error).message}`);
+      }
+      const { audiences, seconds } = parseTokenRequest(body);
+      const minted = mintToken(namespace, name, uid, audiences, seconds);
+      this.auth.addUser(minted.token, minted.info);
+      return sendJson(res, 201, tokenRequestBody(namespace, name, audiences, seconds, minted));
     }
 
     m = /^\/apis\/(authentication\.k8s\.io)\/v1\/(tokenreviews)$|^\/apis\/(authorization\.k8s\.io)\/v1\/(subjectaccessreviews)$/.exec(path);
