@@ -60,6 +60,33 @@ export class KubeReviewer implements AccessReviewer {
     this.decisions.set(key, d, d.allowed ? TTL.allowed : TTL.denied);
     return d;
   }
+
+  /** A non-resource path (e.g. get /metrics), as kube-rbac-proxy asks; cached like authorize. */
+  async authorizeNonResource(user: UserInfo, attrs: { verb: string; path: string }): Promise<Decision> {
+    const key = JSON.stringify(['nonresource', user.username, user.uid, [...user.groups].sort(), user.extra, attrs.verb, attrs.path]);
+    const hit = this.decisions.get(key);
+    if (hit) return hit;
+    const review = await withTimeout(
+      this.authz.createSubjectAccessReview({
+        body: {
+          apiVersion: 'authorization.k8s.io/v1',
+          kind: 'SubjectAccessReview',
+          spec: {
+            user: user.username,
+            groups: user.groups,
+            ...(user.uid ? { uid: user.uid } : {}),
+            ...(user.extra ? { extra: user.extra } : {}),
+            nonResourceAttributes: { path: attrs.path, verb: attrs.verb },
+          },
+        },
+      }),
+      this.timeoutMs,
+      'SubjectAccessReview',
+    );
+    const d: Decision = { allowed: review.status?.allowed === true, ...(review.status?.reason ? { reason: review.status.reason } : {}) };
+    this.decisions.set(key, d, d.allowed ? TTL.allowed : TTL.denied);
+    return d;
+  }
 }
 
 async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {

@@ -25,6 +25,7 @@ export interface Decision {
 export interface AccessReviewer {
   authenticate(token: string): Promise<UserInfo | undefined>;
   authorize(user: UserInfo, attrs: ResourceAttributes): Promise<Decision>;
+  authorizeNonResource(user: UserInfo, attrs: { verb: string; path: string }): Promise<Decision>;
 }
 
 /** "create pods/exec in namespace shop (pod web)", the way kube-rbac-proxy names a permission. */
