@@ -1,8 +1,9 @@
 // Wires the agent together without listening: engine, pod cache, reviewer, metrics, and both apps.
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { NsinspectError } from './errors.js';
 import { Engine } from './engine.js';
-import { buildApp, SERVER_LIMITS } from './http/app.js';
+import { buildApp } from './http/app.js';
+import { buildMetricsApp } from './http/metrics-app.js';
 import { Metrics } from './metrics/registry.js';
 import { PodView } from './podview.js';
 import { nodeCounts, type NodeCounts } from './discovery/counts.js';
@@ -14,7 +15,13 @@ export interface AgentConfig {
   nodeName?: string;
   kubeconfig?: string;
   auth: 'kubernetes' | 'none';
+  /** kubernetes: /metrics needs a token allowed `get` on the nonResourceURL /metrics. Default none. */
+  metricsAuth?: 'kubernetes' | 'none';
   metricsContainerInodes: boolean;
+  /** Export the per-pod families (namespace and pod labels); metricsContainerInodes implies it. */
+  metricsPodLabels?: boolean;
+  /** How long a rendered /metrics is reused; default METRICS_CACHE_MS. */
+  metricsCacheMs?: number;
   /** How often the node-wide process and namespace counts are refreshed. */
   nodeScanIntervalMs: number;
   /** Exec sessions allowed at once; the next one gets 429. */
@@ -37,14 +44,8 @@ export interface Agent {
   close(): Promise<void>;
 }
 
-/** Without a Kubernetes config, --auth kubernetes cannot verify anyone: every /v1 request gets 503. */
-const NO_KUBE_REVIEWER: AccessReviewer = {
-  authenticate: async () => {
-    throw new Error('no Kubernetes config: tokens cannot be verified');
-  },
-  authorize: async () => ({ allowed: false }),
-  authorizeNonResource: async () => ({ allowed: false }),
-};
+/** A scrape storm costs one render every this long; Prometheus scrapes every 15 s or more. */
+export const METRICS_CACHE_MS = 2_000;
 
 export async function buildAgent(cfg: AgentConfig, logger: FastifyServerOptions['logger'] = { level: process.env.LOG_LEVEL ?? 'info' }): Promise<Agent> {
   const engine = new Engine();
@@ -52,13 +53,22 @@ export async function buildAgent(cfg: AgentConfig, logger: FastifyServerOptions[
   // Kubernetes is optional and loaded lazily, so node-local use never pays for the client.
   const { loadKubeConfig } = await import('./kube/config.js');
   const loaded = await loadKubeConfig(cfg.kubeconfig);
+  const metricsAuth = cfg.metricsAuth ?? 'none';
+  if (!loaded && (cfg.auth === 'kubernetes' || metricsAuth === 'kubernetes')) {
+    // Started anyway, it would answer every request 401 or 503: refuse, and say why.
+    const flag = cfg.auth === 'kubernetes' ? '--auth kubernetes' : '--metrics-auth kubernetes';
+    throw new NsinspectError('UNAVAILABLE', `${flag} needs a Kubernetes configuration to verify tokens, and none was found (in-cluster service account, KUBECONFIG, ~/.kube/config)`, {
+      hint: 'run it in the cluster with its service account, pass --kubeconfig, or use --auth none --metrics-auth none on loopback',
+    });
+  }
   let pods: PodCache | null = null;
-  let reviewer: AccessReviewer | null = cfg.auth === 'none' ? null : NO_KUBE_REVIEWER;
+  let reviewer: AccessReviewer | null = null;
   if (loaded) {
     if (!cfg.nodeName) throw new NsinspectError('INVALID', 'the node name is unknown', { hint: 'pass --node-name, or set NODE_NAME from the downward API (spec.nodeName)' });
     const { PodCache } = await import('./kube/pod-cache.js');
     const { KubeReviewer } = await import('./kube/reviewer.js');
-    if (cfg.auth === 'kubernetes') reviewer = new KubeReviewer(loaded.client, { audience: cfg.tokenAudience });
+    // One reviewer (one cache) for both listeners.
+    if (cfg.auth === 'kubernetes' || metricsAuth === 'kubernetes') reviewer = new KubeReviewer(loaded.client, { audience: cfg.tokenAudience });
     // The cache logs through the app's pino logger, which exists only once the app is built.
     pods = new PodCache(loaded.client, cfg.nodeName, { info: (o, m) => podLog?.info(o, m), warn: (o, m) => podLog?.warn(o, m) });
   }
@@ -67,23 +77,21 @@ export async function buildAgent(cfg: AgentConfig, logger: FastifyServerOptions[
   let auditLog: FastifyInstance['log'] | undefined;
   const exec = new ExecService({ info: (o, m) => auditLog?.info(o, m) }, { maxSessions: cfg.maxExecSessions ?? EXEC_DEFAULTS.maxSessions, maxOutputBytes: EXEC_DEFAULTS.maxOutputBytes, idleSeconds: cfg.execIdleSeconds ?? EXEC_DEFAULTS.idleSeconds });
   const view = new PodView(engine);
-  const metrics = new Metrics({ pods, view, kubeUp: pods ? () => (pods as PodCache).up() : undefined, nodeCounts: () => counts, containerInodes: cfg.metricsContainerInodes, execActive: () => exec.activeSessions });
+  const metrics = new Metrics({ pods, view, kubeUp: pods ? () => (pods as PodCache).up() : undefined, nodeCounts: () => counts, containerInodes: cfg.metricsContainerInodes, podLabels: cfg.metricsPodLabels === true || cfg.metricsContainerInodes, cacheMs: cfg.metricsCacheMs ?? METRICS_CACHE_MS, execActive: () => exec.activeSessions });
   exec.onSession = metrics.countExec;
-  const app = await buildApp({ engine, pods, reviewer, nodeName: cfg.nodeName ?? '', onDecision: metrics.countDecision, exec, tokenAudience: cfg.tokenAudience }, { logger });
+  const app = await buildApp({ engine, pods, reviewer: cfg.auth === 'kubernetes' ? reviewer : null, nodeName: cfg.nodeName ?? '', onDecision: metrics.countDecision, exec, tokenAudience: cfg.tokenAudience }, { logger });
   podLog = app.log.child({ component: 'pod-watch' });
   auditLog = app.log.child({ component: 'audit' });
   app.log.info(
-    { kubeconfig: loaded?.source ?? null, node: cfg.nodeName ?? null, auth: cfg.auth, tokenAudience: cfg.tokenAudience ?? null },
+    { kubeconfig: loaded?.source ?? null, node: cfg.nodeName ?? null, auth: cfg.auth, metricsAuth, tokenAudience: cfg.tokenAudience ?? null },
     loaded ? 'watching the pods of this node' : 'no Kubernetes config: pod endpoints are off, node-local endpoints only',
   );
 
-  const metricsApp = Fastify({ ...SERVER_LIMITS, logger: false });
-  metricsApp.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await metrics.render()));
-  metricsApp.get('/healthz', async () => ({ status: 'ok' }));
-  // Kubelet probes reach the pod IP and the API listens on loopback: readiness is served here too.
-  metricsApp.get('/readyz', async (_req, reply) => {
-    const r = await app.inject({ method: 'GET', url: '/readyz' });
-    return reply.code(r.statusCode).type('application/json; charset=utf-8').send(r.body);
+  const metricsApp = await buildMetricsApp({
+    render: () => metrics.render(),
+    readiness: () => app.inject({ method: 'GET', url: '/readyz' }),
+    reviewer: metricsAuth === 'kubernetes' ? reviewer : null,
+    logger: app.log.child({ component: 'metrics' }),
   });
 
   let scanning = false;

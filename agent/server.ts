@@ -1,7 +1,8 @@
 // Listens: parses the addresses, refuses unsafe combinations, and starts the composed agent.
 import { write } from 'node:fs';
 import { isIP } from 'node:net';
-import { NsinspectError } from './errors.js';
+import type { FastifyInstance } from 'fastify';
+import { NsinspectError, errnoOf, wrap } from './errors.js';
 import { type AgentConfig, buildAgent } from './compose.js';
 
 export interface AgentOptions extends AgentConfig {
@@ -101,12 +102,37 @@ export async function runAgent(opts: AgentOptions): Promise<{ close: () => Promi
   const metricsAddr = opts.metricsListen === 'off' ? undefined : parseListen(opts.metricsListen);
   const sink = new LogSink();
   const agent = await buildAgent(opts, { level: process.env.LOG_LEVEL ?? 'info', stream: sink });
-  const url = await agent.app.listen({ host: api.host, port: api.port });
-  const metricsUrl = metricsAddr ? await agent.metricsApp.listen({ host: metricsAddr.host, port: metricsAddr.port }) : undefined;
-  agent.start();
   const close = async (): Promise<void> => {
     await agent.close();
     await sink.flush();
   };
+  let url: string;
+  let metricsUrl: string | undefined;
+  try {
+    url = await listenOn(agent.app, api, opts.listen, '--listen');
+    if (metricsAddr) metricsUrl = await listenOn(agent.metricsApp, metricsAddr, opts.metricsListen, '--metrics-listen');
+  } catch (err) {
+    // Never half-started: the listener that did open is closed before the error goes up.
+    await close();
+    throw err;
+  }
+  agent.start();
   return { close, url, ...(metricsUrl ? { metricsUrl } : {}) };
+}
+
+/** What a failed listen(2) means, for the one line the operator reads. */
+const LISTEN_ERRORS: Record<string, [string, string]> = {
+  EADDRINUSE: ['the address is in use', 'another process (another agent?) listens there: stop it, or pick another port with FLAG'],
+  EACCES: ['permission denied', 'ports below 1024 need CAP_NET_BIND_SERVICE: pick a port above 1023 with FLAG'],
+  EADDRNOTAVAIL: ['the address is not one of this machine\'s', 'use an address of a local interface, 127.0.0.1 or 0.0.0.0, with FLAG'],
+};
+
+async function listenOn(app: FastifyInstance, addr: { host: string; port: number }, text: string, flag: string): Promise<string> {
+  try {
+    return await app.listen({ host: addr.host, port: addr.port });
+  } catch (err) {
+    const known = LISTEN_ERRORS[errnoOf(err) ?? ''];
+    if (!known) throw wrap(`listening on ${text} (${flag})`, err);
+    throw new NsinspectError('UNAVAILABLE', `cannot listen on ${text} (${flag}): ${known[0]}`, { hint: known[1].replace('FLAG', flag), cause: err });
+  }
 }

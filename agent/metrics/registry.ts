@@ -22,6 +22,14 @@ export interface MetricsDeps {
   containerInodes?: boolean;
   /** Exec sessions running now. */
   execActive?: () => number;
+  /**
+   * Export the per-pod families (namespace and pod labels: every pod and debugger on the node,
+   * whatever its namespace). Off by default: whoever may scrape would learn other namespaces'
+   * pods. containerInodes implies it.
+   */
+  podLabels?: boolean;
+  /** A rendered scrape is reused this long (0: never), so a scrape storm costs one render. */
+  cacheMs?: number;
 }
 
 export class Metrics {
@@ -61,8 +69,29 @@ export class Metrics {
     this.execSessions.inc({ mode, result });
   };
 
+  /** Renders done so far (cache misses). */
+  renders = 0;
+  private cached?: { at: number; text: Promise<string> };
+
+  /**
+   * The text format, at most cacheMs old. Concurrent scrapes share the render in flight, and one
+   * that fails is not kept.
+   */
+  render(): Promise<string> {
+    const now = performance.now();
+    if (this.cached && now - this.cached.at < (this.deps.cacheMs ?? 0)) return this.cached.text;
+    const text = this.renderNow();
+    const entry = { at: now, text };
+    this.cached = entry;
+    text.catch(() => {
+      if (this.cached === entry) this.cached = undefined;
+    });
+    return text;
+  }
+
   /** Recomputes every gauge from the last known pods and the kernel, then renders the text format. */
-  async render(): Promise<string> {
+  private async renderNow(): Promise<string> {
+    this.renders++;
     this.refresh();
     return this.registry.metrics();
   }
@@ -98,6 +127,8 @@ export class Metrics {
   }
 
   private podMetrics(v: PodJSON): void {
+    // The inode family names pods too: asking for it is asking for pod labels.
+    if (!this.deps.podLabels && !this.deps.containerInodes) return;
     const base = { namespace: v.namespace, pod: v.name };
     const host = hostNamespaces();
     for (const c of v.containers) {

@@ -1,6 +1,7 @@
 // `nsinspect agent`: starts the agent and shuts it down cleanly on SIGTERM or SIGINT.
 import { NsinspectError } from '../../agent/errors.js';
 import { runAgent } from '../../agent/server.js';
+import { exitCodeOf, formatError } from '../errors.js';
 
 export interface AgentFlags {
   listen: string;
@@ -8,7 +9,10 @@ export interface AgentFlags {
   nodeName?: string;
   kubeconfig?: string;
   auth: 'kubernetes' | 'none';
+  metricsAuth: 'kubernetes' | 'none';
   metricsContainerInodes: boolean | string;
+  metricsPodLabels: boolean | string;
+  metricsCache: string;
   nodeScanInterval: string;
   maxExecSessions: string;
   execIdleTimeout: string;
@@ -31,34 +35,55 @@ export async function agent(flags: AgentFlags): Promise<void> {
   if (flags.tokenAudience !== undefined && !/^[!-~]{1,256}$/.test(flags.tokenAudience)) {
     throw new NsinspectError('INVALID', `invalid --token-audience ${JSON.stringify(flags.tokenAudience)}: want 1 to 256 printable characters, no spaces`, { hint: 'for example --token-audience nsinspect' });
   }
-  // Handlers go in first: a SIGTERM during start-up (loading the Kubernetes client takes a while
-  // on a busy node) still ends in an orderly exit 0, never a kill by signal.
-  let signalled = false;
-  let onSignal: () => void = () => {
-    signalled = true;
+  const cache = Number(flags.metricsCache);
+  if (!Number.isFinite(cache) || cache < 0 || cache > 60) {
+    throw new NsinspectError('INVALID', `invalid --metrics-cache ${JSON.stringify(flags.metricsCache)}: want seconds from 0 to 60`);
+  }
+  // Handlers go in first. The first SIGTERM or SIGINT always ends the process: during start-up
+  // (loading the Kubernetes client takes a while on a busy node) it ends once start-up is done,
+  // and a start-up or a drain that hangs is cut off after 10 s.
+  let running: { close: () => Promise<void> } | undefined;
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    // Drained: keep-alive sockets of the Kubernetes client would hold the event loop, so exit now.
+    if (running) void running.close().then(() => process.exit(0), () => process.exit(0));
   };
-  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => onSignal());
-  const running = await runAgent({
-    listen: flags.listen,
-    metricsListen: flags.metricsListen,
-    ...(flags.nodeName ? { nodeName: flags.nodeName } : {}),
-    ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
-    auth: flags.auth,
-    metricsContainerInodes: flags.metricsContainerInodes === true || flags.metricsContainerInodes === 'true' || flags.metricsContainerInodes === '1',
-    nodeScanIntervalMs: interval * 1000,
-    maxExecSessions: maxExec,
-    execIdleSeconds: idle,
-    ...(flags.tokenAudience ? { tokenAudience: flags.tokenAudience } : {}),
-  });
-  await new Promise<void>((resolve) => {
-    onSignal = (): void => {
-      // A drain that takes too long ends the process anyway.
-      const force = setTimeout(() => process.exit(1), 10_000);
-      force.unref();
-      void running.close().then(resolve, resolve);
-    };
-    if (signalled) onSignal();
-  });
-  // Drained. Keep-alive sockets of the Kubernetes client would hold the event loop: exit now.
-  process.exit(0);
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, stop);
+  try {
+    running = await runAgent({
+      listen: flags.listen,
+      metricsListen: flags.metricsListen,
+      ...(flags.nodeName ? { nodeName: flags.nodeName } : {}),
+      ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+      auth: flags.auth,
+      metricsAuth: flags.metricsAuth,
+      metricsContainerInodes: truthy(flags.metricsContainerInodes),
+      metricsPodLabels: truthy(flags.metricsPodLabels),
+      metricsCacheMs: Math.round(cache * 1000),
+      nodeScanIntervalMs: interval * 1000,
+      maxExecSessions: maxExec,
+      execIdleSeconds: idle,
+      ...(flags.tokenAudience ? { tokenAudience: flags.tokenAudience } : {}),
+    });
+  } catch (err) {
+    // Nothing listens any more (runAgent closed what it opened): one line, and the process ends
+    // now, whatever handles the half-built agent left behind.
+    process.stderr.write(formatError(err) + '\n');
+    process.exit(exitCodeOf(err));
+  }
+  if (stopping) {
+    stopping = false;
+    stop();
+  }
+  // Runs until a signal: stop() exits the process.
+  await new Promise<never>(() => undefined);
+}
+
+/** A boolean flag, or its env twin's text. */
+function truthy(v: boolean | string): boolean {
+  return v === true || v === 'true' || v === '1';
 }

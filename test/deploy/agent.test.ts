@@ -113,7 +113,15 @@ t.test('the DaemonSet\'s command line starts the agent; its probes answer on its
   const diff = await fetch(`${api}/v1/pods/shop/web/diff?debugger=debugger`, { headers: { authorization: 'Bearer viewer-token' } });
   t.equal(diff.status, 200, 'the API port answers a diff');
 
-  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  // --metrics-auth=kubernetes: Prometheus's token, allowed by the component's ClusterRole as written.
+  t.equal((await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).status, 401, '/metrics needs a token');
+  const prom = 'system:serviceaccount:monitoring:kube-prometheus-stack-prometheus';
+  srv.auth.addUser('prometheus-token', { username: prom, groups: ['system:serviceaccounts', 'system:authenticated'] });
+  const reader = find(render(join(MANIFESTS, 'with-prometheus')), 'ClusterRole', 'nsinspect-metrics-reader');
+  for (const r of reader.rules) srv.auth.allow({ user: prom, verb: r.verbs, nonResourceURLs: r.nonResourceURLs });
+  const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { headers: { authorization: 'Bearer viewer-token' } });
+  t.equal(res.status, 403, 'a user without the rule');
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { headers: { authorization: 'Bearer prometheus-token' } })).text();
   t.match(text, /^nsinspect_ephemeral_container_info\{/m, 'the demo pod\'s debuggers are exported');
   const exported = exportedNames(text);
   for (const q of queries()) {

@@ -21,6 +21,8 @@ t.test('the DaemonSet mounts the host cgroup tree read-only over the pod\'s own'
   const m = container.volumeMounts.find((v: { mountPath: string }) => v.mountPath === '/sys/fs/cgroup');
   t.ok(m, 'a volume at /sys/fs/cgroup');
   t.equal(m.readOnly, true);
+  t.equal(m.recursiveReadOnly, 'Enabled', 'recursively read-only: cgroup v1 controllers are mounts below it');
+  t.equal(m.mountPropagation ?? 'None', 'None', 'recursiveReadOnly requires no propagation');
   const vol = ds.spec.template.spec.volumes.find((v: { name: string }) => v.name === m.name);
   t.same(vol.hostPath, { path: '/sys/fs/cgroup', type: 'Directory' });
 });

@@ -20,10 +20,14 @@ t.test('manifests/ renders the agent, all in nsinspect-system', async (t) => {
   for (const o of objs) t.ok(o.metadata.labels?.['app.kubernetes.io/name'] === 'nsinspect', `${key(o)} labelled`);
 });
 
-t.test('with-prometheus adds the component: ServiceMonitor, PrometheusRule, dashboard ConfigMap', async (t) => {
+t.test('with-prometheus adds the component: ServiceMonitor, its RBAC, PrometheusRule, dashboard ConfigMap', async (t) => {
   const objs = render(join(MANIFESTS, 'with-prometheus'));
   const extra = objs.map(key).filter((k) => !render(MANIFESTS).map(key).includes(k)).sort();
-  t.same(extra, ['ConfigMap/nsinspect-system/nsinspect-grafana-dashboard', 'PrometheusRule/nsinspect-system/nsinspect', 'ServiceMonitor/nsinspect-system/nsinspect-agent']);
+  t.same(extra, [
+    'ClusterRole//nsinspect-metrics-reader', 'ClusterRoleBinding//nsinspect-metrics-reader',
+    'ConfigMap/nsinspect-system/nsinspect-grafana-dashboard', 'PrometheusRule/nsinspect-system/nsinspect', 'ServiceMonitor/nsinspect-system/nsinspect-agent',
+  ]);
+  for (const o of objs.filter((x) => x.metadata.name === 'nsinspect-metrics-reader')) t.equal(o.metadata.labels?.['app.kubernetes.io/name'], 'nsinspect', `${key(o)} labelled`);
   const cm = objs.find((o) => o.kind === 'ConfigMap')!;
   t.equal(cm.metadata.labels?.grafana_dashboard, '1', 'the Grafana sidecar label');
   t.doesNotThrow(() => JSON.parse(cm.data['nsinspect.json']), 'the dashboard is JSON');

@@ -66,8 +66,10 @@ function setImage(o: KObject, img: { name: string; newName?: string; newTag?: st
 
 function setNamespace(o: KObject, ns: string): KObject {
   if (!CLUSTER_SCOPED.has(o.kind)) o.metadata.namespace = ns;
+  // kustomize's default (setRoleBindingSubjects: defaultOnly): only subjects named "default"
+  // move; a binding to another namespace's account (Prometheus in monitoring) keeps it.
   if (o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding') {
-    for (const s of o.subjects ?? []) if (s.kind === 'ServiceAccount') s.namespace = ns;
+    for (const s of o.subjects ?? []) if (s.name === 'default') s.namespace = ns;
   }
   return o;
 }

@@ -1,0 +1,79 @@
+// The metrics listener's app: /metrics (optionally behind TokenReview + SAR, as kube-rbac-proxy does it) and the open kubelet probes.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { AccessReviewer, UserInfo } from '../model/auth.js';
+import { SERVER_LIMITS } from './app.js';
+import { bearerToken } from './auth.js';
+import { HttpError, registerErrorHandling } from './errors.js';
+
+export const METRICS_PATH = '/metrics';
+const PATHS = [METRICS_PATH, '/healthz', '/readyz'];
+
+export interface MetricsAppDeps {
+  /** The Prometheus text format (cached by the caller). */
+  render: () => Promise<string>;
+  /** The API's own /readyz: kubelet probes reach the pod IP, and the API listens on loopback. */
+  readiness: () => Promise<{ statusCode: number; body: string }>;
+  /** Null (--metrics-auth none): /metrics is open to whoever reaches the port. */
+  reviewer: AccessReviewer | null;
+  /** Where 5xx causes and failed reviews are logged; none: not logged. */
+  logger?: FastifyBaseLogger;
+}
+
+export async function buildMetricsApp(deps: MetricsAppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...SERVER_LIMITS,
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    // Malformed URLs (bad %-escapes) get the API's error shape here too.
+    frameworkErrors: (err, _req, reply) => {
+      void (reply as FastifyReply).code(400).send({ error: { code: 'INVALID', message: err.message } });
+    },
+  });
+  registerErrorHandling(app);
+
+  const onRequest = deps.reviewer ? [metricsAuth(deps.reviewer)] : [];
+  app.get(METRICS_PATH, { onRequest }, async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await deps.render()));
+  // Probes carry no token: these two stay open, and say nothing about pods.
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    const r = await deps.readiness();
+    return reply.code(r.statusCode).type('application/json; charset=utf-8').send(r.body);
+  });
+  // A known path with another method is 405, not 404 (unknown paths get registerErrorHandling's 404).
+  for (const url of PATHS) {
+    app.route({
+      method: ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+      url,
+      handler: async (req, reply) => {
+        void reply.header('allow', 'GET, HEAD');
+        throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${url}: use GET`);
+      },
+    });
+  }
+  return app;
+}
+
+/** kube-rbac-proxy's check: a TokenReview for the caller, then `get` on the nonResourceURL /metrics. */
+function metricsAuth(reviewer: AccessReviewer): (req: FastifyRequest) => Promise<void> {
+  return async (req) => {
+    const token = bearerToken(req);
+    if (!token) throw new HttpError(401, 'UNAUTHENTICATED', 'a bearer token is required: send Authorization: Bearer <token>');
+    let user: UserInfo | undefined;
+    try {
+      user = await reviewer.authenticate(token);
+    } catch (err) {
+      req.log.warn({ err }, 'TokenReview failed');
+      throw new HttpError(503, 'UNAVAILABLE', 'cannot verify the token: the API server is unreachable');
+    }
+    if (!user) throw new HttpError(401, 'UNAUTHENTICATED', 'the bearer token is invalid or expired');
+    let allowed: boolean;
+    try {
+      allowed = (await reviewer.authorizeNonResource(user, { verb: 'get', path: METRICS_PATH })).allowed;
+    } catch (err) {
+      req.log.warn({ err }, 'SubjectAccessReview failed');
+      throw new HttpError(503, 'UNAVAILABLE', 'cannot check permissions: the API server is unreachable');
+    }
+    if (!allowed) {
+      throw new HttpError(403, 'FORBIDDEN', `user "${user.username}" cannot get the nonResourceURL ${METRICS_PATH}: bind a ClusterRole with nonResourceURLs ["${METRICS_PATH}"], verbs ["get"] (RBAC)`);
+    }
+  };
+}
