@@ -89,6 +89,7 @@ export class Engine {
         targetInnerPid: nspid.at(-1) ?? target.pid,
         targetName: names?.target ?? nameOf(target),
         debuggerName: names?.debugger ?? nameOf(dbg),
+        ...(target.runtime === 'docker' && !target.podUID && target.containerID ? { docker: { targetID: target.containerID } } : {}),
       }),
     };
   }

@@ -55,6 +55,9 @@ t.test('docker --pid container:X: X and the debugger each list both', async (t) 
     t.same(row(ps, dbg.pid)?.owner, { kind: 'container', containerID: did }, 'debugger attributed to the debugger');
     t.equal(row(ps, dbg.pid)?.containerID, did, 'containerID kept for older clients');
   }
+  // Docker's layout (/docker/<id>) is how the engine knows to word the finding for docker run.
+  const d = engine.diff(engine.containerSubject(xid), engine.containerSubject(did));
+  t.match(d.findings.find((f) => f.code === 'TARGET_PID_SHARED')?.message ?? '', /docker run --pid container:/, 'Docker wording');
 });
 
 t.test('hostPID-style container: lists the host pid namespace, host processes are the node\'s', async (t) => {
