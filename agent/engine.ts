@@ -1,12 +1,13 @@
 // The engine's entry points: resolve refs to processes, then diff, ns, ps, whois and lsns.
 import type { Container, ContainerID, NsSet, NsType, NsUnreadable, Runtime } from './model/types.js';
 import { NsinspectError } from './errors.js';
-import { CLOCK_TICKS, listPids, readBootTime, readNamespaces, readStat, readStatus } from './procfs/proc.js';
+import { CLOCK_TICKS, readBootTime, readNamespaces, readProcess, readStat, readStatus } from './procfs/proc.js';
 import { ContainerIndex, containerOfPid } from './discovery/containers.js';
 import { type LocalRef } from './discovery/refs.js';
 import { type PodMember, findSandbox, podMembers } from './discovery/sandbox.js';
 import { hostNamespaces } from './discovery/host.js';
-import { inventory, processesInPidNs } from './discovery/inventory.js';
+import { inventory } from './discovery/inventory.js';
+import { ownerOfPid, pidNsMembers } from './discovery/pidns-members.js';
 import { diffNamespaces } from './analysis/diff.js';
 import { findings } from './analysis/findings.js';
 import { accessOf, accessSummary } from './access.js';
@@ -90,6 +91,7 @@ export class Engine {
         targetInnerPid: nspid.at(-1) ?? target.pid,
         targetName: names?.target ?? nameOf(target),
         debuggerName: names?.debugger ?? nameOf(dbg),
+        ...(target.runtime === 'docker' && !target.podUID && target.containerID ? { docker: { targetID: target.containerID } } : {}),
       }),
       access: accessSummary(target, dbg),
     };
@@ -111,33 +113,33 @@ export class Engine {
   }
 
   /**
-   * Host-side ps of the subject's pid namespace. Candidates are the pod's (or container's)
-   * cgroup members; only a bare PID outside any container needs the full /proc scan.
+   * Host-side ps of the subject's pid namespace: its exact members (one readlink per pid over
+   * /proc), whatever cgroup they sit in, each attributed to its container, to the node, or to
+   * the host that entered it (nsenter, nsinspect exec).
    */
   ps(s: Subject): PsJSON {
     const pidns = s.namespaces.pid;
     if (pidns === undefined) throw new NsinspectError('UNAVAILABLE', `cannot read the pid namespace of ${s.ref} (${s.unreadable ?? 'unknown'})`, { hint: 'run as root with CAP_SYS_PTRACE' });
-    const owner = new Map<number, string>();
-    // A 2 s old walk is fine here: cgroup.procs is read fresh, only a brand-new container could be missed.
-    if (s.podUID) for (const c of this.index.podContainers(s.podUID, 2_000)) for (const pid of c.pids) owner.set(pid, c.containerID);
-    else if (s.containerID) for (const pid of this.index.container(s.containerID).pids) owner.set(pid, s.containerID);
-    const candidates = owner.size > 0 ? owner.keys() : listPids();
+    const inHost = hostNamespaces().pid === pidns;
     const boot = readBootTime();
-    return {
-      processes: processesInPidNs(pidns, candidates).map((p) => {
-        const row: PsRowJSON = {
-          pid: p.pid,
-          nspid: p.nspid.at(-1) ?? p.pid,
-          ppid: p.ppid,
-          uid: p.uid,
-          startTime: new Date((boot + p.startTime / CLOCK_TICKS) * 1000).toISOString(),
-          command: p.cmdline.length > 0 ? p.cmdline.join(' ') : `[${p.comm}]`,
-        };
-        const c = owner.get(p.pid);
-        if (c) row.containerID = c;
-        return row;
-      }),
-    };
+    const rows: PsRowJSON[] = [];
+    for (const pid of pidNsMembers(pidns)) {
+      const p = readProcess(pid);
+      if (!p) continue;
+      const owner = ownerOfPid(pid, inHost);
+      const row: PsRowJSON = {
+        pid: p.pid,
+        nspid: p.nspid.at(-1) ?? p.pid,
+        ppid: p.ppid,
+        uid: p.uid,
+        startTime: new Date((boot + p.startTime / CLOCK_TICKS) * 1000).toISOString(),
+        command: p.cmdline.length > 0 ? p.cmdline.join(' ') : `[${p.comm}]`,
+        owner,
+      };
+      if (owner.kind === 'container') row.containerID = owner.containerID;
+      rows.push(row);
+    }
+    return { processes: rows };
   }
 
   whois(pid: number): WhoisJSON {

@@ -16,12 +16,14 @@ import { CH } from '../agent/exec/frames.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'dist/cli/main.js');
-const USAGE = 'usage: node dist/bench/exec.js [--runs N] [--warmups N] [--procs N] [--wait-calm S] [--out FILE]';
+const USAGE = 'usage: node dist/bench/exec.js [--runs N] [--warmups N] [--procs N] [--background N] [--wait-calm S] [--out FILE]';
 const { values: opt } = parseArgs({
   options: {
     runs: { type: 'string', default: '30' },
     warmups: { type: 'string', default: '3' },
     procs: { type: 'string', default: '1000' },
+    // Extra sleepers in another container: ps now scans every pid on the node, so its size matters.
+    background: { type: 'string', default: '0' },
     'wait-calm': { type: 'string', default: '600' },
     out: { type: 'string', default: join(ROOT, 'bench/results/exec.json') },
     help: { type: 'boolean', short: 'h', default: false },
@@ -31,13 +33,13 @@ if (opt.help) {
   console.log(USAGE);
   process.exit(0);
 }
-const int = (k: 'runs' | 'warmups' | 'procs' | 'wait-calm', min: number): number => {
+const int = (k: 'runs' | 'warmups' | 'procs' | 'background' | 'wait-calm', min: number): number => {
   const n = Number(opt[k]);
   if (Number.isInteger(n) && n >= min) return n;
   console.error(`--${k} wants an integer >= ${min}, not ${JSON.stringify(opt[k])}\n${USAGE}`);
   process.exit(2);
 };
-const [RUNS, WARMUPS, PROCS, WAIT_CALM] = [int('runs', 1), int('warmups', 0), int('procs', 1), int('wait-calm', 0)];
+const [RUNS, WARMUPS, PROCS, BACKGROUND, WAIT_CALM] = [int('runs', 1), int('warmups', 0), int('procs', 1), int('background', 0), int('wait-calm', 0)];
 
 let lab: Lab | undefined;
 let agent: ChildProcess | undefined;
@@ -125,13 +127,17 @@ async function main(): Promise<void> {
   // 1,000 processes in one pid namespace: a shell that starts PROCS sleepers and waits.
   const script = `i=0; while [ $i -lt ${PROCS} ]; do sleep 3600 & i=$((i+1)); done; echo ready > /tmp/ready; wait`;
   const big: RunningContainer = await startPodContainer(lab, 'containerd-cgroupfs', podPath, ['sh', '-c', script], undefined, 'big');
+  if (BACKGROUND > 0) {
+    const bg = `i=0; while [ $i -lt ${BACKGROUND} ]; do sleep 3600 & i=$((i+1)); done; wait`;
+    await startPodContainer(lab, 'containerd-cgroupfs', podPath, ['sh', '-c', bg], undefined, 'background');
+  }
   const base = await startAgent();
   for (let i = 0; i < 600; i++) {
     const n = (await timeCommand(['nsenter', '-t', String(big.pid), '--all', 'ps', '-o', 'pid'], ROOT)).stdout.trim().split('\n').length - 1;
     if (n >= PROCS + 1) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  calm.push(await waitCalm('measure', 120, () => PROCS + 10));
+  calm.push(await waitCalm('measure', 120, () => PROCS + BACKGROUND + 10));
   console.log(`measuring: ${WARMUPS} warm-ups, then ${RUNS} interleaved rounds ...`);
 
   const sid = small.id;
@@ -161,7 +167,7 @@ async function main(): Promise<void> {
   const s = (xs: number[]): Series & { p90: number } => ({ ...series(xs), p90: round(percentile(xs, 90)) });
   const r = {
     startup: { bareNsenterTrue: s(bareTrue), bareNsenterEchoFirstByte: s(bareEcho), postExecAll: s(postAll), postExecTools: s(postTools), attachPipesFirstByte: s(attachPipes), attachTtyFirstByte: s(attachTty) },
-    ps: { procs: PROCS, agentHostSide: s(hostPs), cliHostSide: s(cliPs), nsenterAllPsEf: s(nsenterPs) },
+    ps: { procs: PROCS, background: BACKGROUND, agentHostSide: s(hostPs), cliHostSide: s(cliPs), nsenterAllPsEf: s(nsenterPs) },
   };
   const bound = round(1.5 * r.startup.bareNsenterTrue.median + 20);
   const targets = [
@@ -193,7 +199,7 @@ async function main(): Promise<void> {
     ]),
     '',
     pad([
-      [`ps of a container with ${PROCS} processes`, 'median ms', 'min ms', 'p90 ms', 'x nsenter ps'],
+      [`ps of a container with ${PROCS} processes (+${BACKGROUND} elsewhere)`, 'median ms', 'min ms', 'p90 ms', 'x nsenter ps'],
       row('GET /v1/containers/:id/processes (agent, host side)', r.ps.agentHostSide, r.ps.nsenterAllPsEf),
       row('nsinspect ps container/<id> -o json (CLI process)', r.ps.cliHostSide, r.ps.nsenterAllPsEf),
       row('nsenter -t PID --all ps -ef (busybox ps)', r.ps.nsenterAllPsEf, r.ps.nsenterAllPsEf),

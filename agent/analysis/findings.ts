@@ -30,6 +30,11 @@ export interface FindingInput {
   /** Names for the sentences: a container name, or a short ID, or "pid 42". */
   targetName: string;
   debuggerName: string;
+  /**
+   * The target is a plain Docker container (runtime docker, no pod): the advice names
+   * `docker run --pid container:<id>` instead of `kubectl debug --target`.
+   */
+  docker?: { targetID: string };
 }
 
 const same = (a: NsSet, b: NsSet | undefined, t: NsType): boolean =>
@@ -54,9 +59,10 @@ export function findings(i: FindingInput): Finding[] {
   } else if (S && same(D, S, 'pid') && !same(D, T, 'pid')) {
     out.push({ code: 'TARGET_IGNORED', message: `${i.debuggerName} joined the sandbox's pid namespace instead of ${i.targetName}'s: the runtime ignored --target, so it sees /pause and not ${i.targetName}'s processes (containerd before 1.5.0, containerd#5008)` });
   } else if (same(D, T, 'pid')) {
-    out.push({ code: 'TARGET_PID_SHARED', message: `${i.debuggerName} shares ${i.targetName}'s pid namespace, as kubectl debug --target does: it sees ${i.targetName}'s processes` });
+    const as = i.docker ? '`docker run --pid container:<id>`' : 'kubectl debug --target';
+    out.push({ code: 'TARGET_PID_SHARED', message: `${i.debuggerName} shares ${i.targetName}'s pid namespace, as ${as} does: it sees ${i.targetName}'s processes` });
   } else if (D.pid !== undefined && T.pid !== undefined) {
-    out.push({ code: 'NO_TARGET', message: `${i.debuggerName} has its own pid namespace: it was started without --target, so it cannot see ${i.targetName}'s processes; start it with \`kubectl debug --target=<container>\`` });
+    out.push({ code: 'NO_TARGET', message: i.docker ? dockerNoTarget(i, i.docker.targetID) : `${i.debuggerName} has its own pid namespace: it was started without --target, so it cannot see ${i.targetName}'s processes; start it with \`kubectl debug --target=<container>\`` });
   }
 
   if (same(D, H, 'net') && same(D, H, 'uts')) {
@@ -77,4 +83,10 @@ export function findings(i: FindingInput): Finding[] {
     out.push({ code: 'MNT_PRIVATE', message: `mnt is private, as expected: ${via}` });
   }
   return out;
+}
+
+/** Docker has no --target: a debugger joins a container's namespaces one flag at a time. */
+function dockerNoTarget(i: FindingInput, id: string): string {
+  const c = id.slice(0, 12);
+  return `${i.debuggerName} has its own pid namespace: it was started without --pid container:${c}, so it cannot see ${i.targetName}'s processes; start it with \`docker run --pid container:${c} --network container:${c} --ipc container:${c} …\``;
 }

@@ -38,20 +38,3 @@ export function inventory(index: ContainerIndex, types: readonly NsType[] = NS_T
   return out.sort((a, b) => a.inode - b.inode);
 }
 
-/**
- * The processes among `candidates` that live in pid namespace `pidns`. Candidates come from the
- * pod's cgroups when known, so a container lookup never scans the whole of /proc.
- */
-export function processesInPidNs(pidns: number, candidates: Iterable<number>): ProcessInfo[] {
-  const out: ProcessInfo[] = [];
-  const seen = new Set<number>();
-  for (const pid of candidates) {
-    if (seen.has(pid)) continue;
-    seen.add(pid);
-    if (readNamespaces(pid, ['pid']).namespaces.pid !== pidns) continue;
-    const p = readProcess(pid);
-    if (p) out.push(p);
-  }
-  return out.sort((a, b) => a.pid - b.pid);
-}
-

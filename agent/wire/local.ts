@@ -44,6 +44,12 @@ export interface PsRowJSON {
   command: string;
   /** The container whose cgroup holds the process: a debugger's processes show up here too. */
   containerID?: string;
+  /**
+   * Who the process belongs to: its container; "host-entered" for a process in a container's
+   * pid namespace whose cgroup is no container's (nsenter -p, nsinspect exec); "node" for a
+   * host process outside any container (hostPID targets). Absent only from older agents.
+   */
+  owner?: { kind: 'container'; containerID: string } | { kind: 'host-entered' } | { kind: 'node' };
 }
 
 export interface PsJSON {

@@ -40,10 +40,17 @@ export function renderNs(n: NsListJSON): string {
   return `${head}\n\n${table(['TYPE', ...n.items.map((_, i) => `[${i + 1}]`)], rows)}`;
 }
 
+/** The CONTAINER column of ps: the container, or who else put the process in the namespace. */
+export function psOwner(r: PsJSON['processes'][number]): string {
+  if (r.owner?.kind === 'host-entered') return '(entered from host)';
+  if (r.owner?.kind === 'node') return '(node)';
+  return short(r.containerID);
+}
+
 export function renderPs(p: PsJSON): string {
   return table(
     ['PID', 'NSPID', 'PPID', 'UID', 'STARTED', 'CONTAINER', 'COMMAND'],
-    p.processes.map((r) => [String(r.pid), String(r.nspid), String(r.ppid), String(r.uid), started(r.startTime), short(r.containerID), r.command]),
+    p.processes.map((r) => [String(r.pid), String(r.nspid), String(r.ppid), String(r.uid), started(r.startTime), psOwner(r), r.command]),
     { width: terminalWidth() },
   );
 }
