@@ -147,8 +147,7 @@ t.test('cleanup leaves nothing behind, even when containerd died with pods runni
   for (const h of readdirSync('/sys/fs/cgroup')) t.notOk(existsSync(join('/sys/fs/cgroup', h, pod.cgroupParent)), `no ${h}${pod.cgroupParent}`);
 });
 
-// Issue 13's bugs 1 and 2, seen on real runtimes. agent/ is another helper's: these say what right looks like.
-const PS_TODO = 'ps lists the cgroup, not the pid namespace (issue 13, bug 1)';
+// Issue 13's bugs 1 (ps by pid namespace: fixed) and 2 (exited containers: still a todo), on real runtimes.
 
 t.test('ps lists the pid namespace: --target, no target, shared, hostPID', async (t) => {
   const pod = await cri.pod({ name: 'ps', namespace: 'shop', qos: 'burstable' });
@@ -163,13 +162,13 @@ t.test('ps lists the pid namespace: --target, no target, shared, hostPID', async
   await checkPs(t, `container/${sApp.id}`, statNamespaces(sApp.pid).pid as number, 'shareProcessNamespace');
 });
 
-t.test('ps of a hostPID container lists the node’s pid namespace', todo(PS_TODO), async (t) => {
+t.test('ps of a hostPID container lists the node’s pid namespace', async (t) => {
   const pod = await cri.pod({ name: 'ps-hostpid', namespace: 'kube-system', hostPID: true });
   const app = await cri.container(pod, { name: 'app' });
   await checkPs(t, `container/${app.id}`, statNamespaces(app.pid).pid as number, 'hostPID');
 });
 
-t.test('ps lists a process that entered the pid namespace from the host (nsenter -p)', todo(PS_TODO), async (t) => {
+t.test('ps lists a process that entered the pid namespace from the host (nsenter -p)', async (t) => {
   const pod = await cri.pod({ name: 'ps-nsenter', namespace: 'shop' });
   const app = await cri.container(pod, { name: 'app' });
   const child = spawnFor(t, 'nsenter', ['-t', String(app.pid), '-p', '-m', '--', 'sleep', '2147483647']);

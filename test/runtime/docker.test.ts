@@ -47,7 +47,7 @@ t.test('--pid, --network and --ipc container:<target>', async (t) => {
   await checkLsns(t, [{ type: 'pid', inode: own.pid as number, owner: side(joined.network) }]);
 });
 
-t.test('findings on Docker name Docker’s flags, not kubectl debug (issue 13, bug 3)', todo('findings speak of kubectl debug --target on Docker containers too (issue 13, bug 3)'), async (t) => {
+t.test('findings on Docker name Docker’s flags, not kubectl debug (issue 13, bug 3)', async (t) => {
   const app = await docker.run('app2', ['--network', 'none']);
   const dbg = await docker.run('dbg2', ['--pid', `container:${app.id}`, '--network', 'none']);
   const d = await cliJson(t, ['diff', `container/${app.id}`, `container/${dbg.id}`]);
@@ -56,7 +56,7 @@ t.test('findings on Docker name Docker’s flags, not kubectl debug (issue 13, b
   t.notMatch(msg, /kubectl debug/);
 });
 
-t.test('ps with --pid container: lists both containers’ processes', todo('ps lists the cgroup, not the pid namespace (issue 13, bug 1)'), async (t) => {
+t.test('ps with --pid container: lists both containers’ processes', async (t) => {
   const app = await docker.run('app3', ['--network', 'none'], ['sh', '-c', 'sleep 2147483647 & exec sleep 2147483647']);
   const dbg = await docker.run('dbg3', ['--pid', `container:${app.id}`, '--network', 'none']);
   const pidNs = statNamespaces(app.pid).pid as number;
