@@ -103,7 +103,7 @@ t.test('JSON shapes and tables on real containers', async (t) => {
   t.equal(ns.items[0].namespaces.net, ns.items[1].namespaces.net);
 
   const ps = JSON.parse((await run(['ps', app, '-o', 'json'])).stdout);
-  t.same(Object.keys(ps.processes[0]), ['pid', 'nspid', 'ppid', 'uid', 'startTime', 'command', 'containerID']);
+  t.same(Object.keys(ps.processes[0]), ['pid', 'nspid', 'ppid', 'uid', 'startTime', 'command', 'owner', 'containerID']);
   t.same(ps.processes.map((p: { nspid: number }) => p.nspid).slice(0, 1), [1]);
 
   const who = JSON.parse((await run(['whois', String(pod.app.pid), '-o', 'json'])).stdout);
