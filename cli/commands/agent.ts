@@ -12,6 +12,9 @@ export interface AgentFlags {
   nodeScanInterval: string;
   maxExecSessions: string;
   execIdleTimeout: string;
+  maxExecSessionsPerUser?: string;
+  execMaxLifetime?: string;
+  execCgroupParent?: string;
 }
 
 export async function agent(flags: AgentFlags): Promise<void> {
@@ -26,6 +29,18 @@ export async function agent(flags: AgentFlags): Promise<void> {
   const idle = Number(flags.execIdleTimeout);
   if (!Number.isInteger(idle) || idle < 1 || idle > 86_400) {
     throw new NsinspectError('INVALID', `invalid --exec-idle-timeout ${JSON.stringify(flags.execIdleTimeout)}: want whole seconds from 1 to 86400`);
+  }
+  const perUser = Number(flags.maxExecSessionsPerUser ?? '2');
+  if (!Number.isInteger(perUser) || perUser < 1 || perUser > 1000) {
+    throw new NsinspectError('INVALID', `invalid --max-exec-sessions-per-user ${JSON.stringify(flags.maxExecSessionsPerUser)}: want 1 to 1000`);
+  }
+  const lifetime = Number(flags.execMaxLifetime ?? '14400');
+  if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > 7 * 86_400) {
+    throw new NsinspectError('INVALID', `invalid --exec-max-lifetime ${JSON.stringify(flags.execMaxLifetime)}: want whole seconds from 1 to 604800`);
+  }
+  const cgParent = flags.execCgroupParent;
+  if (cgParent !== undefined && cgParent !== '' && (!cgParent.startsWith('/') || cgParent.split('/').includes('..'))) {
+    throw new NsinspectError('INVALID', `invalid --exec-cgroup-parent ${JSON.stringify(cgParent)}: want an absolute cgroup path such as /nsinspect.slice`);
   }
   // Handlers go in first: a SIGTERM during start-up (loading the Kubernetes client takes a while
   // on a busy node) still ends in an orderly exit 0, never a kill by signal.
@@ -44,6 +59,9 @@ export async function agent(flags: AgentFlags): Promise<void> {
     nodeScanIntervalMs: interval * 1000,
     maxExecSessions: maxExec,
     execIdleSeconds: idle,
+    maxExecSessionsPerUser: perUser,
+    execMaxLifetimeSeconds: lifetime,
+    ...(cgParent ? { execCgroupParent: cgParent } : {}),
   });
   await new Promise<void>((resolve) => {
     onSignal = (): void => {
