@@ -30,6 +30,12 @@ export interface AgentConfig {
   execIdleSeconds?: number;
   /** Accept only tokens minted for this audience (TokenReview spec.audiences); unset: API-server tokens. */
   tokenAudience?: string;
+  /** Exec sessions one user may hold at once (the last free slot goes only to a user holding none). */
+  maxExecSessionsPerUser?: number;
+  /** An attached session ends after this long, busy or not. */
+  execMaxLifetimeSeconds?: number;
+  /** The cgroup under which nsinspect-sessions/<session> is made; default: the parent of the agent's. */
+  execCgroupParent?: string;
 }
 
 export interface Agent {
@@ -75,13 +81,24 @@ export async function buildAgent(cfg: AgentConfig, logger: FastifyServerOptions[
 
   let counts: NodeCounts | undefined;
   let auditLog: FastifyInstance['log'] | undefined;
-  const exec = new ExecService({ info: (o, m) => auditLog?.info(o, m) }, { maxSessions: cfg.maxExecSessions ?? EXEC_DEFAULTS.maxSessions, maxOutputBytes: EXEC_DEFAULTS.maxOutputBytes, idleSeconds: cfg.execIdleSeconds ?? EXEC_DEFAULTS.idleSeconds });
+  const exec = new ExecService(
+    { info: (o, m) => auditLog?.info(o, m), warn: (o, m) => auditLog?.warn(o, m) },
+    {
+      maxSessions: cfg.maxExecSessions ?? EXEC_DEFAULTS.maxSessions,
+      maxOutputBytes: EXEC_DEFAULTS.maxOutputBytes,
+      idleSeconds: cfg.execIdleSeconds ?? EXEC_DEFAULTS.idleSeconds,
+      maxSessionsPerUser: cfg.maxExecSessionsPerUser ?? EXEC_DEFAULTS.maxSessionsPerUser,
+      maxLifetimeSeconds: cfg.execMaxLifetimeSeconds ?? EXEC_DEFAULTS.maxLifetimeSeconds,
+      ...(cfg.execCgroupParent !== undefined ? { cgroupParent: cfg.execCgroupParent } : {}),
+    },
+  );
   const view = new PodView(engine);
-  const metrics = new Metrics({ pods, view, kubeUp: pods ? () => (pods as PodCache).up() : undefined, nodeCounts: () => counts, containerInodes: cfg.metricsContainerInodes, podLabels: cfg.metricsPodLabels === true || cfg.metricsContainerInodes, cacheMs: cfg.metricsCacheMs ?? METRICS_CACHE_MS, execActive: () => exec.activeSessions });
+  const metrics = new Metrics({ pods, view, kubeUp: pods ? () => (pods as PodCache).up() : undefined, nodeCounts: () => counts, containerInodes: cfg.metricsContainerInodes, podLabels: cfg.metricsPodLabels === true || cfg.metricsContainerInodes, cacheMs: cfg.metricsCacheMs ?? METRICS_CACHE_MS, execActive: () => exec.activeSessions, execLimits: exec.limitValues() });
   exec.onSession = metrics.countExec;
   const app = await buildApp({ engine, pods, reviewer: cfg.auth === 'kubernetes' ? reviewer : null, nodeName: cfg.nodeName ?? '', onDecision: metrics.countDecision, exec, tokenAudience: cfg.tokenAudience }, { logger });
   podLog = app.log.child({ component: 'pod-watch' });
   auditLog = app.log.child({ component: 'audit' });
+  app.log.info({ exec: exec.containment.info }, 'exec sessions: each in its own cgroup, killed as a unit by the method named');
   app.log.info(
     { kubeconfig: loaded?.source ?? null, node: cfg.nodeName ?? null, auth: cfg.auth, metricsAuth, tokenAudience: cfg.tokenAudience ?? null },
     loaded ? 'watching the pods of this node' : 'no Kubernetes config: pod endpoints are off, node-local endpoints only',
@@ -126,6 +143,7 @@ export async function buildAgent(cfg: AgentConfig, logger: FastifyServerOptions[
         exec.shutdown();
         // fastify.close() stops accepting, answers 503 to new requests and waits for in-flight ones.
         await Promise.all([app.close(), metricsApp.close()]);
+        await exec.drained();
       })()),
   };
 }

@@ -62,3 +62,35 @@ export function execPlan(pid: number, selection: NsSelection, target: NsSet, own
   argv.push(...command);
   return { argv, entered, freshProc };
 }
+
+/** The namespace types a selection asks for, before those we share are left out. */
+export function wantedTypes(selection: NsSelection): NsType[] {
+  if (selection === 'all') return [...NS_TYPES];
+  if (selection === 'tools') return NS_TYPES.filter((t) => t !== 'mnt');
+  return selection;
+}
+
+/** Paths nsenter opens instead of the target's PID: each names a descriptor the agent holds open. */
+export interface PinnedPaths {
+  ns: Partial<Record<NsType, string>>;
+  root?: string;
+  wd?: string;
+}
+
+/**
+ * nsenter --net=<path> … [--root=<path> --wd=<path>] -- [unshare …] CMD: like execPlan, but every
+ * namespace comes from a descriptor opened (and checked) by the agent, never from a PID, so a
+ * PID reused after the check cannot redirect the session. `target` holds the inodes behind the
+ * descriptors: a type without one was not opened (the kernel lacks it) and is not entered.
+ */
+export function pinnedPlan(selection: NsSelection, target: NsSet, own: NsSet, paths: PinnedPaths, command: string[]): ExecPlan {
+  const entered = wantedTypes(selection).filter((t) => target[t] !== undefined && paths.ns[t] !== undefined && target[t] !== own[t]);
+  const argv = ['nsenter', ...entered.map((t) => `${FLAG[t]}=${paths.ns[t]}`)];
+  // With a target PID, nsenter --mount takes the target's root and cwd; here they come pinned too.
+  if (entered.includes('mnt') && paths.root && paths.wd) argv.push(`--root=${paths.root}`, `--wd=${paths.wd}`);
+  argv.push('--');
+  const freshProc = entered.includes('pid') && !entered.includes('mnt');
+  if (freshProc) argv.push('unshare', '--mount', '--mount-proc', '--propagation', 'private', '--');
+  argv.push(...command);
+  return { argv, entered, freshProc };
+}

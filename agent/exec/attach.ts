@@ -2,7 +2,7 @@
 import type { WebSocket } from 'ws';
 import { execa, type ResultPromise } from 'execa';
 import { CH, type EndReason, type StatusFrame, frame, parseResize } from './frames.js';
-import { closeLeftStreams, reapSession, sessionTag } from './reap.js';
+import { closeLeftStreams, sessionTag } from './reap.js';
 import { readStartTime } from '../procfs/proc.js';
 import { PtyWriter } from './pty-writer.js';
 import { exitCodeOf, signalNumber } from './run.js';
@@ -22,6 +22,15 @@ export interface SessionLog {
 
 /** Above this many bytes queued on the socket, the process's output is paused. */
 const HIGH_WATER = 1024 * 1024;
+/**
+ * Input the agent holds for a process at most. Pipes: reading the socket stops as soon as the
+ * pipe is full (back-pressure), so this is reached only by what was already read. A pty has no
+ * such signal that node-pty exposes: input queues in PtyWriter, and past this the session ends.
+ * Either way the client gets close code 1009 (message too big), and the agent keeps its memory.
+ */
+export const STDIN_MAX_QUEUED = 1024 * 1024;
+/** How often a session whose input is paused checks that its client is still there. */
+const PROBE_MS = 2000;
 const BASE_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/', TERM: 'xterm-256color' };
 
 /** The slice of a pty or a child process a session drives. */
@@ -29,7 +38,8 @@ interface Proc {
   pid: number;
   /** The leader's start time, read right after spawning: the PID-reuse guard for killing it. */
   startTime: number | undefined;
-  write(b: Buffer): void;
+  /** Queues input; false when over STDIN_MAX_QUEUED (the session is then ended). */
+  write(b: Buffer): boolean;
   endInput(): void;
   resize(cols: number, rows: number): void;
   pause(): void;
@@ -47,6 +57,9 @@ export class AttachSession {
   private bytesIn = 0;
   private bytesOut = 0;
   private readonly idle: NodeJS.Timeout;
+  private readonly lifetime: NodeJS.Timeout;
+  /** Pings while reading is paused for back-pressure: a paused socket would not notice the client leave. */
+  private probe: NodeJS.Timeout | undefined;
   /** In every process's environment: finds what left the session (see reap.ts). */
   private readonly tag = sessionTag();
   private readonly env: Record<string, string>;
@@ -62,6 +75,7 @@ export class AttachSession {
     const [k, v] = this.tag.split('=');
     this.env = { ...BASE_ENV, [k]: v };
     this.idle = setTimeout(() => this.finish('idle', null, undefined, `no input or output for ${Math.round(opts.idleMs / 1000)} s`), opts.idleMs);
+    this.lifetime = setTimeout(() => this.finish('timeout', null, undefined, `the session reached its maximum lifetime of ${Math.round(admission.lifetimeMs / 1000)} s`), admission.lifetimeMs);
     this.unregister = onShutdown(() => this.finish('shutdown', null, undefined, 'the agent is shutting down'));
     socket.on('message', (data: Buffer, isBinary: boolean) => this.onFrame(data, isBinary));
     socket.on('close', () => this.finish('disconnect', null));
@@ -74,7 +88,7 @@ export class AttachSession {
       this.finish('error', null, undefined, `process ${this.admission.pid} changed since it was looked up (exited, or its PID was reused)`);
       return;
     }
-    const [file, ...args] = this.admission.plan.argv;
+    const [file, ...args] = this.admission.argv;
     try {
       this.proc = this.opts.tty ? await this.spawnPty(file, args) : this.spawnPipes(file, args);
     } catch (err) {
@@ -92,12 +106,12 @@ export class AttachSession {
     p.onExit(({ exitCode, signal }) => this.finish('exit', signal ? 128 + signal : exitCode, signal || undefined));
     if (this.ended) p.kill('SIGKILL');
     // Never p.write(): see pty-writer.ts.
-    const writer = new PtyWriter((p as unknown as { _fd: number })._fd);
+    const writer = new PtyWriter((p as unknown as { _fd: number })._fd, STDIN_MAX_QUEUED);
     return {
       pid: p.pid,
       startTime: readStartTime(p.pid),
       write: (b) => writer.write(b),
-      endInput: () => writer.write('\x04'),
+      endInput: () => void writer.write('\x04'),
       resize: (c, r) => p.resize(c, r),
       pause: () => p.pause(),
       resume: () => p.resume(),
@@ -118,16 +132,26 @@ export class AttachSession {
     child.stdout?.on('data', (b: Buffer) => this.output(CH.stdout, b));
     child.stderr?.on('data', (b: Buffer) => this.output(CH.stderr, b));
     child.stdin?.on('error', () => undefined); // EPIPE when the process exits before reading
+    const resume = (): void => this.resumeInput();
+    child.stdin?.on('drain', resume);
+    child.stdin?.on('close', resume);
     // When the leader exits, what it left behind goes too, so that nothing holds the pipes open.
     const leaderStart = child.pid ? readStartTime(child.pid) : undefined;
-    child.once('exit', () => void reapSession(child.pid ?? -1, leaderStart, this.tag).then(() => closeLeftStreams(child)).catch(() => undefined));
+    child.once('exit', () => void this.admission.killAll(child.pid ?? -1, leaderStart, this.tag).then(() => closeLeftStreams(child)).catch(() => undefined));
     void child.then((r) => {
       this.finish('exit', exitCodeOf(r), r.signal ? signalNumber(r.signal) : undefined);
     });
     return {
       pid: child.pid ?? -1,
       startTime: child.pid ? readStartTime(child.pid) : undefined,
-      write: (b) => child.stdin?.write(b),
+      write: (b) => {
+        const stdin = child.stdin;
+        if (!stdin || stdin.destroyed) return true;
+        if (stdin.writableLength + b.length > STDIN_MAX_QUEUED) return false;
+        // Back-pressure: a full pipe stops reading the socket until the process has read.
+        if (!stdin.write(b)) this.pauseInput();
+        return true;
+      },
       endInput: () => child.stdin?.end(),
       resize: () => undefined,
       pause: () => {
@@ -144,6 +168,20 @@ export class AttachSession {
         child.stderr?.destroy();
       },
     };
+  }
+
+  private pauseInput(): void {
+    if (this.socket.isPaused) return;
+    this.socket.pause();
+    this.probe ??= setInterval(() => {
+      if (this.socket.readyState === this.socket.OPEN) this.socket.ping();
+    }, PROBE_MS);
+  }
+
+  private resumeInput(): void {
+    clearInterval(this.probe);
+    this.probe = undefined;
+    if (this.socket.isPaused) this.socket.resume();
   }
 
   private output(channel: number, b: Buffer): void {
@@ -173,7 +211,9 @@ export class AttachSession {
         if (payload.length === 0) return;
         this.bytesIn += payload.length;
         this.idle.refresh();
-        this.proc?.write(payload);
+        if (this.proc && !this.proc.write(payload)) {
+          this.finish('error', null, undefined, `more than ${STDIN_MAX_QUEUED} bytes of input are waiting for the process to read them; the session is closed`, 1009);
+        }
         return;
       case CH.resize: {
         const r = parseResize(payload);
@@ -192,19 +232,22 @@ export class AttachSession {
    * Ends the session once, whatever ended it: tells the client (status frame, then close), kills
    * every process the session started, closes the pty, frees the slot and writes the audit line.
    */
-  finish(reason: EndReason, exitCode: number | null, signal?: number, message?: string): void {
+  finish(reason: EndReason, exitCode: number | null, signal?: number, message?: string, closeCode?: number): void {
     if (this.ended) return;
     this.ended = true;
     clearTimeout(this.idle);
+    clearTimeout(this.lifetime);
     this.unregister();
     const status: StatusFrame = { exitCode, reason, ...(signal ? { signal } : {}), ...(message ? { message } : {}) };
     if (this.socket.readyState === this.socket.OPEN) {
       this.socket.send(frame(CH.status, JSON.stringify(status)), { binary: true });
-      this.socket.close(reason === 'shutdown' ? 1001 : 1000, reason);
+      this.socket.close(closeCode ?? (reason === 'shutdown' ? 1001 : 1000), reason);
     }
     const proc = this.proc;
     const leader = proc?.pid ?? -1;
-    void reapSession(leader, proc?.startTime, this.tag)
+    // A paused socket would never see the close handshake complete.
+    this.resumeInput();
+    void this.admission.killAll(leader, proc?.startTime, this.tag)
       .catch((err: unknown) => this.log.warn({ err, leader }, 'reaping an exec session'))
       .finally(() => {
         proc?.close();

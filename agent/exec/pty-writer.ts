@@ -10,15 +10,34 @@ import { writeSync } from 'node:fs';
  */
 export class PtyWriter {
   private queue: Buffer[] = [];
+  private queued = 0;
   private retry: NodeJS.Timeout | undefined;
   private closed = false;
 
-  constructor(private readonly fd: number) {}
+  /** maxQueued: input waiting for the terminal beyond this many bytes is refused (see write). */
+  constructor(
+    private readonly fd: number,
+    readonly maxQueued = 1024 * 1024,
+  ) {}
 
-  write(b: Buffer | string): void {
-    if (this.closed) return;
-    this.queue.push(typeof b === 'string' ? Buffer.from(b) : b);
+  /** Bytes waiting for the terminal to take them. */
+  get pending(): number {
+    return this.queued;
+  }
+
+  /**
+   * Queues b and writes what the terminal takes now. Returns false, queueing nothing, when that
+   * would put more than maxQueued bytes in the queue: a process that does not read its terminal
+   * must not make the agent hold a flood of input. The caller ends the session then.
+   */
+  write(b: Buffer | string): boolean {
+    if (this.closed) return true;
+    const buf = typeof b === 'string' ? Buffer.from(b) : b;
+    if (this.queued + buf.length > this.maxQueued) return false;
+    this.queue.push(buf);
+    this.queued += buf.length;
     if (this.queue.length === 1) this.flush();
+    return true;
   }
 
   private flush(): void {
@@ -35,8 +54,10 @@ export class PtyWriter {
         }
         // EIO and friends: the other side is gone; input has nowhere to go.
         this.queue = [];
+        this.queued = 0;
         return;
       }
+      this.queued -= n;
       if (n < head.length) this.queue[0] = head.subarray(n);
       else this.queue.shift();
     }
@@ -46,6 +67,7 @@ export class PtyWriter {
   close(): void {
     this.closed = true;
     this.queue = [];
+    this.queued = 0;
     clearTimeout(this.retry);
   }
 }

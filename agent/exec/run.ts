@@ -8,6 +8,8 @@ export interface RunLimits {
   timeoutMs: number;
   /** Bytes kept per stream; the rest is counted and dropped. */
   maxOutputBytes: number;
+  /** Kills everything the command started (its session cgroup); default: the /proc walk of reap.ts. */
+  killAll?: (leader: number, leaderStart: number | undefined, tag: string) => Promise<unknown>;
 }
 
 export interface RunResult {
@@ -86,11 +88,11 @@ export async function runCapped(argv: string[], input: string | undefined, limit
   // Everything the command started goes: its group, and (found through /proc) whatever left the
   // group but stayed in its session or below the leader, e.g. `setsid cmd &`. Until then such a
   // process could hold stdout open, and the answer would wait for it.
-  let reaping: Promise<number> | undefined;
-  const reap = (): Promise<number> => {
+  let reaping: Promise<unknown> | undefined;
+  const reap = (): Promise<unknown> => {
     if (pgid === undefined) return Promise.resolve(0);
     killGroup(pgid);
-    return (reaping = reapSession(pgid, leaderStart, tag));
+    return (reaping = (limits.killAll ?? reapSession)(pgid, leaderStart, tag));
   };
   let timedOut = false;
   const timer = setTimeout(() => {

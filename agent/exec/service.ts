@@ -3,10 +3,37 @@ import { NsinspectError } from '../errors.js';
 import type { Subject } from '../engine.js';
 import type { UserInfo } from '../model/auth.js';
 import { readNamespaces, readStartTime } from '../procfs/proc.js';
-import { type ExecPlan, type NsSelection, execPlan } from './argv.js';
+import { openNsFds } from '../procfs/nsfds.js';
+import { type ExecPlan, type NsSelection, type PinnedPaths, pinnedPlan, wantedTypes } from './argv.js';
+import { Containment } from './contain.js';
 import { type RunResult, runCapped } from './run.js';
 
-export const EXEC_DEFAULTS = { timeoutSeconds: 30, maxTimeoutSeconds: 600, maxOutputBytes: 1024 * 1024, maxSessions: 8, idleSeconds: 900 };
+export const EXEC_DEFAULTS = {
+  timeoutSeconds: 30,
+  maxTimeoutSeconds: 600,
+  maxOutputBytes: 1024 * 1024,
+  maxSessions: 8,
+  maxSessionsPerUser: 2,
+  idleSeconds: 900,
+  maxLifetimeSeconds: 4 * 3600,
+  memoryMaxBytes: 512 * 1024 * 1024,
+  pidsMax: 512,
+};
+
+export interface ExecLimits {
+  /** Sessions at once, all users. The last free slot goes only to a user holding none (see admit). */
+  maxSessions: number;
+  maxSessionsPerUser: number;
+  maxOutputBytes: number;
+  idleSeconds: number;
+  /** An attached session ends after this long, busy or not. */
+  maxLifetimeSeconds: number;
+  /** Per session cgroup: memory.max (memory.limit_in_bytes on v1) and pids.max. */
+  memoryMaxBytes: number;
+  pidsMax: number;
+  /** A cgroup path (the same in every hierarchy) to create nsinspect-sessions under, instead of beside the agent's. */
+  cgroupParent?: string;
+}
 
 export interface ExecRequest {
   subject: Subject;
@@ -29,6 +56,7 @@ export interface ExecResponse {
 
 export interface AuditLog {
   info(obj: object, msg: string): void;
+  warn?(obj: object, msg: string): void;
 }
 
 export type ExecResult = 'ok' | 'error' | 'timeout' | 'refused';
@@ -42,28 +70,78 @@ export interface SessionEnd {
   bytesOut: number;
 }
 
-/** A session that passed the limit and the PID-reuse guard; holds one slot until end() is called. */
+/**
+ * A session that passed the limits and the PID-reuse guard; holds one slot, the target's open
+ * namespace descriptors and its session cgroup until end() is called.
+ */
 export interface Admission {
   plan: ExecPlan;
   pid: number;
-  /** Re-checks the PID-reuse guard; call right before spawning. */
+  /** What to spawn: plan.argv behind the step that joins the session cgroup. */
+  argv: string[];
+  /** An attached session ends after this long. */
+  lifetimeMs: number;
+  /** Whether the target is still the process resolved (a nicer error; the descriptors are what make it safe). */
   stillSame(): boolean;
-  /** Frees the slot and writes the end audit line. Idempotent. */
+  /** Kills every process of the session: its cgroup as a unit, or the /proc walk where none could be made. */
+  killAll(leader: number, leaderStart: number | undefined, tag: string): Promise<void>;
+  /** Frees the slot and writes the end audit line, closes the descriptors, removes the cgroup. Idempotent. */
   end(e: SessionEnd): void;
 }
 
 export class ExecService {
   private active = 0;
+  private readonly perUser = new Map<string, number>();
+  /** Session cgroups still being removed: shutdown waits for them. */
+  private readonly releasing = new Set<Promise<void>>();
   private readonly shutdownHooks = new Set<() => void>();
+  readonly limits: ExecLimits;
+  readonly containment: Containment;
   onSession: (mode: string, result: ExecResult) => void = () => undefined;
 
   constructor(
     private readonly audit: AuditLog,
-    readonly limits = { maxSessions: EXEC_DEFAULTS.maxSessions, maxOutputBytes: EXEC_DEFAULTS.maxOutputBytes, idleSeconds: EXEC_DEFAULTS.idleSeconds },
-  ) {}
+    limits: Partial<ExecLimits> = {},
+  ) {
+    this.limits = { ...EXEC_DEFAULTS, ...limits };
+    const warn = (o: object, m: string): void => (audit.warn ? audit.warn(o, m) : audit.info(o, m));
+    this.containment = new Containment({ memoryMaxBytes: this.limits.memoryMaxBytes, pidsMax: this.limits.pidsMax }, { warn }, this.limits.cgroupParent);
+  }
 
   get activeSessions(): number {
     return this.active;
+  }
+
+  /** The limits as numbers, for the nsinspect_exec_limit gauge. */
+  limitValues(): Record<string, number> {
+    const l = this.limits;
+    return {
+      max_sessions: l.maxSessions,
+      max_sessions_per_user: l.maxSessionsPerUser,
+      reserved_slots: 1,
+      max_lifetime_seconds: l.maxLifetimeSeconds,
+      idle_seconds: l.idleSeconds,
+      max_output_bytes: l.maxOutputBytes,
+      memory_max_bytes: l.memoryMaxBytes,
+      pids_max: l.pidsMax,
+    };
+  }
+
+  /**
+   * The quota rule, for everyone alike (every exec is a node-level action, so every caller here is
+   * a node admin): at most maxSessions at once, at most maxSessionsPerUser per user, and the last
+   * free slot is never taken by a user who already holds a session, so that one busy admin cannot
+   * lock out another. Returns why not, or undefined. Unauthenticated callers (--auth none, loopback
+   * only) all share one name, so for them only the global limit applies.
+   */
+  private refusal(user: string, anonymous: boolean): string | undefined {
+    const { maxSessions, maxSessionsPerUser } = this.limits;
+    const mine = this.perUser.get(user) ?? 0;
+    if (this.active >= maxSessions) return `${this.active} exec sessions are running, the limit is ${maxSessions}`;
+    if (anonymous) return undefined;
+    if (mine >= maxSessionsPerUser) return `${user} has ${mine} exec sessions running, the limit is ${maxSessionsPerUser} per user`;
+    if (mine > 0 && this.active >= maxSessions - 1) return `the last free exec session slot is kept for a user with none running; ${user} has ${mine}`;
+    return undefined;
   }
 
   /**
@@ -72,31 +150,57 @@ export class ExecService {
    */
   admit(req: Omit<ExecRequest, 'stdin' | 'timeoutSeconds'>, tty: boolean): Admission {
     const mode = Array.isArray(req.namespaces) ? 'list' : req.namespaces;
-    if (this.active >= this.limits.maxSessions) {
+    const user = req.user.username;
+    const over = this.refusal(user, req.user.groups.includes('system:unauthenticated'));
+    if (over) {
       this.onSession(mode, 'refused');
-      throw new NsinspectError('TOO_MANY', `${this.active} exec sessions are running, the limit is ${this.limits.maxSessions}`, { hint: 'try again when one has ended' });
+      throw new NsinspectError('TOO_MANY', over, { hint: 'try again when one has ended' });
     }
-    // PID-reuse guard: the PID must still be the process we resolved, right before nsenter runs.
+    // PID-reuse guard: open the target's namespace files (and root, cwd), then check its start
+    // time. The open descriptors are what nsenter enters (through /proc/<agent>/fd/N): no PID
+    // is looked up after the check, so a reuse later cannot redirect the session.
     const { pid, startTime } = req.subject;
-    const stillSame = (): boolean => readStartTime(pid) === startTime;
-    if (!stillSame()) {
+    let fds: ReturnType<typeof openNsFds>;
+    try {
+      const types = wantedTypes(req.namespaces);
+      fds = openNsFds(pid, startTime, types, types.includes('mnt'));
+    } catch (err) {
       this.onSession(mode, 'refused');
-      throw new NsinspectError('NOT_RUNNING', `${req.target}: process ${pid} changed since it was looked up (exited, or its PID was reused)`, { hint: 'the container restarted; try again' });
+      if (err instanceof NsinspectError && err.code === 'NOT_RUNNING') throw new NsinspectError('NOT_RUNNING', `${req.target}: ${err.message}`, { hint: err.hint });
+      throw err;
     }
-    const plan = execPlan(pid, req.namespaces, readNamespaces(pid).namespaces, readNamespaces(process.pid).namespaces, req.command);
+    const stillSame = (): boolean => readStartTime(pid) === startTime;
+    // Paths into our own fd table: the child (node-pty or not) opens them before entering anything.
+    const at = (fd: number): string => `/proc/${process.pid}/fd/${fd}`;
+    const paths: PinnedPaths = { ns: Object.fromEntries(Object.entries(fds.ns).map(([t, fd]) => [t, at(fd)])) };
+    if (fds.root !== undefined) paths.root = at(fds.root);
+    if (fds.cwd !== undefined) paths.wd = at(fds.cwd);
+    const plan = pinnedPlan(req.namespaces, fds.inodes, readNamespaces(process.pid).namespaces, paths, req.command);
+    const contained = this.containment.wrap(plan.argv);
     const started = new Date();
-    const base = { audit: 'exec', user: req.user.username, groups: req.user.groups, target: req.target, pid, namespaces: plan.entered, argv: req.command, tty };
+    const base = { audit: 'exec', user, groups: req.user.groups, target: req.target, pid, namespaces: plan.entered, argv: req.command, tty, cgroup: contained.cgroup !== undefined };
     this.audit.info({ ...base, phase: 'start', start: started.toISOString() }, 'exec session start');
     this.active++;
+    this.perUser.set(user, (this.perUser.get(user) ?? 0) + 1);
     let ended = false;
     return {
       plan,
       pid,
+      argv: contained.argv,
+      lifetimeMs: this.limits.maxLifetimeSeconds * 1000,
       stillSame,
+      killAll: (leader, leaderStart, tag) => contained.killAll(leader, leaderStart, tag),
       end: (e) => {
         if (ended) return;
         ended = true;
+        fds.close();
+        const p = contained.release().catch((err: unknown) => this.audit.warn?.({ err }, 'removing an exec session cgroup'));
+        this.releasing.add(p);
+        void p.finally(() => this.releasing.delete(p));
         this.active--;
+        const n = (this.perUser.get(user) ?? 1) - 1;
+        if (n > 0) this.perUser.set(user, n);
+        else this.perUser.delete(user);
         this.onSession(mode, e.result);
         const { result: _r, ...rest } = e;
         this.audit.info({ ...base, phase: 'end', start: started.toISOString(), end: new Date().toISOString(), ...rest }, 'exec session end');
@@ -123,7 +227,8 @@ export class ExecService {
     this.shutdownHooks.add(onShutdown);
     let r: RunResult | undefined;
     try {
-      r = await runCapped(a.plan.argv, req.stdin, { timeoutMs: timeoutSeconds * 1000, maxOutputBytes: this.limits.maxOutputBytes }, ac.signal);
+      if (!a.stillSame()) throw new NsinspectError('NOT_RUNNING', `${req.target}: process ${a.pid} exited since it was looked up`, { hint: 'the container restarted; try again' });
+      r = await runCapped(a.argv, req.stdin, { timeoutMs: timeoutSeconds * 1000, maxOutputBytes: this.limits.maxOutputBytes, killAll: a.killAll }, ac.signal);
       if (shutDown) throw new NsinspectError('UNAVAILABLE', `${req.target}: the exec session was ended because the agent is shutting down; its processes were killed`, { hint: 'run it again once the agent is back' });
       return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, truncated: r.truncated, durationMs: r.durationMs };
     } finally {
@@ -145,5 +250,16 @@ export class ExecService {
   /** Ends every live session (agent shutdown): their processes are killed, their clients told. */
   shutdown(): void {
     for (const stop of [...this.shutdownHooks]) stop();
+  }
+
+  /**
+   * Resolves once every session has ended and its cgroup is removed (at most `ms`): an agent that
+   * exits right after shutdown() must not leave empty session cgroups behind.
+   */
+  async drained(ms = 5000): Promise<void> {
+    const end = Date.now() + ms;
+    while ((this.active > 0 || this.releasing.size > 0) && Date.now() < end) {
+      await Promise.race([Promise.all([...this.releasing]), new Promise((r) => setTimeout(r, 20))]);
+    }
   }
 }

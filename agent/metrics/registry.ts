@@ -30,6 +30,8 @@ export interface MetricsDeps {
   podLabels?: boolean;
   /** A rendered scrape is reused this long (0: never), so a scrape storm costs one render. */
   cacheMs?: number;
+  /** The exec limits in force (sessions, per user, reserved, lifetime, cgroup memory and pids). */
+  execLimits?: Record<string, number>;
 }
 
 export class Metrics {
@@ -37,6 +39,7 @@ export class Metrics {
   readonly authz = new Counter({ name: 'nsinspect_authz_decisions_total', help: 'Authorization decisions of the API, by outcome.', labelNames: ['decision'], registers: [this.registry] });
   readonly execSessions = new Counter({ name: 'nsinspect_exec_sessions_total', help: 'Exec sessions, by namespace mode and result.', labelNames: ['mode', 'result'], registers: [this.registry] });
   private readonly execActive = new Gauge({ name: 'nsinspect_exec_sessions_active', help: 'Exec sessions running now.', registers: [this.registry] });
+  private readonly execLimit = new Gauge({ name: 'nsinspect_exec_limit', help: 'Exec limits in force, by limit (sessions, per user, reserved slots, lifetime and idle seconds, output bytes, cgroup memory bytes and pids).', labelNames: ['limit'], registers: [this.registry] });
   readonly scanDuration = new Histogram({ name: 'nsinspect_scan_duration_seconds', help: 'Time to read the pods\' namespaces for a scrape.', buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [this.registry] });
   private readonly g = {
     info: this.gauge('nsinspect_ephemeral_container_info', 'Ephemeral containers on this node; always 1.', ['namespace', 'pod', 'container', 'target_container', 'image']),
@@ -55,6 +58,7 @@ export class Metrics {
   constructor(private readonly deps: MetricsDeps) {
     this.g.build.set({ version: VERSION, nodejs: process.versions.node }, 1);
     for (const d of ['allowed', 'denied', 'unauthenticated', 'error'] as DecisionKind[]) this.authz.inc({ decision: d }, 0);
+    for (const [limit, v] of Object.entries(deps.execLimits ?? {})) this.execLimit.set({ limit }, v);
   }
 
   private gauge(name: string, help: string, labelNames: string[]): Gauge {

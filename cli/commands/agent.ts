@@ -17,6 +17,9 @@ export interface AgentFlags {
   maxExecSessions: string;
   execIdleTimeout: string;
   tokenAudience?: string;
+  maxExecSessionsPerUser?: string;
+  execMaxLifetime?: string;
+  execCgroupParent?: string;
 }
 
 export async function agent(flags: AgentFlags): Promise<void> {
@@ -31,6 +34,18 @@ export async function agent(flags: AgentFlags): Promise<void> {
   const idle = Number(flags.execIdleTimeout);
   if (!Number.isInteger(idle) || idle < 1 || idle > 86_400) {
     throw new NsinspectError('INVALID', `invalid --exec-idle-timeout ${JSON.stringify(flags.execIdleTimeout)}: want whole seconds from 1 to 86400`);
+  }
+  const perUser = Number(flags.maxExecSessionsPerUser ?? '2');
+  if (!Number.isInteger(perUser) || perUser < 1 || perUser > 1000) {
+    throw new NsinspectError('INVALID', `invalid --max-exec-sessions-per-user ${JSON.stringify(flags.maxExecSessionsPerUser)}: want 1 to 1000`);
+  }
+  const lifetime = Number(flags.execMaxLifetime ?? '14400');
+  if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > 7 * 86_400) {
+    throw new NsinspectError('INVALID', `invalid --exec-max-lifetime ${JSON.stringify(flags.execMaxLifetime)}: want whole seconds from 1 to 604800`);
+  }
+  const cgParent = flags.execCgroupParent;
+  if (cgParent !== undefined && cgParent !== '' && (!cgParent.startsWith('/') || cgParent.split('/').includes('..'))) {
+    throw new NsinspectError('INVALID', `invalid --exec-cgroup-parent ${JSON.stringify(cgParent)}: want an absolute cgroup path such as /nsinspect.slice`);
   }
   if (flags.tokenAudience !== undefined && !/^[!-~]{1,256}$/.test(flags.tokenAudience)) {
     throw new NsinspectError('INVALID', `invalid --token-audience ${JSON.stringify(flags.tokenAudience)}: want 1 to 256 printable characters, no spaces`, { hint: 'for example --token-audience nsinspect' });
@@ -68,6 +83,9 @@ export async function agent(flags: AgentFlags): Promise<void> {
       maxExecSessions: maxExec,
       execIdleSeconds: idle,
       ...(flags.tokenAudience ? { tokenAudience: flags.tokenAudience } : {}),
+      maxExecSessionsPerUser: perUser,
+      execMaxLifetimeSeconds: lifetime,
+      ...(cgParent ? { execCgroupParent: cgParent } : {}),
     });
   } catch (err) {
     // Nothing listens any more (runAgent closed what it opened): one line, and the process ends

@@ -192,7 +192,7 @@ t.test('interactive sessions are audited: one line at the start, one at the end'
       done();
     },
   });
-  const agent = await buildAgent({ kubeconfig: srv.kubeconfigPath, nodeName: NODE, auth: 'kubernetes', metricsContainerInodes: false, nodeScanIntervalMs: 60_000 }, { level: 'info', stream });
+  const agent = await buildAgent({ kubeconfig: srv.kubeconfigPath, nodeName: NODE, auth: 'kubernetes', metricsContainerInodes: false, nodeScanIntervalMs: 60_000, execCgroupParent: '/' }, { level: 'info', stream });
   t.teardown(() => agent.close());
   agent.start();
   await waitFor('the first pod sync', () => (agent.pods?.synced() ? true : undefined), 10_000);

@@ -86,7 +86,7 @@ t.test('PID reuse, concurrency, authorization and bad bodies', async (t) => {
   const svc = new ExecService({ info: () => undefined });
   await t.rejects(svc.exec({ subject: { ...s, startTime: s.startTime - 1 }, target: 'x', command: ['true'], namespaces: 'tools', user: { username: 'u', groups: [] } }), { code: 'NOT_RUNNING' });
 
-  const limited = new ExecService({ info: () => undefined }, { maxSessions: 1, maxOutputBytes: 1024 });
+  const limited = new ExecService({ info: () => undefined }, { maxSessions: 1, maxOutputBytes: 1024, cgroupParent: '/' });
   const first = limited.exec({ subject: s, target: 'x', command: ['sleep', '1'], namespaces: 'all', user: { username: 'u', groups: [] } });
   await t.rejects(limited.exec({ subject: s, target: 'x', command: ['true'], namespaces: 'all', user: { username: 'u', groups: [] } }), { code: 'TOO_MANY' }, 'over the limit');
   t.equal((await first).exitCode, 0);

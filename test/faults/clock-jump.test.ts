@@ -65,7 +65,7 @@ t.test('the pod snapshot still refreshes after the clock went back an hour', asy
 t.test('exec timeouts and durations ignore a jump mid-session', async (t) => {
   const { pod, agent } = await demoClusterFor(t);
   const clock = wallClock(t);
-  const svc = new ExecService({ info: () => undefined });
+  const svc = new ExecService({ info: () => undefined }, { cgroupParent: '/' });
   const s = agent.engine.containerSubject(pod.app.id);
   const jumps = [setTimeout(() => clock.jump(HOUR), 200), setTimeout(() => clock.jump(-HOUR), 500)];
   t.teardown(() => jumps.forEach(clearTimeout));

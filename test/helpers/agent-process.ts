@@ -30,7 +30,7 @@ export interface AgentProcess {
  */
 export async function startAgentProcess(t: Test, args: string[], opts: { stdout?: number | 'pipe' | 'ignore'; env?: Record<string, string> } = {}): Promise<AgentProcess> {
   const port = await freePort();
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: mkdtempSync(join(tmpdir(), 'nsi-home-')), ...opts.env };
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: mkdtempSync(join(tmpdir(), 'nsi-home-')), NSINSPECT_EXEC_CGROUP_PARENT: '/', ...opts.env };
   const child = execa(process.execPath, [CLI, 'agent', '--listen', `127.0.0.1:${port}`, '--metrics-listen', 'off', ...args], {
     env, extendEnv: false, reject: false, stdin: 'ignore', stdout: opts.stdout ?? 'ignore', stderr: 'pipe', buffer: { stdout: false, stderr: true },
   });

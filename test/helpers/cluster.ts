@@ -4,6 +4,8 @@ import { type FakeApiServer, type PodJson, makePod, startFakeApiServer } from '.
 import type { DemoPod } from '../../lab/pod.js';
 
 export const NODE = 'node-a';
+/** Exec session cgroups of test agents go under the root cgroup (beside the lab's), never beside the test runner's own. */
+export const TEST_CGROUP_PARENT = '/';
 
 /** A fake API server closed at teardown, with users for the authorization matrix. */
 export async function apiServerFor(t: Test): Promise<FakeApiServer> {
@@ -58,7 +60,7 @@ import { waitFor } from './lab.js';
 /** An in-process agent against the fake API server, closed at teardown; resolves once pods synced. */
 export async function agentFor(t: Test, srv: FakeApiServer, opts: { auth?: 'kubernetes' | 'none'; containerInodes?: boolean; wait?: boolean; maxExecSessions?: number; execIdleSeconds?: number } = {}): Promise<Agent> {
   const agent = await buildAgent(
-    { kubeconfig: srv.kubeconfigPath, nodeName: NODE, auth: opts.auth ?? 'kubernetes', metricsContainerInodes: opts.containerInodes ?? false, nodeScanIntervalMs: 60_000, maxExecSessions: opts.maxExecSessions, execIdleSeconds: opts.execIdleSeconds },
+    { kubeconfig: srv.kubeconfigPath, nodeName: NODE, auth: opts.auth ?? 'kubernetes', metricsContainerInodes: opts.containerInodes ?? false, nodeScanIntervalMs: 60_000, maxExecSessions: opts.maxExecSessions, execIdleSeconds: opts.execIdleSeconds, execCgroupParent: TEST_CGROUP_PARENT },
     false,
   );
   t.teardown(() => agent.close());
