@@ -39,6 +39,8 @@ export interface ExecRequest {
   subject: Subject;
   /** What the audit line names: "shop/web/app" or "container/<id>". */
   target: string;
+  /** The permissions the route required of the caller, named in the audit line (both for a pod's exec). */
+  permissions?: string[];
   command: string[];
   namespaces: NsSelection;
   timeoutSeconds?: number;
@@ -178,7 +180,7 @@ export class ExecService {
     const plan = pinnedPlan(req.namespaces, fds.inodes, readNamespaces(process.pid).namespaces, paths, req.command);
     const contained = this.containment.wrap(plan.argv);
     const started = new Date();
-    const base = { audit: 'exec', user, groups: req.user.groups, target: req.target, pid, namespaces: plan.entered, argv: req.command, tty, cgroup: contained.cgroup !== undefined };
+    const base = { audit: 'exec', user, groups: req.user.groups, ...(req.permissions ? { permissions: req.permissions } : {}), target: req.target, pid, namespaces: plan.entered, argv: req.command, tty, cgroup: contained.cgroup !== undefined };
     this.audit.info({ ...base, phase: 'start', start: started.toISOString() }, 'exec session start');
     this.active++;
     this.perUser.set(user, (this.perUser.get(user) ?? 0) + 1);

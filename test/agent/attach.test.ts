@@ -26,7 +26,7 @@ async function setup(t: Test, opts: { maxExecSessions?: number; execIdleSeconds?
 /** A session whose output accumulates in `out`, closed at teardown. */
 async function attach(t: Test, base: string, path: string, p: { command: string[]; tty: boolean; namespaces?: string; token?: string }) {
   const io = { out: '', err: '' };
-  const conn = await openAttach(attachURL(base, path, { command: p.command, tty: p.tty, namespaces: p.namespaces ?? 'all', cols: 80, rows: 24 }), p.token ?? 'debugger-token', NODE, {
+  const conn = await openAttach(attachURL(base, path, { command: p.command, tty: p.tty, namespaces: p.namespaces ?? 'all', cols: 80, rows: 24 }), p.token ?? 'admin-token', NODE, {
     stdout: (b) => (io.out += b.toString()),
     stderr: (b) => (io.err += b.toString()),
   });
@@ -121,7 +121,7 @@ t.test('without a tty: separate stdout and stderr, stdin EOF, exit code', async 
 t.test('out-of-order and malformed frames are dropped, the session goes on', async (t) => {
   const { base } = await setup(t);
   const u = attachURL(base, POD_URL, { command: ['cat'], tty: false, namespaces: 'all' });
-  const ws = new WebSocket(u, { headers: { authorization: 'Bearer debugger-token' } });
+  const ws = new WebSocket(u, { headers: { authorization: 'Bearer admin-token' } });
   t.teardown(() => ws.terminate());
   let out = '';
   ws.on('message', (d: Buffer) => {
@@ -153,15 +153,15 @@ t.test('refusals are HTTP answers before the upgrade', async (t) => {
   t.equal(await refuse(POD_URL, 'viewer-token'), 'FORBIDDEN', 'get pods is not enough: create pods/exec (kubernetes#78741)');
   t.equal(await refuse(`/v1/containers/${pod.app.id}/attach`, 'debugger-token'), 'FORBIDDEN', 'node-level needs nodes/proxy');
   t.equal(await refuse(`/v1/containers/${pod.app.id}/attach`, 'admin-token'), 'opened', 'node-level with create nodes/proxy');
-  t.equal(await refuse('/v1/pods/shop/web/containers/nope/attach', 'debugger-token'), 'NOT_FOUND');
-  t.equal(await refuse(POD_URL, 'debugger-token', ['']), 'INVALID', 'an empty program name');
-  const plain = await fetch(new URL(`${POD_URL}?command=true`, base), { headers: { authorization: 'Bearer debugger-token' } });
+  t.equal(await refuse('/v1/pods/shop/web/containers/nope/attach', 'admin-token'), 'NOT_FOUND');
+  t.equal(await refuse(POD_URL, 'admin-token', ['']), 'INVALID', 'an empty program name');
+  const plain = await fetch(new URL(`${POD_URL}?command=true`, base), { headers: { authorization: 'Bearer admin-token' } });
   t.equal(plain.status, 400, 'a GET without an upgrade');
   t.match((await plain.json()) as object, { error: { code: 'INVALID', message: /WebSocket/ } });
 
   await waitFor('the node-level session ended', async () => ((await (await fetch(new URL('/healthz', base))).json()) ? true : undefined));
   const first = await attach(t, base, POD_URL, { command: ['sleep', '1241'], tty: false });
-  t.equal(await refuse(POD_URL, 'debugger-token'), 'TOO_MANY', 'the second session over the limit: 429');
+  t.equal(await refuse(POD_URL, 'admin-token'), 'TOO_MANY', 'the second session over the limit: 429');
   first.conn.close();
   await until('the sleeper gone', () => running(['sleep', '1241']).length === 0);
 });
@@ -203,15 +203,15 @@ t.test('interactive sessions are audited: one line at the start, one at the end'
     const a = lines.filter((l) => l.audit === 'exec');
     return a.length === 2 ? a : undefined;
   });
-  t.match(audit[0], { phase: 'start', user: 'dev', groups: ['system:authenticated', 'debuggers'], target: 'shop/web/app', namespaces: ['net', 'uts'], argv: ['echo', 'x'], tty: true });
-  t.match(audit[1], { phase: 'end', user: 'dev', exitCode: 0, reason: 'exit', bytesIn: 0, tty: true });
+  t.match(audit[0], { phase: 'start', user: 'node-admin', groups: ['system:authenticated'], permissions: ['create nodes/proxy (node "node-a")', 'create pods/exec in namespace "shop" (name "web")'], target: 'shop/web/app', namespaces: ['net', 'uts'], argv: ['echo', 'x'], tty: true });
+  t.match(audit[1], { phase: 'end', user: 'node-admin', exitCode: 0, reason: 'exit', bytesIn: 0, tty: true });
   t.ok((audit[1].bytesOut as number) >= 3, 'bytes out counted');
   t.ok(typeof audit[1].end === 'string' && typeof audit[1].start === 'string');
 });
 
 t.test('a process that leaves the session with setsid is still reaped, one-shot or attached', async (t) => {
   const { agent, base } = await setup(t);
-  const r = await agent.app.inject({ method: 'POST', url: '/v1/pods/shop/web/containers/app/exec', headers: { authorization: 'Bearer debugger-token' }, payload: { command: ['sh', '-c', 'setsid sleep 1281 & echo started'], namespaces: 'all' } });
+  const r = await agent.app.inject({ method: 'POST', url: '/v1/pods/shop/web/containers/app/exec', headers: { authorization: 'Bearer admin-token' }, payload: { command: ['sh', '-c', 'setsid sleep 1281 & echo started'], namespaces: 'all' } });
   t.equal(r.json().stdout, 'started\n');
   await until('the setsid sleeper of the one-shot exec gone', () => running(['sleep', '1281']).length === 0);
   const { conn, io } = await attach(t, base, POD_URL, { command: ['sh'], tty: true });

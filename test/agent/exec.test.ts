@@ -6,7 +6,7 @@ import { demoClusterFor } from '../helpers/cluster.js';
 import { startDemoPod } from '../../lab/pod.js';
 import type { Agent } from '../../agent/compose.js';
 
-async function post(agent: Agent, url: string, body: unknown, token = 'debugger-token'): Promise<{ status: number; body: any }> {
+async function post(agent: Agent, url: string, body: unknown, token = 'admin-token'): Promise<{ status: number; body: any }> {
   const r = await agent.app.inject({ method: 'POST', url, payload: body as object, headers: { authorization: `Bearer ${token}` } });
   return { status: r.statusCode, body: r.json() };
 }

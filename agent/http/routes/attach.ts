@@ -8,7 +8,7 @@ import { AttachSession } from '../../exec/attach.js';
 import type { Admission } from '../../exec/service.js';
 import type { Subject } from '../../engine.js';
 import { ContainerParams, PodContainerParams } from '../schemas.js';
-import { type ExecRouteDeps, execAccess, podContainerSubject } from './exec.js';
+import { type ExecRouteDeps, execAccess, permissionsOf, podContainerSubject } from './exec.js';
 
 const Flag = Type.Union([Type.Literal('true'), Type.Literal('false'), Type.Literal('1'), Type.Literal('0')]);
 const Size = Type.String({ pattern: '^[1-9][0-9]{0,2}$' });
@@ -48,7 +48,7 @@ export async function attachRoutes(app: FastifyInstance, deps: ExecRouteDeps): P
     if (!req.ws) return; // needsUpgrade answers
     const q = req.query;
     const command = checkCommand(Array.isArray(q.command) ? q.command : [q.command]);
-    const a = deps.exec.admit({ subject, target, command, namespaces: parseSelection(q.namespaces), user: req.user ?? { username: 'unknown', groups: [] } }, isTrue(q.tty));
+    const a = deps.exec.admit({ subject, target, permissions: permissionsOf(req), command, namespaces: parseSelection(q.namespaces), user: req.user ?? { username: 'unknown', groups: [] } }, isTrue(q.tty));
     req.admission = a;
     // Until a session takes it over, the slot goes with the connection.
     req.raw.socket.once('close', () => {

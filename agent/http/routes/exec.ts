@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { NsinspectError } from '../../errors.js';
-import type { Requirement } from '../../model/auth.js';
+import { type Requirement, describeAccess } from '../../model/auth.js';
 import { NS_TYPES } from '../../model/types.js';
 import type { PodDirectory } from '../../model/pod.js';
 import type { Engine, Subject } from '../../engine.js';
@@ -45,6 +45,13 @@ export function execAccess(nodeName: string, pod?: { namespace: string; name: st
   return pod ? [node, { attrs: { verb: 'create', resource: 'pods', subresource: 'exec', namespace: pod.namespace, name: pod.name } }] : [node];
 }
 
+/** The permissions this route required (checked unless --auth none), for the session's audit lines. */
+export function permissionsOf(req: FastifyRequest): string[] {
+  const declared = req.routeOptions.config.access?.(req);
+  if (!declared) return [];
+  return (Array.isArray(declared) ? declared.map((r) => r.attrs) : [declared]).map(describeAccess);
+}
+
 /** The running container a pod route names, and how the audit line names it: 404 or 409 otherwise. */
 export function podContainerSubject(deps: ExecRouteDeps, p: PodContainerParams): { subject: Subject; target: string } {
   const pod = deps.requirePod(p.namespace, p.pod);
@@ -61,7 +68,7 @@ export async function execRoutes(app: FastifyInstance, deps: ExecRouteDeps): Pro
       if (!reply.raw.writableEnded) ac.abort();
     });
     return deps.exec.exec(
-      { subject, target, command: checkCommand(body.command), namespaces: parseSelection(body.namespaces), user: req.user ?? { username: 'unknown', groups: [] }, ...(body.timeoutSeconds ? { timeoutSeconds: body.timeoutSeconds } : {}), ...(body.stdin !== undefined ? { stdin: body.stdin } : {}) },
+      { subject, target, permissions: permissionsOf(req), command: checkCommand(body.command), namespaces: parseSelection(body.namespaces), user: req.user ?? { username: 'unknown', groups: [] }, ...(body.timeoutSeconds ? { timeoutSeconds: body.timeoutSeconds } : {}), ...(body.stdin !== undefined ? { stdin: body.stdin } : {}) },
       ac.signal,
     );
   };
