@@ -173,3 +173,8 @@ export function scanNamespaceLinks(pids: readonly number[], types: readonly NsTy
 export function environHas(pid: number, entry: string): boolean {
   return tolerant(`reading environ of pid ${pid}`, () => readFileSync(`${PROC}/${pid}/environ`, 'latin1').split('\0').includes(entry)) ?? false;
 }
+
+/** The working directory of a process (a containerd shim's is its bundle); undefined when gone or hidden. */
+export function readCwd(pid: number): string | undefined {
+  return tolerant(`reading cwd of pid ${pid}`, () => readlinkSync(`${PROC}/${pid}/cwd`));
+}
