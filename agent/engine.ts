@@ -9,6 +9,9 @@ import { hostNamespaces } from './discovery/host.js';
 import { inventory, processesInPidNs } from './discovery/inventory.js';
 import { diffNamespaces } from './analysis/diff.js';
 import { findings } from './analysis/findings.js';
+import type { RecordRoots, RuntimeRecord } from './model/records.js';
+import { defaultRoots, readExit, readRecord, allRecords } from './discovery/records.js';
+import { containerOfPod, recordName, recordedTarget, recordsOfPod } from './discovery/pod-records.js';
 import type { DiffJSON, LsnsJSON, NsItemJSON, NsListJSON, PsJSON, PsRowJSON, SubjectJSON, WhoisJSON } from './wire/local.js';
 
 /** A ref resolved to a live process: the container's init process, or the PID itself. */
@@ -23,10 +26,15 @@ export interface Subject {
   container?: Container;
   namespaces: NsSet;
   unreadable?: NsUnreadable;
+  /** What the runtime was told about the container, when its record was found. */
+  record?: RuntimeRecord;
 }
 
 export class Engine {
   readonly index = new ContainerIndex();
+
+  /** roots: where the runtimes keep their records (a kubelet node's defaults, or NSINSPECT_* env). */
+  constructor(readonly roots: RecordRoots = defaultRoots()) {}
 
   /** Resolves a node-local ref. NOT_FOUND, AMBIGUOUS or NOT_RUNNING when it cannot. */
   subject(ref: LocalRef): Subject {
@@ -40,17 +48,104 @@ export class Engine {
     const s: Subject = { ref, pid, startTime: st.startTime, namespaces: {} };
     const owner = containerOfPid(pid);
     if (owner) Object.assign(s, { containerID: owner.containerID, runtime: owner.runtime, ...(owner.podUID ? { podUID: owner.podUID } : {}) });
+    if (owner) this.withRecord(s, this.initPidOf(owner.containerID));
     return this.withNamespaces(s);
   }
 
   containerSubject(prefix: string, ref = `container/${prefix}`): Subject {
-    const c = this.index.container(prefix);
+    const c = this.runningOrExited(prefix);
     const pid = c.initPid as number;
     const st = readStat(pid);
     if (!st) throw new NsinspectError('NOT_RUNNING', `container ${c.containerID.slice(0, 12)} exited while being read`, { hint: 'try again, or check it with `crictl ps -a`' });
     const s: Subject = { ref, pid, startTime: st.startTime, containerID: c.containerID, runtime: c.runtime, container: c, namespaces: {} };
     if (c.podUID) s.podUID = c.podUID;
+    this.withRecord(s, pid);
     return this.withNamespaces(s);
+  }
+
+  /** The running container, or NOT_RUNNING saying it exited (and its code) when the CRI's records show it did. */
+  private runningOrExited(prefix: string): Container {
+    try {
+      return this.index.container(prefix);
+    } catch (err) {
+      if (!(err instanceof NsinspectError) || err.code !== 'NOT_FOUND') throw err;
+      const exit = readExit(prefix, this.roots);
+      if (!exit) throw err;
+      const at = exit.finishedAt ? ` at ${exit.finishedAt.toISOString()}` : '';
+      throw new NsinspectError('NOT_RUNNING', `container ${exit.containerID.slice(0, 12)} exited with code ${exit.exitCode}${at}`, {
+        hint: `its namespaces went with it; see its logs with \`crictl logs ${exit.containerID.slice(0, 12)}\``,
+      });
+    }
+  }
+
+  /** The runtime's record of the subject's container; a record that cannot be read leaves the answer as it was. */
+  private withRecord(s: Subject, initPid?: number): void {
+    if (!s.containerID) return;
+    try {
+      const r = readRecord(s.containerID, this.roots, initPid);
+      if (r) s.record = r;
+    } catch {
+      // unreadable or half-written: names are extras, never a reason to fail
+    }
+  }
+
+  private initPidOf(id: string): number | undefined {
+    try {
+      return this.index.container(id).initPid;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The records of a pod's running containers on this node, by pod namespace and name. */
+  podRecords(namespace: string, name: string): RuntimeRecord[] {
+    const inits = this.index.all().map((e) => this.initPidOf(e.containerID)).filter((p): p is number => p !== undefined);
+    return recordsOfPod(allRecords(this.roots, inits), namespace, name);
+  }
+
+  /** Every running container of a pod (the sandbox first), from the runtime's records alone: no API server. */
+  podSubjects(namespace: string, name: string): Subject[] {
+    const out: Subject[] = [];
+    for (const r of this.podRecords(namespace, name)) {
+      try {
+        out.push(this.containerSubject(r.containerID, `${namespace}/${name}/${r.kind === 'sandbox' ? '(sandbox)' : r.containerName ?? r.containerID.slice(0, 12)}`));
+      } catch (err) {
+        if (!(err instanceof NsinspectError) || (err.code !== 'NOT_RUNNING' && err.code !== 'NOT_FOUND')) throw err;
+      }
+    }
+    return out;
+  }
+
+  /** A pod's container by name (or its only one), from the runtime's records. */
+  podSubject(namespace: string, name: string, container?: string): Subject {
+    const r = containerOfPod(this.podRecords(namespace, name), container);
+    return this.containerSubject(r.containerID, `${namespace}/${name}/${r.containerName ?? r.containerID.slice(0, 12)}`);
+  }
+
+  /**
+   * diff of a pod's debugger with its target, node-local. The target: the one named, else the
+   * container whose pid namespace the runtime was told to join (TARGET), else the only other one.
+   */
+  podDiff(namespace: string, name: string, debuggerName: string, targetName?: string): DiffJSON {
+    const pod = this.podRecords(namespace, name);
+    const dbg = containerOfPod(pod, debuggerName);
+    let target: RuntimeRecord | undefined = targetName === undefined ? undefined : containerOfPod(pod, targetName);
+    target ??= recordedTarget(pod, dbg, (id) => this.initPidOf(id));
+    target ??= containerOfPod(pod.filter((r) => r !== dbg));
+    const ref = (r: RuntimeRecord) => `${namespace}/${name}/${r.containerName ?? r.containerID.slice(0, 12)}`;
+    return this.diff(this.containerSubject(target.containerID, ref(target)), this.containerSubject(dbg.containerID, ref(dbg)));
+  }
+
+  /** The sandbox named in the subject's record (its sandbox-id), exactly; undefined when there is no record or it is not running. */
+  recordedSandbox(s: Subject): NsSet | undefined {
+    const id = s.record?.sandboxID;
+    if (!id) return undefined;
+    if (id === s.containerID) return s.namespaces;
+    try {
+      return this.containerSubject(id).namespaces;
+    } catch {
+      return undefined;
+    }
   }
 
   private withNamespaces(s: Subject): Subject {
@@ -62,7 +157,13 @@ export class Engine {
 
   /** The sandbox of a pod, found from its cgroup alone; exclude lists known app containers. */
   sandboxOf(podUID: string, exclude?: ReadonlySet<string>, maxAgeMs = 0): PodMember | undefined {
-    return findSandbox(podMembers(this.index.podContainers(podUID, maxAgeMs)), exclude);
+    const members = podMembers(this.index.podContainers(podUID, maxAgeMs));
+    // The runtime's record names the sandbox exactly; the heuristic only when no record says.
+    for (const m of members) {
+      const kind = safeRecord(m.container.containerID, this.roots, m.container.initPid)?.kind;
+      if (kind === 'sandbox') return m;
+    }
+    return findSandbox(members, exclude);
   }
 
   /**
@@ -72,7 +173,8 @@ export class Engine {
   diff(target: Subject, dbg: Subject, names?: { target: string; debugger: string }, sandboxNs?: NsSet): DiffJSON {
     const host = hostNamespaces();
     const samePod = target.podUID !== undefined && target.podUID === dbg.podUID;
-    const sandbox = sandboxNs ?? (samePod ? this.sandboxOf(target.podUID as string)?.namespaces : undefined);
+    const recorded = samePod ? this.recordedSandbox(target) : undefined;
+    const sandbox = sandboxNs ?? recorded ?? (samePod && !target.record?.sandboxID ? this.sandboxOf(target.podUID as string)?.namespaces : undefined);
     const d = diffNamespaces(target.namespaces, dbg.namespaces, { host, sandbox });
     const nspid = readStatus(target.pid)?.nspid ?? [];
     return {
@@ -151,10 +253,25 @@ export function subjectJSON(s: Subject): SubjectJSON {
   const j: SubjectJSON = { ref: s.ref, pid: s.pid };
   if (s.containerID) j.containerID = s.containerID;
   if (s.podUID) j.podUID = s.podUID;
+  const r = s.record;
+  if (r?.podNamespace) j.podNamespace = r.podNamespace;
+  if (r?.podName) j.podName = r.podName;
+  if (r?.containerName) j.containerName = r.containerName;
+  if (r?.kind) j.containerType = r.kind;
+  if (r?.image) j.image = r.image;
   return j;
 }
 
+function safeRecord(id: string, roots: RecordRoots, initPid?: number): RuntimeRecord | undefined {
+  try {
+    return readRecord(id, roots, initPid);
+  } catch {
+    return undefined;
+  }
+}
+
 function nameOf(s: Subject): string {
+  if (s.record?.podName !== undefined) return recordName(s.record);
   return s.containerID ? `container ${s.containerID.slice(0, 12)}` : `pid ${s.pid}`;
 }
 

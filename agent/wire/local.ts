@@ -8,6 +8,13 @@ export interface SubjectJSON {
   pid: number;
   containerID?: string;
   podUID?: string;
+  /** From the runtime's record of the container, when found on the node. */
+  podNamespace?: string;
+  podName?: string;
+  containerName?: string;
+  /** The CRI's role: the pod's sandbox, or a container in it. */
+  containerType?: 'sandbox' | 'container';
+  image?: string;
 }
 
 export interface DiffJSON {

@@ -1,0 +1,77 @@
+// The runtime's records of real containerd CRI pods: what CRI was asked is what nsinspect reads, and the
+// namespace paths the runtime was told to join are the namespaces the kernel shows (stat(2)).
+import t from 'tap';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { Engine } from '../../agent/engine.js';
+import { readRecord } from '../../agent/discovery/records.js';
+import { criFor } from '../helpers/cri.js';
+import { BUSYBOX_IMAGE } from './cri/images.js';
+import { statNamespaces, waitFor } from '../helpers/lab.js';
+
+const cri = await criFor(t);
+const dir = cri.containerd.dir;
+// No state root configured: the bundles are found through the shims. The CRI root is the private containerd's.
+const roots = { containerdState: [], containerdRoot: [join(dir, 'root')], crio: [] };
+
+const pod = await cri.pod({ name: 'web', namespace: 'shop', qos: 'burstable' });
+const app = await cri.container(pod, { name: 'app' });
+const dbg = await cri.container(pod, { name: 'debugger', target: app });
+const plain = await cri.container(pod, { name: 'plain' });
+
+t.test('records of the sandbox, the app and a --target debugger equal what CRI was sent', async (t) => {
+  const sb = readRecord(pod.id, roots, pod.pid);
+  t.match(sb, { kind: 'sandbox', podName: 'web', podNamespace: 'shop', podUID: pod.uid, sandboxID: pod.id, runtime: 'containerd' });
+  t.match(sb?.source, `${dir}/state/io.containerd.runtime.v2.task/k8s.io/${pod.id}/config.json`, 'read from the task bundle in the private state dir');
+  for (const c of [app, dbg, plain]) {
+    t.match(readRecord(c.id, roots, c.pid), { kind: 'container', containerName: c.name, podName: 'web', podNamespace: 'shop', podUID: pod.uid, sandboxID: pod.id, image: BUSYBOX_IMAGE }, c.name);
+  }
+  t.equal(readRecord(app.id, roots), undefined, 'without the init PID or a state root there is nothing to find');
+});
+
+t.test('the namespace paths in the records are the namespaces the kernel shows', async (t) => {
+  for (const c of [{ id: pod.id, pid: pod.pid, name: 'sandbox' }, app, dbg, plain]) {
+    const rec = readRecord(c.id, roots, c.pid);
+    const truth = statNamespaces(c.pid);
+    for (const n of rec?.namespaces ?? []) {
+      if (!n.path) continue;
+      t.equal(statSync(n.path).ino, truth[n.type], `${c.name}: ${n.type} joined from ${n.path} is the one it has`);
+    }
+    const joined = Object.fromEntries((rec?.namespaces ?? []).map((n) => [n.type, n.path]));
+    if (c.name === 'sandbox') t.match(joined.net, /^\/var\/run\/netns\/cni-/, 'the sandbox joins the CNI netns file');
+    else t.equal(joined.net, `/proc/${pod.pid}/ns/net`, `${c.name}: net from the pause process`);
+  }
+  t.equal(readRecord(dbg.id, roots, dbg.pid)?.namespaces.find((n) => n.type === 'pid')?.path, `/proc/${app.pid}/ns/pid`, 'the debugger was told to join the app’s pid namespace (TARGET)');
+  t.equal(readRecord(plain.id, roots, plain.pid)?.namespaces.find((n) => n.type === 'pid')?.path, undefined, 'a debugger without a target gets a new one');
+});
+
+t.test('the engine: names in the output, the sandbox from the record', async (t) => {
+  const e = new Engine(roots);
+  const s = e.containerSubject(dbg.id);
+  t.match(e.ns([s]).items[0], { podNamespace: 'shop', podName: 'web', containerName: 'debugger', containerType: 'container', image: BUSYBOX_IMAGE });
+  t.equal(e.sandboxOf(pod.uid)?.container.containerID, pod.id, 'sandboxOf: the recorded sandbox');
+  t.same(e.recordedSandbox(s), statNamespaces(pod.pid), 'recordedSandbox: the pause process’s namespaces');
+  t.same(e.podSubjects('shop', 'web').map((x) => x.containerID), [pod.id, app.id, dbg.id, plain.id], 'the pod’s subjects: sandbox first, then by name');
+  t.equal(e.podSubject('shop', 'web', 'app').pid, app.pid);
+  t.throws(() => e.podSubject('shop', 'web'), { code: 'AMBIGUOUS', message: /3 running containers/ });
+  t.throws(() => e.podSubject('shop', 'web', 'nope'), { code: 'NOT_FOUND' });
+  t.throws(() => e.podSubjects('shop', 'nope'), { code: 'NOT_FOUND', message: /no pod shop\/nope/ });
+  const d = e.podDiff('shop', 'web', 'debugger');
+  t.match(d.target, { containerID: app.id, containerName: 'app' }, 'the target is the container the runtime was told to join');
+  t.ok(d.shared.includes('pid'), 'pid shared with the target');
+  t.match(e.podDiff('shop', 'web', 'plain', 'app').target, { containerName: 'app' });
+});
+
+t.test('an exited container: the CRI’s status file says so, with its exit code', async (t) => {
+  const id = await cri.cri.createContainer(
+    pod.id,
+    { metadata: { name: 'init' }, image: { image: BUSYBOX_IMAGE }, command: ['sh', '-c', 'exit 3'], linux: { security_context: { namespace_options: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } } } },
+    pod.config,
+  );
+  await cri.cri.startContainer(id);
+  await waitFor('the container to exit', async () => ((await cri.cri.containerStatus(id)).status.state === 'CONTAINER_EXITED' ? true : undefined), 30_000);
+  t.equal(readRecord(id, roots), undefined, 'its bundle is gone: the shim deleted the task');
+  t.throws(() => new Engine(roots).containerSubject(id.slice(0, 12)), { code: 'NOT_RUNNING', message: new RegExp(`container ${id.slice(0, 12)} exited with code 3 at \\d{4}-`) });
+  t.throws(() => new Engine({ ...roots, containerdRoot: [] }).containerSubject(id), { code: 'NOT_FOUND' }, 'without the CRI root: absent, as before');
+});
