@@ -1,7 +1,8 @@
 // The runtime's records of real containerd CRI pods: what CRI was asked is what nsinspect reads, and the
 // namespace paths the runtime was told to join are the namespaces the kernel shows (stat(2)).
 import t from 'tap';
-import { statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { Engine } from '../../agent/engine.js';
@@ -10,6 +11,7 @@ import { criFor } from '../helpers/cri.js';
 import { BUSYBOX_IMAGE } from './cri/images.js';
 import { statNamespaces, waitFor } from '../helpers/lab.js';
 
+const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
 const cri = await criFor(t);
 const dir = cri.containerd.dir;
 // No state root configured: the bundles are found through the shims. The CRI root is the private containerd's.
@@ -74,4 +76,31 @@ t.test('an exited container: the CRI’s status file says so, with its exit code
   t.equal(readRecord(id, roots), undefined, 'its bundle is gone: the shim deleted the task');
   t.throws(() => new Engine(roots).containerSubject(id.slice(0, 12)), { code: 'NOT_RUNNING', message: new RegExp(`container ${id.slice(0, 12)} exited with code 3 at \\d{4}-`) });
   t.throws(() => new Engine({ ...roots, containerdRoot: [] }).containerSubject(id), { code: 'NOT_FOUND' }, 'without the CRI root: absent, as before');
+});
+
+t.test('node-local pod refs with no kubeconfig: ns, ps, diff from the records', async (t) => {
+  const home = mkdtempSync(join(tmpdir(), 'nsinspect-home-'));
+  t.teardown(() => rmSync(home, { recursive: true, force: true }));
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, KUBECONFIG: '/nonexistent', NODE_OPTIONS: '', NSINSPECT_CONTAINERD_ROOT: join(dir, 'root') };
+  const cli = async (args: string[]) => {
+    const r = await execa(process.execPath, [CLI, ...args, '-o', 'json'], { reject: false, env, extendEnv: false });
+    t.equal(r.exitCode, 0, `nsinspect ${args.join(' ')}: ${r.stderr}`);
+    return r.exitCode === 0 ? JSON.parse(r.stdout) : {};
+  };
+  for (const args of [['ns', 'shop/web'], ['ns', 'web', '-n', 'shop'], ['ns', 'pod/web', '-n', 'shop', '--local']]) {
+    const items = (await cli(args)).items ?? [];
+    t.same(items.map((i: any) => i.containerID), [pod.id, app.id, dbg.id, plain.id], `${args.join(' ')}: the sandbox, then the containers by name`);
+    t.same(items.map((i: any) => i.containerName ?? i.containerType), ['sandbox', 'app', 'debugger', 'plain'], 'with their names');
+    for (const i of items) t.same(i.namespaces, statNamespaces(i.pid), `${i.ref}: inodes from stat(2)`);
+  }
+  const ps = await cli(['ps', 'shop/web', '-c', 'app']);
+  t.same(ps.processes?.map((p: any) => p.pid), [app.pid, dbg.pid].sort((a, b) => a - b), 'ps -c app: the app’s pid namespace, the --target debugger in it');
+  const d = await cli(['diff', 'shop/web', 'debugger']);
+  t.match(d, { target: { containerID: app.id, containerName: 'app', podName: 'web', podNamespace: 'shop' }, debugger: { containerID: dbg.id, containerName: 'debugger' } });
+  t.ok(d.shared?.includes('pid'), 'the debugger shares the app’s pid namespace');
+  const miss = await execa(process.execPath, [CLI, 'ns', 'shop/nope'], { reject: false, env, extendEnv: false });
+  t.equal(miss.exitCode, 1);
+  t.match(miss.stderr, /^nsinspect: no pod shop\/nope has a running container on this node\. Try: pods with records here: .*shop\/web/);
+  const exited = await execa(process.execPath, [CLI, 'ns', `container/${pod.id}`.replace(pod.id, '0'.repeat(12))], { reject: false, env, extendEnv: false });
+  t.match(exited.stderr, /no container 000000000000 on this node/, 'an unknown ID is still just absent');
 });
