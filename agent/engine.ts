@@ -10,7 +10,7 @@ import { inventory, processesInPidNs } from './discovery/inventory.js';
 import { diffNamespaces } from './analysis/diff.js';
 import { findings } from './analysis/findings.js';
 import type { RecordRoots, RuntimeRecord } from './model/records.js';
-import { defaultRoots, readExit, readRecord, allRecords } from './discovery/records.js';
+import { allRecords, defaultRoots, readExit, readRecord, runningContainerdRoots } from './discovery/records.js';
 import { containerOfPod, recordName, recordedTarget, recordsOfPod } from './discovery/pod-records.js';
 import type { DiffJSON, LsnsJSON, NsItemJSON, NsListJSON, PsJSON, PsRowJSON, SubjectJSON, WhoisJSON } from './wire/local.js';
 
@@ -69,7 +69,8 @@ export class Engine {
       return this.index.container(prefix);
     } catch (err) {
       if (!(err instanceof NsinspectError) || err.code !== 'NOT_FOUND') throw err;
-      const exit = readExit(prefix, this.roots);
+      // The configured roots, then those of the containerd daemons running here (their command line and config).
+      const exit = readExit(prefix, this.roots) ?? readExit(prefix, { ...this.roots, containerdRoot: runningContainerdRoots().filter((r) => !this.roots.containerdRoot.includes(r)) });
       if (!exit) throw err;
       const at = exit.finishedAt ? ` at ${exit.finishedAt.toISOString()}` : '';
       throw new NsinspectError('NOT_RUNNING', `container ${exit.containerID.slice(0, 12)} exited with code ${exit.exitCode}${at}`, {

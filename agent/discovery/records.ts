@@ -12,7 +12,7 @@ import { basename, dirname, join } from 'node:path';
 import { NsinspectError, errnoOf, wrap } from '../errors.js';
 import type { ExitRecord, NsJoin, RecordRoots, RuntimeRecord } from '../model/records.js';
 import type { NsType, Runtime } from '../model/types.js';
-import { readCwd, readStat } from '../procfs/proc.js';
+import { readCmdline, readCwd, readFileSeenBy, readStat, pidsNamed } from '../procfs/proc.js';
 
 const TASKS = 'io.containerd.runtime.v2.task';
 const CRI_CONTAINERS = 'io.containerd.grpc.v1.cri/containers';
@@ -164,6 +164,37 @@ export function parseCriStatus(text: string, containerID: string, source: string
   const finished = typeof s.FinishedAt === 'number' ? s.FinishedAt : 0;
   if (finished <= 0 || typeof s.ExitCode !== 'number') return undefined;
   return { containerID, source, exitCode: s.ExitCode, finishedAt: new Date(Math.floor(finished / 1e6)) };
+}
+
+/**
+ * containerd's root as its command line and config say: --root, else `root = "…"` at the top of the
+ * --config file (default /etc/containerd/config.toml), else /var/lib/containerd.
+ */
+export function containerdRootOf(argv: readonly string[], readConfig: (path: string) => string | undefined): string {
+  const flag = (...names: string[]): string | undefined => {
+    for (let i = 0; i < argv.length; i++) {
+      for (const n of names) {
+        if (argv[i] === n) return argv[i + 1];
+        if (argv[i].startsWith(`${n}=`)) return argv[i].slice(n.length + 1);
+      }
+    }
+    return undefined;
+  };
+  const root = flag('--root');
+  if (root) return root;
+  const config = readConfig(flag('--config', '-c') ?? '/etc/containerd/config.toml') ?? '';
+  const top = config.split(/^\s*\[/m)[0];
+  return /^\s*root\s*=\s*"([^"]+)"/m.exec(top)?.[1] ?? '/var/lib/containerd';
+}
+
+/** The roots of the containerd daemons running on the node (a /proc scan: only when a container was not found). */
+export function runningContainerdRoots(): string[] {
+  const out = new Set<string>();
+  for (const pid of pidsNamed('containerd')) {
+    const argv = readCmdline(pid);
+    if (argv) out.add(containerdRootOf(argv, (path) => readFileSeenBy(pid, path)));
+  }
+  return [...out];
 }
 
 /** An exited container known to containerd's CRI, by full ID or unique 12+ hex prefix. */

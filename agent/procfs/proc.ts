@@ -178,3 +178,21 @@ export function environHas(pid: number, entry: string): boolean {
 export function readCwd(pid: number): string | undefined {
   return tolerant(`reading cwd of pid ${pid}`, () => readlinkSync(`${PROC}/${pid}/cwd`));
 }
+
+/** PIDs whose comm is exactly `comm` (a full scan of /proc: for rare lookups only). */
+export function pidsNamed(comm: string): number[] {
+  return listPids().filter((pid) => readStat(pid)?.comm === comm);
+}
+
+/** A small file as process `pid` sees it (through its root, so in its mount namespace); undefined when absent or gone. */
+export function readFileSeenBy(pid: number, path: string): string | undefined {
+  if (!path.startsWith('/')) return undefined;
+  return tolerant(`reading ${path} as pid ${pid} sees it`, () => {
+    try {
+      return readSmallFile(`${PROC}/${pid}/root${path}`, 'utf8');
+    } catch (err) {
+      if (errnoOf(err) === 'ENOTDIR') return undefined;
+      throw err;
+    }
+  });
+}

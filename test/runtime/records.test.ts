@@ -75,7 +75,8 @@ t.test('an exited container: the CRI’s status file says so, with its exit code
   await waitFor('the container to exit', async () => ((await cri.cri.containerStatus(id)).status.state === 'CONTAINER_EXITED' ? true : undefined), 30_000);
   t.equal(readRecord(id, roots), undefined, 'its bundle is gone: the shim deleted the task');
   t.throws(() => new Engine(roots).containerSubject(id.slice(0, 12)), { code: 'NOT_RUNNING', message: new RegExp(`container ${id.slice(0, 12)} exited with code 3 at \\d{4}-`) });
-  t.throws(() => new Engine({ ...roots, containerdRoot: [] }).containerSubject(id), { code: 'NOT_FOUND' }, 'without the CRI root: absent, as before');
+  t.throws(() => new Engine({ ...roots, containerdRoot: [] }).containerSubject(id), { code: 'NOT_RUNNING', message: /exited with code 3/ }, 'with no root configured: found from the running containerd’s --config');
+  t.throws(() => new Engine(roots).containerSubject('0'.repeat(12)), { code: 'NOT_FOUND', message: /no container 000000000000 on this node/ }, 'an unknown ID is still absent');
 });
 
 t.test('node-local pod refs with no kubeconfig: ns, ps, diff from the records', async (t) => {

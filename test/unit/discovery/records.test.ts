@@ -3,7 +3,7 @@ import t from 'tap';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { allRecords, defaultRoots, parseCriStatus, parseOciSpec, readExit, readRecord } from '../../../agent/discovery/records.js';
+import { allRecords, containerdRootOf, defaultRoots, parseCriStatus, parseOciSpec, readExit, readRecord } from '../../../agent/discovery/records.js';
 
 const SB = 'a'.repeat(64);
 const APP = 'b'.repeat(64);
@@ -100,4 +100,24 @@ t.test('readers over a runtime file layout', async (t) => {
   t.equal(readExit(APP, roots), undefined, 'no status file: undefined');
   t.same(defaultRoots({}), { containerdState: ['/run/containerd'], containerdRoot: ['/var/lib/containerd'], crio: ['/run/containers/storage', '/var/lib/containers/storage'] });
   t.same(defaultRoots({ NSINSPECT_CONTAINERD_STATE: '/a:/b' }).containerdState, ['/a', '/b']);
+});
+
+t.test('containerdRootOf: --root, else the config file’s top-level root, else the default', async (t) => {
+  const files: Record<string, string> = {
+    '/etc/containerd/config.toml': 'version = 2\nroot = "/data/containerd"\nstate = "/run/c"\n',
+    '/x/config.toml': 'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n  root = "/not/this"\n',
+    '/y.toml': '  root   =  "/y/root"\n[grpc]\n',
+  };
+  const read = (p: string) => files[p];
+  const cases: Array<[string[], string]> = [
+    [['containerd'], '/data/containerd'],
+    [['containerd', '--root', '/r'], '/r'],
+    [['containerd', '--root=/r2', '--config', '/y.toml'], '/r2'],
+    [['containerd', '--config', '/y.toml'], '/y/root'],
+    [['containerd', '-c', '/y.toml'], '/y/root'],
+    [['containerd', '--config=/y.toml'], '/y/root'],
+    [['containerd', '--config', '/x/config.toml'], '/var/lib/containerd'],
+    [['containerd', '--config', '/missing.toml'], '/var/lib/containerd'],
+  ];
+  for (const [argv, want] of cases) t.equal(containerdRootOf(argv, read), want, argv.join(' '));
 });
