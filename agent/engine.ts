@@ -10,8 +10,8 @@ import { inventory, processesInPidNs } from './discovery/inventory.js';
 import { diffNamespaces } from './analysis/diff.js';
 import { findings } from './analysis/findings.js';
 import type { RecordRoots, RuntimeRecord } from './model/records.js';
-import { allRecords, defaultRoots, readExit, readRecord, runningContainerdRoots } from './discovery/records.js';
-import { containerOfPod, recordName, recordedTarget, recordsOfPod } from './discovery/pod-records.js';
+import { allRecords, defaultRoots, readExit, readRecord, runningContainerdRoots, tryReadRecord } from './discovery/records.js';
+import { containerOfPod, recordName, recordNames, recordedTarget, recordsOfPod } from './discovery/pod-records.js';
 import type { DiffJSON, LsnsJSON, NsItemJSON, NsListJSON, PsJSON, PsRowJSON, SubjectJSON, WhoisJSON } from './wire/local.js';
 
 /** A ref resolved to a live process: the container's init process, or the PID itself. */
@@ -81,13 +81,8 @@ export class Engine {
 
   /** The runtime's record of the subject's container; a record that cannot be read leaves the answer as it was. */
   private withRecord(s: Subject, initPid?: number): void {
-    if (!s.containerID) return;
-    try {
-      const r = readRecord(s.containerID, this.roots, initPid);
-      if (r) s.record = r;
-    } catch {
-      // unreadable or half-written: names are extras, never a reason to fail
-    }
+    const r = s.containerID ? tryReadRecord(s.containerID, this.roots, initPid) : undefined;
+    if (r) s.record = r;
   }
 
   private initPidOf(id: string): number | undefined {
@@ -161,7 +156,7 @@ export class Engine {
     const members = podMembers(this.index.podContainers(podUID, maxAgeMs));
     // The runtime's record names the sandbox exactly; the heuristic only when no record says.
     for (const m of members) {
-      const kind = safeRecord(m.container.containerID, this.roots, m.container.initPid)?.kind;
+      const kind = tryReadRecord(m.container.containerID, this.roots, m.container.initPid)?.kind;
       if (kind === 'sandbox') return m;
     }
     return findSandbox(members, exclude);
@@ -229,7 +224,7 @@ export class Engine {
           command: p.cmdline.length > 0 ? p.cmdline.join(' ') : `[${p.comm}]`,
         };
         const c = owner.get(p.pid);
-        if (c) row.containerID = c;
+        if (c) Object.assign(row, { containerID: c }, recordNames(this.recordOf(c)));
         return row;
       }),
     };
@@ -246,7 +241,21 @@ export class Engine {
   }
 
   lsns(types?: readonly NsType[]): LsnsJSON {
-    return { namespaces: inventory(this.index, types) };
+    const rows = inventory(this.index, types);
+    if (rows.some((r) => r.containerID)) {
+      const inits = this.index.all(2_000).map((e) => this.initPidOf(e.containerID)).filter((p): p is number => p !== undefined);
+      const records = new Map(allRecords(this.roots, inits).map((r) => [r.containerID, r]));
+      for (const r of rows) if (r.containerID) Object.assign(r, recordNames(records.get(r.containerID)));
+    }
+    return { namespaces: rows };
+  }
+
+  private readonly records = new Map<string, RuntimeRecord | undefined>();
+
+  /** A container's record, read once per engine (a ps of a pod asks for the same few many times). */
+  private recordOf(id: string): RuntimeRecord | undefined {
+    if (!this.records.has(id)) this.records.set(id, tryReadRecord(id, this.roots, this.initPidOf(id)));
+    return this.records.get(id);
   }
 }
 
@@ -261,14 +270,6 @@ export function subjectJSON(s: Subject): SubjectJSON {
   if (r?.kind) j.containerType = r.kind;
   if (r?.image) j.image = r.image;
   return j;
-}
-
-function safeRecord(id: string, roots: RecordRoots, initPid?: number): RuntimeRecord | undefined {
-  try {
-    return readRecord(id, roots, initPid);
-  } catch {
-    return undefined;
-  }
 }
 
 function nameOf(s: Subject): string {

@@ -52,3 +52,12 @@ export function recordName(r: RuntimeRecord): string {
   if (r.podName === undefined) return `container ${r.containerID.slice(0, 12)}`;
   return r.kind === 'sandbox' ? `the sandbox of ${r.podNamespace}/${r.podName}` : `${r.containerName ?? r.containerID.slice(0, 12)}`;
 }
+
+/** The names a record gives a container (plain fields, copied into answers); none without a record. */
+export function recordNames(r: RuntimeRecord | undefined): { podNamespace?: string; podName?: string; containerName?: string } {
+  const out: { podNamespace?: string; podName?: string; containerName?: string } = {};
+  if (r?.podNamespace) out.podNamespace = r.podNamespace;
+  if (r?.podName) out.podName = r.podName;
+  if (r?.containerName) out.containerName = r.containerName;
+  return out;
+}

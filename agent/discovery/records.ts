@@ -140,6 +140,15 @@ export function readRecord(containerID: string, roots: RecordRoots, initPid?: nu
   return undefined;
 }
 
+/** readRecord for extras (names): a record that cannot be read is as good as none. */
+export function tryReadRecord(containerID: string, roots: RecordRoots, initPid?: number): RuntimeRecord | undefined {
+  try {
+    return readRecord(containerID, roots, initPid);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Every container with a record on the node: bundles of live tasks, and CRI-O's containers. */
 export function allRecords(roots: RecordRoots, initPids: Iterable<number> = []): RuntimeRecord[] {
   const out = new Map<string, RuntimeRecord>();

@@ -48,6 +48,10 @@ export interface PsRowJSON {
   command: string;
   /** The container whose cgroup holds the process: a debugger's processes show up here too. */
   containerID?: string;
+  /** From the runtime's record of that container, when found: who it is, by name. */
+  podNamespace?: string;
+  podName?: string;
+  containerName?: string;
 }
 
 export interface PsJSON {
@@ -72,6 +76,10 @@ export interface LsnsRowJSON {
   user: string;
   command: string;
   containerID?: string;
+  /** From the runtime's record of that container, when found: who it is, by name. */
+  podNamespace?: string;
+  podName?: string;
+  containerName?: string;
 }
 
 export interface LsnsJSON {

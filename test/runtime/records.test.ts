@@ -63,6 +63,11 @@ t.test('the engine: names in the output, the sandbox from the record', async (t)
   t.match(d.target, { containerID: app.id, containerName: 'app' }, 'the target is the container the runtime was told to join');
   t.ok(d.shared.includes('pid'), 'pid shared with the target');
   t.match(e.podDiff('shop', 'web', 'plain', 'app').target, { containerName: 'app' });
+  const rows = e.ps(e.podSubject('shop', 'web', 'app')).processes;
+  t.same(rows.map((r) => [r.pid, r.containerName, r.podName]), [[app.pid, 'app', 'web'], [dbg.pid, 'debugger', 'web']].sort((a, b) => (a[0] as number) - (b[0] as number)), 'ps rows name their containers');
+  const ls = e.lsns(['pid', 'net']).namespaces;
+  t.match(ls.find((r) => r.inode === statNamespaces(pod.pid).net), { containerID: pod.id, podNamespace: 'shop', podName: 'web', containerName: undefined }, 'lsns: the pod’s net namespace, by pod name');
+  t.match(ls.find((r) => r.inode === statNamespaces(plain.pid).pid), { containerID: plain.id, containerName: 'plain' }, 'lsns: plain’s pid namespace, by container name');
 });
 
 t.test('an exited container: the CRI’s status file says so, with its exit code', async (t) => {
