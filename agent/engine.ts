@@ -70,7 +70,7 @@ export class Engine {
     } catch (err) {
       if (!(err instanceof NsinspectError) || err.code !== 'NOT_FOUND') throw err;
       // The configured roots, then those of the containerd daemons running here (their command line and config).
-      const exit = readExit(prefix, this.roots) ?? readExit(prefix, { ...this.roots, containerdRoot: runningContainerdRoots().filter((r) => !this.roots.containerdRoot.includes(r)) });
+      const exit = readExit(prefix, this.roots) ?? readExit(prefix, { ...this.roots, containerdRoot: [] }, runningContainerdRoots());
       if (!exit) throw err;
       const at = exit.finishedAt ? ` at ${exit.finishedAt.toISOString()}` : '';
       throw new NsinspectError('NOT_RUNNING', `container ${exit.containerID.slice(0, 12)} exited with code ${exit.exitCode}${at}`, {

@@ -12,7 +12,7 @@ import { basename, dirname, join } from 'node:path';
 import { NsinspectError, errnoOf, wrap } from '../errors.js';
 import type { ExitRecord, NsJoin, RecordRoots, RuntimeRecord } from '../model/records.js';
 import type { NsType, Runtime } from '../model/types.js';
-import { readCmdline, readCwd, readFileSeenBy, readStat, pidsNamed } from '../procfs/proc.js';
+import { listDirSeenBy, pidsNamed, readCmdline, readCwd, readFileSeenBy, readStat } from '../procfs/proc.js';
 
 const TASKS = 'io.containerd.runtime.v2.task';
 const CRI_CONTAINERS = 'io.containerd.grpc.v1.cri/containers';
@@ -104,38 +104,53 @@ export function parseOciSpec(text: string, containerID: string, runtime: Runtime
 const runtimeOfNamespace = (ns: string): Runtime => (ns === 'moby' ? 'docker' : 'containerd');
 
 /**
+ * A directory of runtime files, and the process to read it through (/proc/<pid>/root) when it was
+ * found from a runtime process: the agent in its pod sees the host's /run and /var/lib only that way.
+ */
+export interface Place {
+  dir: string;
+  via?: number;
+}
+
+const readAt = (p: Place, rel: string): string | undefined => (p.via === undefined ? readRuntimeFile(join(p.dir, rel)) : readFileSeenBy(p.via, join(p.dir, rel)));
+const listAt = (p: Place, rel = ''): string[] => (p.via === undefined ? entries(join(p.dir, rel)) : listDirSeenBy(p.via, join(p.dir, rel)));
+
+/**
  * The containerd task directories (<state>/io.containerd.runtime.v2.task/<namespace>) holding bundles.
  * Beside the configured roots, each running shim names its own: a shim is the parent (and
  * subreaper) of the containers it runs and its cwd is a bundle, so the init PIDs of running
- * containers lead to their state dir whatever the daemon's config says, with nothing to configure.
+ * containers lead to their state dir whatever the daemon's config says, with nothing to configure
+ * or mount (the files are read through the shim's root).
  */
-export function taskDirs(roots: RecordRoots, initPids: Iterable<number> = []): string[] {
-  const out = new Set<string>();
-  for (const s of roots.containerdState) for (const ns of entries(join(s, TASKS))) out.add(join(s, TASKS, ns));
+export function taskDirs(roots: RecordRoots, initPids: Iterable<number> = []): Place[] {
+  const out = new Map<string, Place>();
+  for (const s of roots.containerdState) for (const ns of entries(join(s, TASKS))) out.set(join(s, TASKS, ns), { dir: join(s, TASKS, ns) });
   const shims = new Set<number>();
   for (const pid of initPids) {
     const ppid = readStat(pid)?.ppid;
-    if (ppid !== undefined && !shims.has(ppid)) shims.add(ppid);
+    if (ppid !== undefined) shims.add(ppid);
   }
   for (const shim of shims) {
     const cwd = readCwd(shim);
-    if (cwd && basename(dirname(dirname(cwd))) === TASKS) out.add(dirname(cwd));
+    if (cwd && basename(dirname(dirname(cwd))) === TASKS && !out.has(dirname(cwd))) out.set(dirname(cwd), { dir: dirname(cwd), via: shim });
   }
-  return [...out];
+  return [...out.values()];
 }
+
+const crioPlaces = (roots: RecordRoots): Place[] => roots.crio.map((r) => ({ dir: join(r, 'overlay-containers') }));
+const bundleSpec = (id: string): string => join(id, 'config.json');
+const crioSpec = (id: string): string => join(id, 'userdata', 'config.json');
 
 /** The record of one container (a full 64-hex ID), from its bundle or CRI-O's userdata; undefined when none is found. */
 export function readRecord(containerID: string, roots: RecordRoots, initPid?: number): RuntimeRecord | undefined {
   if (!ID.test(containerID)) return undefined;
-  for (const dir of taskDirs(roots, initPid === undefined ? [] : [initPid])) {
-    const path = join(dir, containerID, 'config.json');
-    const text = readRuntimeFile(path);
-    if (text !== undefined) return parseOciSpec(text, containerID, runtimeOfNamespace(basename(dir)), path);
+  for (const p of taskDirs(roots, initPid === undefined ? [] : [initPid])) {
+    const text = readAt(p, bundleSpec(containerID));
+    if (text !== undefined) return parseOciSpec(text, containerID, runtimeOfNamespace(basename(p.dir)), join(p.dir, bundleSpec(containerID)));
   }
-  for (const root of roots.crio) {
-    const path = join(root, 'overlay-containers', containerID, 'userdata', 'config.json');
-    const text = readRuntimeFile(path);
-    if (text !== undefined) return parseOciSpec(text, containerID, 'cri-o', path);
+  for (const p of crioPlaces(roots)) {
+    const text = readAt(p, crioSpec(containerID));
+    if (text !== undefined) return parseOciSpec(text, containerID, 'cri-o', join(p.dir, crioSpec(containerID)));
   }
   return undefined;
 }
@@ -152,18 +167,17 @@ export function tryReadRecord(containerID: string, roots: RecordRoots, initPid?:
 /** Every container with a record on the node: bundles of live tasks, and CRI-O's containers. */
 export function allRecords(roots: RecordRoots, initPids: Iterable<number> = []): RuntimeRecord[] {
   const out = new Map<string, RuntimeRecord>();
-  const add = (id: string, path: string, runtime: Runtime): void => {
+  const add = (p: Place, id: string, rel: string, runtime: Runtime): void => {
     if (!ID.test(id) || out.has(id)) return;
-    const text = readRuntimeFile(path);
-    if (text === undefined) return;
     try {
-      out.set(id, parseOciSpec(text, id, runtime, path));
+      const text = readAt(p, rel);
+      if (text !== undefined) out.set(id, parseOciSpec(text, id, runtime, join(p.dir, rel)));
     } catch {
-      // half-written by the runtime right now: as if not there yet
+      // half-written by the runtime right now, or gone: as if not there
     }
   };
-  for (const dir of taskDirs(roots, initPids)) for (const id of entries(dir)) add(id, join(dir, id, 'config.json'), runtimeOfNamespace(basename(dir)));
-  for (const root of roots.crio) for (const id of entries(join(root, 'overlay-containers'))) add(id, join(root, 'overlay-containers', id, 'userdata', 'config.json'), 'cri-o');
+  for (const p of taskDirs(roots, initPids)) for (const id of listAt(p)) add(p, id, bundleSpec(id), runtimeOfNamespace(basename(p.dir)));
+  for (const p of crioPlaces(roots)) for (const id of listAt(p)) add(p, id, crioSpec(id), 'cri-o');
   return [...out.values()];
 }
 
@@ -196,26 +210,26 @@ export function containerdRootOf(argv: readonly string[], readConfig: (path: str
   return /^\s*root\s*=\s*"([^"]+)"/m.exec(top)?.[1] ?? '/var/lib/containerd';
 }
 
-/** The roots of the containerd daemons running on the node (a /proc scan: only when a container was not found). */
-export function runningContainerdRoots(): string[] {
-  const out = new Set<string>();
+/** The roots of the containerd daemons running on the node, read through each daemon's root (a /proc scan: only when a container was not found). */
+export function runningContainerdRoots(): Place[] {
+  const out = new Map<string, Place>();
   for (const pid of pidsNamed('containerd')) {
     const argv = readCmdline(pid);
-    if (argv) out.add(containerdRootOf(argv, (path) => readFileSeenBy(pid, path)));
+    const root = argv ? containerdRootOf(argv, (path) => readFileSeenBy(pid, path)) : undefined;
+    if (root && !out.has(root)) out.set(root, { dir: root, via: pid });
   }
-  return [...out];
+  return [...out.values()];
 }
 
-/** An exited container known to containerd's CRI, by full ID or unique 12+ hex prefix. */
-export function readExit(prefix: string, roots: RecordRoots): ExitRecord | undefined {
+/** An exited container known to containerd's CRI, by full ID or unique 12+ hex prefix: under the configured roots, or those places. */
+export function readExit(prefix: string, roots: RecordRoots, daemons: Place[] = []): ExitRecord | undefined {
   if (!ID.test(prefix)) return undefined;
-  for (const root of roots.containerdRoot) {
-    const dir = join(root, CRI_CONTAINERS);
-    const ids = entries(dir).filter((e) => e.startsWith(prefix));
+  for (const root of [...roots.containerdRoot.map((dir): Place => ({ dir })), ...daemons]) {
+    const p = { ...root, dir: join(root.dir, CRI_CONTAINERS) };
+    const ids = listAt(p).filter((e) => e.startsWith(prefix));
     if (ids.length !== 1) continue;
-    const path = join(dir, ids[0], 'status');
-    const text = readRuntimeFile(path);
-    if (text !== undefined) return parseCriStatus(text, ids[0], path);
+    const text = readAt(p, join(ids[0], 'status'));
+    if (text !== undefined) return parseCriStatus(text, ids[0], join(p.dir, ids[0], 'status'));
   }
   return undefined;
 }

@@ -196,3 +196,13 @@ export function readFileSeenBy(pid: number, path: string): string | undefined {
     }
   });
 }
+
+/** A directory's entries as process `pid` sees it (through its root); [] when absent, gone or hidden. */
+export function listDirSeenBy(pid: number, dir: string): string[] {
+  if (!dir.startsWith('/')) return [];
+  try {
+    return readdirSync(`${PROC}/${pid}/root${dir}`);
+  } catch {
+    return [];
+  }
+}

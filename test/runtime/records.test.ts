@@ -1,12 +1,12 @@
 // The runtime's records of real containerd CRI pods: what CRI was asked is what nsinspect reads, and the
 // namespace paths the runtime was told to join are the namespaces the kernel shows (stat(2)).
 import t from 'tap';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { Engine } from '../../agent/engine.js';
-import { readRecord } from '../../agent/discovery/records.js';
+import { readRecord, taskDirs } from '../../agent/discovery/records.js';
 import { criFor } from '../helpers/cri.js';
 import { BUSYBOX_IMAGE } from './cri/images.js';
 import { statNamespaces, waitFor } from '../helpers/lab.js';
@@ -30,6 +30,8 @@ t.test('records of the sandbox, the app and a --target debugger equal what CRI w
     t.match(readRecord(c.id, roots, c.pid), { kind: 'container', containerName: c.name, podName: 'web', podNamespace: 'shop', podUID: pod.uid, sandboxID: pod.id, image: BUSYBOX_IMAGE }, c.name);
   }
   t.equal(readRecord(app.id, roots), undefined, 'without the init PID or a state root there is nothing to find');
+  const shim = Number(readFileSync(`/proc/${app.pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+  t.same(taskDirs(roots, [app.pid, dbg.pid]), [{ dir: `${dir}/state/io.containerd.runtime.v2.task/k8s.io`, via: shim }], 'one task dir, read through the pod’s shim (its parent)');
 });
 
 t.test('the namespace paths in the records are the namespaces the kernel shows', async (t) => {
