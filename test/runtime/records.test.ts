@@ -72,6 +72,16 @@ t.test('the engine: names in the output, the sandbox from the record', async (t)
   t.match(ls.find((r) => r.inode === statNamespaces(plain.pid).pid), { containerID: plain.id, containerName: 'plain' }, 'lsns: plain’s pid namespace, by container name');
 });
 
+t.test('cost, for the note (no timed assertion)', async (t) => {
+  const time = (f: () => unknown, n = 50) => {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) f();
+    return ((performance.now() - t0) / n).toFixed(2);
+  };
+  t.comment(`readRecord (via the shim): ${time(() => readRecord(app.id, roots, app.pid))} ms; pod ref shop/web → 4 subjects: ${time(() => new Engine(roots).podSubjects('shop', 'web'), 20)} ms; fixture set-up ${cri.containerd.setupMs} ms`);
+  t.pass();
+});
+
 t.test('an exited container: the CRI’s status file says so, with its exit code', async (t) => {
   const id = await cri.cri.createContainer(
     pod.id,
