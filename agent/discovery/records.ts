@@ -12,6 +12,7 @@ import { basename, dirname, join } from 'node:path';
 import { NsinspectError, errnoOf, wrap } from '../errors.js';
 import type { ExitRecord, NsJoin, RecordRoots, RuntimeRecord } from '../model/records.js';
 import type { NsType, Runtime } from '../model/types.js';
+import { dockerName } from './docker-records.js';
 import { listDirSeenBy, pidsNamed, readCmdline, readCwd, readFileSeenBy, readStat } from '../procfs/proc.js';
 
 const TASKS = 'io.containerd.runtime.v2.task';
@@ -146,7 +147,14 @@ export function readRecord(containerID: string, roots: RecordRoots, initPid?: nu
   if (!ID.test(containerID)) return undefined;
   for (const p of taskDirs(roots, initPid === undefined ? [] : [initPid])) {
     const text = readAt(p, bundleSpec(containerID));
-    if (text !== undefined) return parseOciSpec(text, containerID, runtimeOfNamespace(basename(p.dir)), join(p.dir, bundleSpec(containerID)));
+    if (text === undefined) continue;
+    const rec = parseOciSpec(text, containerID, runtimeOfNamespace(basename(p.dir)), join(p.dir, bundleSpec(containerID)));
+    // dockerd keeps the name out of the spec, in its own config.v2.json.
+    if (rec.runtime === 'docker' && rec.containerName === undefined) {
+      const name = dockerName(containerID);
+      if (name) rec.containerName = name;
+    }
+    return rec;
   }
   for (const p of crioPlaces(roots)) {
     const text = readAt(p, crioSpec(containerID));

@@ -14,7 +14,7 @@ t.test('docker run --pid/--network/--ipc container:app: the bundle says it joins
   const app = await docker.run('rec-app', ['--network', 'none', '--ipc', 'shareable']);
   const dbg = await docker.run('rec-dbg', ['--pid', `container:${app.id}`, '--network', `container:${app.id}`, '--ipc', `container:${app.id}`]);
   const rec = readRecord(dbg.id, roots, dbg.pid);
-  t.match(rec, { runtime: 'docker', containerID: dbg.id, kind: undefined, podName: undefined }, 'a Docker record: no CRI annotations');
+  t.match(rec, { runtime: 'docker', containerID: dbg.id, kind: undefined, podName: undefined, containerName: 'rec-dbg' }, 'a Docker record: no CRI annotations; the name from dockerd’s config.v2.json');
   t.match(rec?.source, /\/io\.containerd\.runtime\.v2\.task\/moby\/[0-9a-f]{64}\/config\.json$/, 'read from the moby namespace’s bundle');
   const truth = statNamespaces(app.pid);
   for (const type of ['pid', 'net', 'ipc'] as const) {
@@ -25,4 +25,5 @@ t.test('docker run --pid/--network/--ipc container:app: the bundle says it joins
   t.equal(rec?.namespaces.find((n) => n.type === 'mnt')?.path, undefined, 'mnt: a new one');
   const s = new Engine(roots).containerSubject(dbg.id);
   t.equal(s.record?.runtime, 'docker', 'the engine attaches it');
+  t.match(new Engine(roots).ns([s]).items[0], { containerID: dbg.id, containerName: 'rec-dbg' }, 'ns names it');
 });

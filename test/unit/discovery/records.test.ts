@@ -3,6 +3,7 @@ import t from 'tap';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { dockerDataRootOf, parseDockerName } from '../../../agent/discovery/docker-records.js';
 import { allRecords, containerdRootOf, defaultRoots, parseCriStatus, parseOciSpec, readExit, readRecord } from '../../../agent/discovery/records.js';
 
 const SB = 'a'.repeat(64);
@@ -120,4 +121,20 @@ t.test('containerdRootOf: --root, else the config file’s top-level root, else 
     [['containerd', '--config', '/missing.toml'], '/var/lib/containerd'],
   ];
   for (const [argv, want] of cases) t.equal(containerdRootOf(argv, read), want, argv.join(' '));
+});
+
+t.test('Docker: data-root and the name in config.v2.json', async (t) => {
+  const files: Record<string, string> = { '/etc/docker/daemon.json': '{"data-root":"/srv/docker"}', '/c.json': '{}', '/bad.json': '{' };
+  const read = (p: string) => files[p];
+  const cases: Array<[string[], string]> = [
+    [['dockerd'], '/srv/docker'],
+    [['dockerd', '--data-root', '/d'], '/d'],
+    [['dockerd', '--data-root=/d2'], '/d2'],
+    [['dockerd', '--config-file', '/c.json'], '/var/lib/docker'],
+    [['dockerd', '--config-file', '/bad.json'], '/var/lib/docker'],
+    [['dockerd', '--config-file', '/missing.json'], '/var/lib/docker'],
+  ];
+  for (const [argv, want] of cases) t.equal(dockerDataRootOf(argv, read), want, argv.join(' '));
+  t.equal(parseDockerName('{"ID":"x","Name":"/web"}'), 'web');
+  for (const bad of ['{"Name":"/"}', '{"Name":7}', '{}', 'nope']) t.equal(parseDockerName(bad), undefined, bad);
 });
