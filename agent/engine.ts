@@ -10,7 +10,7 @@ import { inventory, processesInPidNs } from './discovery/inventory.js';
 import { diffNamespaces } from './analysis/diff.js';
 import { findings } from './analysis/findings.js';
 import type { RecordRoots, RuntimeRecord } from './model/records.js';
-import { allRecords, defaultRoots, readExit, readRecord, runningContainerdRoots, tryReadRecord } from './discovery/records.js';
+import { allRecords, defaultRoots, readExit, runningContainerdRoots, tryReadRecord } from './discovery/records.js';
 import { containerOfPod, recordName, recordNames, recordedTarget, recordsOfPod } from './discovery/pod-records.js';
 import type { DiffJSON, LsnsJSON, NsItemJSON, NsListJSON, PsJSON, PsRowJSON, SubjectJSON, WhoisJSON } from './wire/local.js';
 

@@ -10,7 +10,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { NsinspectError, errnoOf, wrap } from '../errors.js';
-import type { ExitRecord, NsJoin, RecordRoots, RuntimeRecord } from '../model/records.js';
+import type { ExitRecord, RecordRoots, RuntimeRecord } from '../model/records.js';
 import type { NsType, Runtime } from '../model/types.js';
 import { dockerName } from './docker-records.js';
 import { listDirSeenBy, pidsNamed, readCmdline, readCwd, readFileSeenBy, readStat } from '../procfs/proc.js';
