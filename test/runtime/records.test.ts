@@ -79,6 +79,8 @@ t.test('cost, for the note (no timed assertion)', async (t) => {
     return ((performance.now() - t0) / n).toFixed(2);
   };
   t.comment(`readRecord (via the shim): ${time(() => readRecord(app.id, roots, app.pid))} ms; pod ref shop/web → 4 subjects: ${time(() => new Engine(roots).podSubjects('shop', 'web'), 20)} ms; fixture set-up ${cri.containerd.setupMs} ms`);
+  const warm = new Engine(roots);
+  t.comment(`whois of a container pid, warm engine: ${time(() => warm.whois(app.pid), 200)} ms (its record read too)`);
   t.pass();
 });
 
