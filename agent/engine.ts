@@ -12,6 +12,9 @@ import { diffNamespaces } from './analysis/diff.js';
 import { findings } from './analysis/findings.js';
 import { accessOf, accessSummary } from './access.js';
 import type { AccessJSON } from './wire/access.js';
+import type { RecordRoots, RuntimeRecord } from './model/records.js';
+import { allRecords, defaultRoots, readExit, runningContainerdRoots, tryReadRecord } from './discovery/records.js';
+import { containerOfPod, recordName, recordNames, recordedTarget, recordsOfPod } from './discovery/pod-records.js';
 import type { DiffJSON, LsnsJSON, NsItemJSON, NsListJSON, PsJSON, PsRowJSON, SubjectJSON, WhoisJSON } from './wire/local.js';
 
 /** A ref resolved to a live process: the container's init process, or the PID itself. */
@@ -26,10 +29,15 @@ export interface Subject {
   container?: Container;
   namespaces: NsSet;
   unreadable?: NsUnreadable;
+  /** What the runtime was told about the container, when its record was found. */
+  record?: RuntimeRecord;
 }
 
 export class Engine {
   readonly index = new ContainerIndex();
+
+  /** roots: where the runtimes keep their records (a kubelet node's defaults, or NSINSPECT_* env). */
+  constructor(readonly roots: RecordRoots = defaultRoots()) {}
 
   /** Resolves a node-local ref. NOT_FOUND, AMBIGUOUS or NOT_RUNNING when it cannot. */
   subject(ref: LocalRef): Subject {
@@ -43,17 +51,100 @@ export class Engine {
     const s: Subject = { ref, pid, startTime: st.startTime, namespaces: {} };
     const owner = containerOfPid(pid);
     if (owner) Object.assign(s, { containerID: owner.containerID, runtime: owner.runtime, ...(owner.podUID ? { podUID: owner.podUID } : {}) });
+    if (owner) this.withRecord(s, this.initPidOf(owner.containerID));
     return this.withNamespaces(s);
   }
 
   containerSubject(prefix: string, ref = `container/${prefix}`): Subject {
-    const c = this.index.container(prefix);
+    const c = this.runningOrExited(prefix);
     const pid = c.initPid as number;
     const st = readStat(pid);
     if (!st) throw new NsinspectError('NOT_RUNNING', `container ${c.containerID.slice(0, 12)} exited while being read`, { hint: 'try again, or check it with `crictl ps -a`' });
     const s: Subject = { ref, pid, startTime: st.startTime, containerID: c.containerID, runtime: c.runtime, container: c, namespaces: {} };
     if (c.podUID) s.podUID = c.podUID;
+    this.withRecord(s, pid);
     return this.withNamespaces(s);
+  }
+
+  /** The running container, or NOT_RUNNING saying it exited (and its code) when the CRI's records show it did. */
+  private runningOrExited(prefix: string): Container {
+    try {
+      return this.index.container(prefix);
+    } catch (err) {
+      if (!(err instanceof NsinspectError) || err.code !== 'NOT_FOUND') throw err;
+      // The configured roots, then those of the containerd daemons running here (their command line and config).
+      const exit = readExit(prefix, this.roots) ?? readExit(prefix, { ...this.roots, containerdRoot: [] }, runningContainerdRoots());
+      if (!exit) throw err;
+      const at = exit.finishedAt ? ` at ${exit.finishedAt.toISOString()}` : '';
+      throw new NsinspectError('NOT_RUNNING', `container ${exit.containerID.slice(0, 12)} exited with code ${exit.exitCode}${at}`, {
+        hint: `its namespaces went with it; see its logs with \`crictl logs ${exit.containerID.slice(0, 12)}\``,
+      });
+    }
+  }
+
+  /** The runtime's record of the subject's container; a record that cannot be read leaves the answer as it was. */
+  private withRecord(s: Subject, initPid?: number): void {
+    const r = s.containerID ? tryReadRecord(s.containerID, this.roots, initPid) : undefined;
+    if (r) s.record = r;
+  }
+
+  private initPidOf(id: string): number | undefined {
+    try {
+      return this.index.container(id).initPid;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The records of a pod's running containers on this node, by pod namespace and name. */
+  podRecords(namespace: string, name: string): RuntimeRecord[] {
+    const inits = this.index.all().map((e) => this.initPidOf(e.containerID)).filter((p): p is number => p !== undefined);
+    return recordsOfPod(allRecords(this.roots, inits), namespace, name);
+  }
+
+  /** Every running container of a pod (the sandbox first), from the runtime's records alone: no API server. */
+  podSubjects(namespace: string, name: string): Subject[] {
+    const out: Subject[] = [];
+    for (const r of this.podRecords(namespace, name)) {
+      try {
+        out.push(this.containerSubject(r.containerID, `${namespace}/${name}/${r.kind === 'sandbox' ? '(sandbox)' : r.containerName ?? r.containerID.slice(0, 12)}`));
+      } catch (err) {
+        if (!(err instanceof NsinspectError) || (err.code !== 'NOT_RUNNING' && err.code !== 'NOT_FOUND')) throw err;
+      }
+    }
+    return out;
+  }
+
+  /** A pod's container by name (or its only one), from the runtime's records. */
+  podSubject(namespace: string, name: string, container?: string): Subject {
+    const r = containerOfPod(this.podRecords(namespace, name), container);
+    return this.containerSubject(r.containerID, `${namespace}/${name}/${r.containerName ?? r.containerID.slice(0, 12)}`);
+  }
+
+  /**
+   * diff of a pod's debugger with its target, node-local. The target: the one named, else the
+   * container whose pid namespace the runtime was told to join (TARGET), else the only other one.
+   */
+  podDiff(namespace: string, name: string, debuggerName: string, targetName?: string): DiffJSON {
+    const pod = this.podRecords(namespace, name);
+    const dbg = containerOfPod(pod, debuggerName);
+    let target: RuntimeRecord | undefined = targetName === undefined ? undefined : containerOfPod(pod, targetName);
+    target ??= recordedTarget(pod, dbg, (id) => this.initPidOf(id));
+    target ??= containerOfPod(pod.filter((r) => r !== dbg));
+    const ref = (r: RuntimeRecord) => `${namespace}/${name}/${r.containerName ?? r.containerID.slice(0, 12)}`;
+    return this.diff(this.containerSubject(target.containerID, ref(target)), this.containerSubject(dbg.containerID, ref(dbg)));
+  }
+
+  /** The sandbox named in the subject's record (its sandbox-id), exactly; undefined when there is no record or it is not running. */
+  recordedSandbox(s: Subject): NsSet | undefined {
+    const id = s.record?.sandboxID;
+    if (!id) return undefined;
+    if (id === s.containerID) return s.namespaces;
+    try {
+      return this.containerSubject(id).namespaces;
+    } catch {
+      return undefined;
+    }
   }
 
   private withNamespaces(s: Subject): Subject {
@@ -65,7 +156,13 @@ export class Engine {
 
   /** The sandbox of a pod, found from its cgroup alone; exclude lists known app containers. */
   sandboxOf(podUID: string, exclude?: ReadonlySet<string>, maxAgeMs = 0): PodMember | undefined {
-    return findSandbox(podMembers(this.index.podContainers(podUID, maxAgeMs)), exclude);
+    const members = podMembers(this.index.podContainers(podUID, maxAgeMs));
+    // The runtime's record names the sandbox exactly; the heuristic only when no record says.
+    for (const m of members) {
+      const kind = tryReadRecord(m.container.containerID, this.roots, m.container.initPid)?.kind;
+      if (kind === 'sandbox') return m;
+    }
+    return findSandbox(members, exclude);
   }
 
   /**
@@ -75,7 +172,8 @@ export class Engine {
   diff(target: Subject, dbg: Subject, names?: { target: string; debugger: string }, sandboxNs?: NsSet): DiffJSON {
     const host = hostNamespaces();
     const samePod = target.podUID !== undefined && target.podUID === dbg.podUID;
-    const sandbox = sandboxNs ?? (samePod ? this.sandboxOf(target.podUID as string)?.namespaces : undefined);
+    const recorded = samePod ? this.recordedSandbox(target) : undefined;
+    const sandbox = sandboxNs ?? recorded ?? (samePod && !target.record?.sandboxID ? this.sandboxOf(target.podUID as string)?.namespaces : undefined);
     const d = diffNamespaces(target.namespaces, dbg.namespaces, { host, sandbox });
     const nspid = readStatus(target.pid)?.nspid ?? [];
     return {
@@ -136,7 +234,7 @@ export class Engine {
         command: p.cmdline.length > 0 ? p.cmdline.join(' ') : `[${p.comm}]`,
         owner,
       };
-      if (owner.kind === 'container') row.containerID = owner.containerID;
+      if (owner.kind === 'container') Object.assign(row, { containerID: owner.containerID }, recordNames(this.recordOf(owner.containerID)));
       rows.push(row);
     }
     return { processes: rows };
@@ -153,7 +251,21 @@ export class Engine {
   }
 
   lsns(types?: readonly NsType[]): LsnsJSON {
-    return { namespaces: inventory(this.index, types) };
+    const rows = inventory(this.index, types);
+    if (rows.some((r) => r.containerID)) {
+      const inits = this.index.all(2_000).map((e) => this.initPidOf(e.containerID)).filter((p): p is number => p !== undefined);
+      const records = new Map(allRecords(this.roots, inits).map((r) => [r.containerID, r]));
+      for (const r of rows) if (r.containerID) Object.assign(r, recordNames(records.get(r.containerID)));
+    }
+    return { namespaces: rows };
+  }
+
+  private readonly records = new Map<string, RuntimeRecord | undefined>();
+
+  /** A container's record, read once per engine (a ps of a pod asks for the same few many times). */
+  private recordOf(id: string): RuntimeRecord | undefined {
+    if (!this.records.has(id)) this.records.set(id, tryReadRecord(id, this.roots, this.initPidOf(id)));
+    return this.records.get(id);
   }
 }
 
@@ -161,10 +273,17 @@ export function subjectJSON(s: Subject): SubjectJSON {
   const j: SubjectJSON = { ref: s.ref, pid: s.pid };
   if (s.containerID) j.containerID = s.containerID;
   if (s.podUID) j.podUID = s.podUID;
+  const r = s.record;
+  if (r?.podNamespace) j.podNamespace = r.podNamespace;
+  if (r?.podName) j.podName = r.podName;
+  if (r?.containerName) j.containerName = r.containerName;
+  if (r?.kind) j.containerType = r.kind;
+  if (r?.image) j.image = r.image;
   return j;
 }
 
 function nameOf(s: Subject): string {
+  if (s.record?.podName !== undefined) return recordName(s.record);
   return s.containerID ? `container ${s.containerID.slice(0, 12)}` : `pid ${s.pid}`;
 }
 

@@ -2,7 +2,7 @@
 // The nsinspect command line: parses arguments, loads only the command it runs, maps errors to exit codes.
 import { Command, CommanderError, Option } from 'commander';
 import { exitCodeOf, formatError } from './errors.js';
-import { isLocalRef } from './refs.js';
+import { routesLocal } from './refs.js';
 import type { ClusterFlags } from './commands/cluster.js';
 
 export type OutputFormat = 'table' | 'json';
@@ -23,6 +23,7 @@ const program = new Command('nsinspect')
   .option('--agent <url>', 'talk to this agent directly, skipping discovery: https, or http on loopback only (e.g. http://127.0.0.1:9742); your token goes to it')
   .option('--agent-namespace <namespace>', "the agent's namespace", 'nsinspect-system')
   .option('--agent-daemonset <name>', 'only trust agent pods controlled by this DaemonSet', 'nsinspect-agent')
+  .option('--local', "answer pod refs on this node from the runtime's records, without the API server (as root)")
   .showSuggestionAfterError()
   .showHelpAfterError('(run nsinspect --help for usage)')
   .exitOverride()
@@ -33,6 +34,8 @@ Refs:
   pid/<n>           a process on this node, by host PID (in-process, as root)
   container/<id>    a container on this node, by full ID or a unique 12+ hex
                     prefix
+  NAMESPACE/POD     a pod on this node, from the runtime's records (as root);
+                    so are pod refs with --local, or with no kubeconfig
 
 Environment:
   NSINSPECT_TOKEN   bearer token for the agent, kept out of ps: used when
@@ -60,7 +63,7 @@ program
   .option('--target <container>', "the pod's target container (default: the debugger's --target, else the only app container)")
   .option('--expect-shared <types>', 'exit 3 unless these types are shared, e.g. pid,net')
   .action(async (target: string, dbg: string, o: { target?: string; expectShared?: string }) =>
-    isLocalRef(target) ? (await local()).diff(target, dbg, { ...globals(), ...o }) : (await cluster()).diff(target, dbg, { ...globals(), ...o }),
+    routesLocal(target, globals()) ? (await local()).diff(target, dbg, { ...globals(), ...o }) : (await cluster()).diff(target, dbg, { ...globals(), ...o }),
   );
 
 program
@@ -68,7 +71,7 @@ program
   .description('show the namespaces of a pod (every container, sandbox included), or of processes and containers')
   .argument('<ref...>', 'a pod, or pid/<n> and container/<id> refs')
   .action(async (refs: string[]) =>
-    refs.length === 1 && !isLocalRef(refs[0]) ? (await cluster()).ns(refs[0], globals()) : (await local()).ns(refs, globals()),
+    refs.length === 1 && !routesLocal(refs[0], globals()) ? (await cluster()).ns(refs[0], globals()) : (await local()).ns(refs, globals()),
   );
 
 program
@@ -77,7 +80,7 @@ program
   .argument('<ref>', 'a pod, or pid/<n>, container/<id>')
   .option('-c, --container <name>', "the pod's container (default: as kubectl picks it)")
   .action(async (ref: string, o: { container?: string }) =>
-    isLocalRef(ref) ? (await local()).ps(ref, globals()) : (await cluster()).ps(ref, { ...globals(), ...o }),
+    routesLocal(ref, globals()) ? (await local()).ps(ref, { ...globals(), ...o }) : (await cluster()).ps(ref, { ...globals(), ...o }),
   );
 
 program

@@ -1,4 +1,7 @@
 // Tells node-local refs (pid/…, container/…) from pod refs (NAME or pod/NAME), and validates names.
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { NsinspectError } from '../agent/errors.js';
 import { NS_TYPES, type NsType, isNsType } from '../agent/model/types.js';
 
@@ -7,6 +10,39 @@ const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])
 
 export function isLocalRef(s: string): boolean {
   return /^(pid|p|container|c)\//.test(s);
+}
+
+/** NAMESPACE/POD: a pod named by namespace, answered on this node from the runtime's records (kubectl has no such form). */
+export function isNamespacedPodRef(s: string): boolean {
+  return /^[^/]+\/[^/]+$/.test(s) && !isLocalRef(s) && !/^(pod|pods|po)\//.test(s);
+}
+
+/** What the cluster path would load: KUBECONFIG, ~/.kube/config or an in-cluster service account. */
+function hasKubeconfig(env: NodeJS.ProcessEnv): boolean {
+  if ((env.KUBECONFIG?.split(':').filter(Boolean) ?? []).some((p) => existsSync(p))) return true;
+  if (existsSync(join(env.HOME ?? homedir(), '.kube', 'config'))) return true;
+  return Boolean(env.KUBERNETES_SERVICE_HOST) && existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token');
+}
+
+/**
+ * Whether a ref is answered here, in-process: pid/ and container/ refs, NAMESPACE/POD, and pod
+ * refs under --local or when there is no cluster to ask (no kubeconfig, no --agent): on-call on a
+ * node whose control plane is down.
+ */
+export function routesLocal(ref: string, o: { local?: boolean; kubeconfig?: string; agent?: string }, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (isLocalRef(ref) || isNamespacedPodRef(ref) || o.local) return true;
+  // Not root: the node-local path cannot read anything, so the cluster path's error says more.
+  return process.geteuid?.() === 0 && !o.kubeconfig && !o.agent && !hasKubeconfig(env);
+}
+
+/** A pod ref on the node-local path: NAMESPACE/POD, or NAME / pod/NAME in -n NAMESPACE (default "default"). */
+export function nodePodRef(s: string, namespace?: string): { namespace: string; name: string } {
+  if (isNamespacedPodRef(s)) {
+    const [ns, name] = s.split('/');
+    if (namespace !== undefined && namespace !== ns) throw new NsinspectError('INVALID', `${JSON.stringify(s)} names namespace ${ns}, but -n says ${namespace}`, { hint: 'give the namespace once' });
+    return { namespace: label('namespace', ns), name: podName(name) };
+  }
+  return { namespace: label('namespace', namespace ?? 'default'), name: podName(s) };
 }
 
 /** "web" or "pod/web" -> "web"; a DNS-1123 subdomain of at most 253 characters. */

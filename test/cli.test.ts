@@ -52,7 +52,8 @@ t.test('errors exit 1 with what to try', async (t) => {
   const cases: Array<[string[], RegExp]> = [
     [['ps', 'container/000000000000'], /^nsinspect: no container 000000000000 on this node\. Try: list the running containers/],
     [['whois', '4194303'], /^nsinspect: no process 4194303 on this node/],
-    [['ns', 'web'], /^nsinspect: no kubeconfig found, and pod names need a cluster\. Try: pass --kubeconfig PATH or set KUBECONFIG; on a node, use pid\/<n> or container\/<id>/],
+    // As root with no kubeconfig, a pod ref is looked up on this node (the runtime's records) first.
+    [['ns', 'web'], /^nsinspect: no kubeconfig found, and no pod default\/web runs on this node\. Try: pass --kubeconfig PATH or set KUBECONFIG; on a node, use NAMESPACE\/POD, pid\/<n> or container\/<id>/],
   ];
   for (const [args, want] of cases) {
     const r = await run(args);

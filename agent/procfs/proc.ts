@@ -173,3 +173,36 @@ export function scanNamespaceLinks(pids: readonly number[], types: readonly NsTy
 export function environHas(pid: number, entry: string): boolean {
   return tolerant(`reading environ of pid ${pid}`, () => readFileSync(`${PROC}/${pid}/environ`, 'latin1').split('\0').includes(entry)) ?? false;
 }
+
+/** The working directory of a process (a containerd shim's is its bundle); undefined when gone or hidden. */
+export function readCwd(pid: number): string | undefined {
+  return tolerant(`reading cwd of pid ${pid}`, () => readlinkSync(`${PROC}/${pid}/cwd`));
+}
+
+/** PIDs whose comm is exactly `comm` (a full scan of /proc: for rare lookups only). */
+export function pidsNamed(comm: string): number[] {
+  return listPids().filter((pid) => readStat(pid)?.comm === comm);
+}
+
+/** A small file as process `pid` sees it (through its root, so in its mount namespace); undefined when absent or gone. */
+export function readFileSeenBy(pid: number, path: string): string | undefined {
+  if (!path.startsWith('/')) return undefined;
+  return tolerant(`reading ${path} as pid ${pid} sees it`, () => {
+    try {
+      return readSmallFile(`${PROC}/${pid}/root${path}`, 'utf8');
+    } catch (err) {
+      if (errnoOf(err) === 'ENOTDIR') return undefined;
+      throw err;
+    }
+  });
+}
+
+/** A directory's entries as process `pid` sees it (through its root); [] when absent, gone or hidden. */
+export function listDirSeenBy(pid: number, dir: string): string[] {
+  if (!dir.startsWith('/')) return [];
+  try {
+    return readdirSync(`${PROC}/${pid}/root${dir}`);
+  } catch {
+    return [];
+  }
+}

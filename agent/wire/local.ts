@@ -9,6 +9,13 @@ export interface SubjectJSON {
   pid: number;
   containerID?: string;
   podUID?: string;
+  /** From the runtime's record of the container, when found on the node. */
+  podNamespace?: string;
+  podName?: string;
+  containerName?: string;
+  /** The CRI's role: the pod's sandbox, or a container in it. */
+  containerType?: 'sandbox' | 'container';
+  image?: string;
 }
 
 export interface DiffJSON {
@@ -50,6 +57,10 @@ export interface PsRowJSON {
    * host process outside any container (hostPID targets). Absent only from older agents.
    */
   owner?: { kind: 'container'; containerID: string } | { kind: 'host-entered' } | { kind: 'node' };
+  /** From the runtime's record of that container, when found: who it is, by name. */
+  podNamespace?: string;
+  podName?: string;
+  containerName?: string;
 }
 
 export interface PsJSON {
@@ -74,6 +85,10 @@ export interface LsnsRowJSON {
   user: string;
   command: string;
   containerID?: string;
+  /** From the runtime's record of that container, when found: who it is, by name. */
+  podNamespace?: string;
+  podName?: string;
+  containerName?: string;
 }
 
 export interface LsnsJSON {

@@ -6,7 +6,22 @@ import { type NsType, NS_TYPES } from '../../agent/model/types.js';
 import type { GlobalOptions } from '../main.js';
 import { renderDiff, renderLsns, renderNs, renderPs, renderWhois } from '../render/local.js';
 import { print } from '../output.js';
-import { checkExpectShared, nsTypes } from '../refs.js';
+import { checkExpectShared, isLocalRef, isNamespacedPodRef, label, nodePodRef, nsTypes } from '../refs.js';
+
+type Flags = GlobalOptions & { namespace?: string; local?: boolean };
+
+/** Runs a pod lookup; a plain pod ref came here only for want of a kubeconfig, so a miss says both. */
+function onNode<T>(ref: string, opts: Flags, pod: { namespace: string; name: string }, f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    if (!(err instanceof NsinspectError) || err.code !== 'NOT_FOUND' || opts.local || isNamespacedPodRef(ref) || !err.message.startsWith('no pod ')) throw err;
+    throw new NsinspectError('NOT_FOUND', `no kubeconfig found, and no pod ${pod.namespace}/${pod.name} runs on this node`, {
+      hint: 'pass --kubeconfig PATH or set KUBECONFIG; on a node, use NAMESPACE/POD, pid/<n> or container/<id>',
+      cause: err,
+    });
+  }
+}
 
 function requireRoot(): void {
   if (process.geteuid?.() !== 0) {
@@ -17,28 +32,34 @@ function requireRoot(): void {
 }
 
 
-export function ns(refs: string[], opts: GlobalOptions): void {
-  const parsed = refs.map(parseLocalRef);
+export function ns(refs: string[], opts: Flags): void {
+  // A pod ref stands for every running container of the pod, the sandbox first.
+  const parsed = refs.map((r) => (isLocalRef(r) ? parseLocalRef(r) : { ref: r, ...nodePodRef(r, opts.namespace) }));
   requireRoot();
   const engine = new Engine();
-  print(engine.ns(parsed.map((r) => engine.subject(r))), opts, renderNs);
+  print(engine.ns(parsed.flatMap((r) => ('kind' in r ? [engine.subject(r)] : onNode(r.ref, opts, r, () => engine.podSubjects(r.namespace, r.name))))), opts, renderNs);
 }
 
-export function diff(target: string, dbg: string, opts: GlobalOptions & { expectShared?: string }): void {
-  const [t, d] = [parseLocalRef(target), parseLocalRef(dbg)];
+export function diff(target: string, dbg: string, opts: Flags & { expectShared?: string; target?: string }): void {
+  // A pod ref: DEBUGGER is its container's name, and --target its target's, as on the cluster path.
+  const pod = isLocalRef(target) ? undefined : { ...nodePodRef(target, opts.namespace), dbg: label('container name', dbg) };
+  const refs = pod ? undefined : [parseLocalRef(target), parseLocalRef(dbg)] as const;
+  const within = opts.target === undefined ? undefined : label('container name', opts.target);
   const expected = opts.expectShared === undefined ? undefined : nsTypes(opts.expectShared);
   requireRoot();
   const engine = new Engine();
-  const result = engine.diff(engine.subject(t), engine.subject(d));
+  const result = pod ? onNode(target, opts, pod, () => engine.podDiff(pod.namespace, pod.name, pod.dbg, within)) : engine.diff(engine.subject(refs![0]), engine.subject(refs![1]));
   print(result, opts, renderDiff);
   checkExpectShared(result.shared, expected);
 }
 
-export function ps(ref: string, opts: GlobalOptions): void {
-  const r = parseLocalRef(ref);
+export function ps(ref: string, opts: Flags & { container?: string }): void {
+  const pod = isLocalRef(ref) ? undefined : nodePodRef(ref, opts.namespace);
+  const r = pod ? undefined : parseLocalRef(ref);
+  const c = opts.container === undefined ? undefined : label('container name', opts.container);
   requireRoot();
   const engine = new Engine();
-  print(engine.ps(engine.subject(r)), opts, renderPs);
+  print(engine.ps(pod ? onNode(ref, opts, pod, () => engine.podSubject(pod.namespace, pod.name, c)) : engine.subject(r!)), opts, renderPs);
 }
 
 export function whois(pidText: string, opts: GlobalOptions): void {

@@ -177,7 +177,7 @@ t.test('ps lists a process that entered the pid namespace from the host (nsenter
   await checkPs(t, `container/${app.id}`, pidNs, 'after nsenter -p');
 });
 
-t.test('an exited container is reported as exited, with its exit code', todo('exited containers are reported absent (issue 13, bug 2)'), async (t) => {
+t.test('an exited container is reported as exited, with its exit code', async (t) => {
   const pod = await cri.pod({ name: 'exited', namespace: 'shop' });
   const id = await cri.cri.createContainer(
     pod.id,

@@ -27,3 +27,23 @@ t.test('parsePid', async (t) => {
   t.equal(parsePid('4194304'), 4194304);
   for (const s of ['4194305', '0', '01', ' 1', '1e3', '0x10']) t.equal(parsePid(s), undefined, s);
 });
+
+t.test('node-local pod refs: NAMESPACE/POD, --local, and no kubeconfig', async (t) => {
+  const { isNamespacedPodRef, nodePodRef, routesLocal } = await import('../../cli/refs.js');
+  const yes = ['shop/web', 'kube-system/coredns-5d78c9869d-abcde'];
+  const no = ['web', 'pod/web', 'po/web', 'pods/web', 'pid/1', 'container/abcdef012345', 'a/b/c', '/web', 'shop/'];
+  for (const s of yes) t.ok(isNamespacedPodRef(s), `${s}: NAMESPACE/POD`);
+  for (const s of no) t.notOk(isNamespacedPodRef(s), `${s}: not NAMESPACE/POD`);
+  t.same(nodePodRef('shop/web'), { namespace: 'shop', name: 'web' });
+  t.same(nodePodRef('pod/web', 'shop'), { namespace: 'shop', name: 'web' });
+  t.same(nodePodRef('web'), { namespace: 'default', name: 'web' });
+  t.throws(() => nodePodRef('shop/web', 'other'), { code: 'INVALID', message: /names namespace shop, but -n says other/ });
+  t.throws(() => nodePodRef('Shop/web'), { code: 'INVALID', message: /invalid namespace/ });
+  const none = { KUBECONFIG: '/nonexistent', HOME: '/nonexistent' };
+  t.ok(routesLocal('shop/web', { kubeconfig: '/k' }, none), 'NAMESPACE/POD: always here');
+  t.ok(routesLocal('web', { local: true, kubeconfig: '/k' }, none), '--local: here');
+  t.notOk(routesLocal('web', { kubeconfig: '/k' }, none), '--kubeconfig: the cluster');
+  t.notOk(routesLocal('web', { agent: 'http://x' }, none), '--agent: the cluster');
+  t.equal(routesLocal('web', {}, none), process.geteuid?.() === 0, 'no kubeconfig: here when root');
+  t.notOk(routesLocal('web', {}, { KUBECONFIG: '/etc/hostname', HOME: '/nonexistent' }), 'a KUBECONFIG that exists: the cluster');
+});

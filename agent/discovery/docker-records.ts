@@ -1,0 +1,45 @@
+// Docker's own record of a container (config.v2.json under dockerd's data-root): the name `docker run --name` gave it.
+import { join } from 'node:path';
+import { pidsNamed, readCmdline, readFileSeenBy } from '../procfs/proc.js';
+
+/** dockerd's data-root: --data-root, else "data-root" in --config-file (default /etc/docker/daemon.json), else /var/lib/docker. */
+export function dockerDataRootOf(argv: readonly string[], readConfig: (path: string) => string | undefined): string {
+  const flag = (name: string): string | undefined => {
+    for (let i = 0; i < argv.length; i++) {
+      if (argv[i] === name) return argv[i + 1];
+      if (argv[i].startsWith(`${name}=`)) return argv[i].slice(name.length + 1);
+    }
+    return undefined;
+  };
+  const root = flag('--data-root');
+  if (root) return root;
+  try {
+    const cfg = JSON.parse(readConfig(flag('--config-file') ?? '/etc/docker/daemon.json') ?? '{}');
+    if (typeof cfg?.['data-root'] === 'string' && cfg['data-root'] !== '') return cfg['data-root'];
+  } catch {
+    // a daemon.json dockerd itself would refuse: the default
+  }
+  return '/var/lib/docker';
+}
+
+/** The container's name in config.v2.json ("Name": "/web"), without the slash. */
+export function parseDockerName(text: string): string | undefined {
+  try {
+    const name = JSON.parse(text)?.Name;
+    return typeof name === 'string' && name.length > 1 ? name.replace(/^\//, '') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A Docker container's name, read through each running dockerd's root (a /proc scan: Docker records only). */
+export function dockerName(containerID: string): string | undefined {
+  for (const pid of pidsNamed('dockerd')) {
+    const argv = readCmdline(pid);
+    if (!argv) continue;
+    const text = readFileSeenBy(pid, join(dockerDataRootOf(argv, (p) => readFileSeenBy(pid, p)), 'containers', containerID, 'config.v2.json'));
+    const name = text === undefined ? undefined : parseDockerName(text);
+    if (name) return name;
+  }
+  return undefined;
+}
