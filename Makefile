@@ -74,7 +74,7 @@ release: deps
 dist:
 	@scripts/dist.sh
 
-IMAGE ?= ghcr.io/nsinspect/nsinspect:0.1.0
+IMAGE ?= ghcr.io/nsinspect/nsinspect:$(shell node -p "require('./package.json').version")
 MANIFESTS ?= manifests
 
 ## The agent image, with docker, podman or buildah.
