@@ -42,9 +42,10 @@ dist/.built: $(SOURCES)
 lint: deps
 	@npx tsc -p tsconfig.json --noEmit
 
-## Static checks, in seconds, before the suite: no import cycles.
+## Static checks before the suite: no import cycles; test/ and bench/ type-check too (tsconfig.check.json).
 check: deps
 	@npm run -s check:cycles
+	@npm run -s check:types
 
 ## The whole suite, against the real kernel: runc containers, unshare, nsenter, promtool.
 test: deps-test build check
