@@ -42,10 +42,11 @@ dist/.built: $(SOURCES)
 lint: deps
 	@npx tsc -p tsconfig.json --noEmit
 
-## Static checks before the suite: no import cycles; test/ and bench/ type-check too (tsconfig.check.json).
+## Static checks before the suite: no import cycles; test/ and bench/ type-check too (tsconfig.check.json); typescript-eslint.
 check: deps
 	@npm run -s check:cycles
 	@npm run -s check:types
+	@npm run -s check:lint
 
 ## The whole suite, against the real kernel: runc containers, unshare, nsenter, promtool.
 test: deps-test build check
