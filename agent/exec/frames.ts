@@ -30,7 +30,7 @@ export interface Resize {
   rows: number;
 }
 
-/** The WebSocket subprotocol both ends name, so a mismatched client fails at the handshake. */
+/** The WebSocket subprotocol the client offers; the agent does not check it (yet), so it names the framing, not a gate. */
 export const ATTACH_PROTOCOL = 'v1.attach.nsinspect.dev';
 
 /**
