@@ -36,6 +36,8 @@ export interface AgentConfig {
   execMaxLifetimeSeconds?: number;
   /** The cgroup under which nsinspect-sessions/<session> is made; default: the parent of the agent's. */
   execCgroupParent?: string;
+  /** A cgroup v2 directory made for the sessions, used instead (the DaemonSet mounts one writable). */
+  execCgroupDir?: string;
 }
 
 export interface Agent {
@@ -90,6 +92,7 @@ export async function buildAgent(cfg: AgentConfig, logger: FastifyServerOptions[
       maxSessionsPerUser: cfg.maxExecSessionsPerUser ?? EXEC_DEFAULTS.maxSessionsPerUser,
       maxLifetimeSeconds: cfg.execMaxLifetimeSeconds ?? EXEC_DEFAULTS.maxLifetimeSeconds,
       ...(cfg.execCgroupParent !== undefined ? { cgroupParent: cfg.execCgroupParent } : {}),
+      ...(cfg.execCgroupDir !== undefined ? { cgroupDir: cfg.execCgroupDir } : {}),
     },
   );
   const view = new PodView(engine);

@@ -146,6 +146,7 @@ program
   .addOption(new Option('--max-exec-sessions-per-user <n>', 'exec sessions one user may hold at once; the last free slot goes only to a user holding none').env('NSINSPECT_MAX_EXEC_SESSIONS_PER_USER').default('2'))
   .addOption(new Option('--exec-max-lifetime <seconds>', 'an interactive session ends after this long, busy or not').env('NSINSPECT_EXEC_MAX_LIFETIME').default('14400'))
   .addOption(new Option('--exec-cgroup-parent <path>', 'cgroup to create nsinspect-sessions/<session> under (default: beside the agent\'s own)').env('NSINSPECT_EXEC_CGROUP_PARENT'))
+  .addOption(new Option('--exec-cgroup-dir <dir>', 'a writable cgroup v2 directory to create sessions in, instead (the DaemonSet mounts the host\'s /sys/fs/cgroup/nsinspect-exec there)').env('NSINSPECT_EXEC_CGROUP_DIR'))
   // --kubeconfig is also a global flag, and commander gives it to the program: take it from there.
   .action(async (opts: import('./commands/agent.js').AgentFlags) =>
     (await import('./commands/agent.js')).agent({ ...opts, kubeconfig: opts.kubeconfig ?? globals().kubeconfig ?? process.env.NSINSPECT_KUBECONFIG }),

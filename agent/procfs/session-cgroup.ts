@@ -46,7 +46,7 @@ export interface SessionCgroupsInfo {
    * The cgroup namespace a session's first process enters before it joins its cgroup, when the
    * agent's own is private (a pod's, on cgroup v2): with nsdelegate (systemd's default) the kernel
    * refuses a move into a cgroup outside the writer's namespace root (ENOENT), and the sessions'
-   * directory is outside the agent's. Pid 1's namespace: the host's, since the DaemonSet has hostPID.
+   * directory is outside the agent's. The host's namespace (pid 1's or kthreadd's: the DaemonSet has hostPID).
    */
   enterCgroupNs?: string;
 }
@@ -273,15 +273,27 @@ function readText(path: string): string {
   }
 }
 
-/** Pid 1's cgroup namespace file when it differs from ours (we are in a private one); else undefined. */
+/**
+ * The host's cgroup namespace file when it differs from ours (we are in a private one); else
+ * undefined. Pid 1's, or kthreadd's (pid 2, always in the initial namespaces) where pid 1 cannot
+ * be read: a sandbox's init may hold capabilities we lack.
+ */
 export function hostCgroupNs(procRoot = PROC): string | undefined {
+  let ours: string;
   try {
-    const ours = readlinkSync(`${procRoot}/self/ns/cgroup`);
-    const init = readlinkSync(`${procRoot}/1/ns/cgroup`);
-    return ours === init ? undefined : `${procRoot}/1/ns/cgroup`;
+    ours = readlinkSync(`${procRoot}/self/ns/cgroup`);
   } catch {
-    return undefined; // no cgroup namespaces, or pid 1 not ours to read: stay where we are
+    return undefined; // no cgroup namespaces: nothing to leave
   }
+  for (const pid of [1, 2]) {
+    try {
+      if (pid === 2 && readFileSync(`${procRoot}/2/comm`, 'utf8').trim() !== 'kthreadd') continue;
+      return readlinkSync(`${procRoot}/${pid}/ns/cgroup`) === ours ? undefined : `${procRoot}/${pid}/ns/cgroup`;
+    } catch {
+      // not ours to read: try the next
+    }
+  }
+  return undefined;
 }
 
 /** cgroup.kill exists from Linux 5.14 on, in every non-root cgroup: look for it in a probe child. */

@@ -20,6 +20,7 @@ export interface AgentFlags {
   maxExecSessionsPerUser?: string;
   execMaxLifetime?: string;
   execCgroupParent?: string;
+  execCgroupDir?: string;
 }
 
 export async function agent(flags: AgentFlags): Promise<void> {
@@ -46,6 +47,10 @@ export async function agent(flags: AgentFlags): Promise<void> {
   const cgParent = flags.execCgroupParent;
   if (cgParent !== undefined && cgParent !== '' && (!cgParent.startsWith('/') || cgParent.split('/').includes('..'))) {
     throw new NsinspectError('INVALID', `invalid --exec-cgroup-parent ${JSON.stringify(cgParent)}: want an absolute cgroup path such as /nsinspect.slice`);
+  }
+  const cgDir = flags.execCgroupDir;
+  if (cgDir !== undefined && cgDir !== '' && (!cgDir.startsWith('/') || cgDir.split('/').includes('..'))) {
+    throw new NsinspectError('INVALID', `invalid --exec-cgroup-dir ${JSON.stringify(cgDir)}: want an absolute directory such as /sys/fs/cgroup/nsinspect-exec`);
   }
   if (flags.tokenAudience !== undefined && !/^[!-~]{1,256}$/.test(flags.tokenAudience)) {
     throw new NsinspectError('INVALID', `invalid --token-audience ${JSON.stringify(flags.tokenAudience)}: want 1 to 256 printable characters, no spaces`, { hint: 'for example --token-audience nsinspect' });
@@ -86,6 +91,7 @@ export async function agent(flags: AgentFlags): Promise<void> {
       maxExecSessionsPerUser: perUser,
       execMaxLifetimeSeconds: lifetime,
       ...(cgParent ? { execCgroupParent: cgParent } : {}),
+      ...(cgDir ? { execCgroupDir: cgDir } : {}),
     });
   } catch (err) {
     // Nothing listens any more (runAgent closed what it opened): one line, and the process ends
