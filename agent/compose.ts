@@ -112,6 +112,7 @@ export async function buildAgent(cfg: AgentConfig, logger: FastifyServerOptions[
     readiness: () => app.inject({ method: 'GET', url: '/readyz' }),
     reviewer: metricsAuth === 'kubernetes' ? reviewer : null,
     logger: app.log.child({ component: 'metrics' }),
+    onDecision: metrics.countDecision,
   });
 
   let scanning = false;
