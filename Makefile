@@ -46,7 +46,7 @@ lint: deps
 test: deps-test build
 	@npx tap $(TAP_FLAGS)
 
-## The article's experiment with real runc containers; removes everything afterwards.
+## The article's experiment on real containerd pods made over CRI (else runc containers); removes everything afterwards.
 demo: build
 	@$(NODE) dist/lab/demo.js
 
