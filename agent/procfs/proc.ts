@@ -144,11 +144,15 @@ export function readNsInodes(pid: number, types: readonly NsType[], out: number[
   return found;
 }
 
-/** Everything ps needs about one process, or undefined when it vanished mid-read. */
+/**
+ * Everything ps needs about one process, or undefined when it vanished mid-read: three files
+ * (stat: ppid, state, comm, start time; status: uid and NSpid; cmdline), each read into the
+ * reused buffer, status scanned for its two lines rather than split into its fifty.
+ */
 export function readProcess(pid: number): ProcessInfo | undefined {
   const stat = readStat(pid);
   if (!stat) return undefined;
-  const status = readStatus(pid);
+  const status = tolerant(`reading status of pid ${pid}`, () => psStatus(readSmallFile(`${PROC}/${pid}/status`, 'latin1')));
   const cmdline = readCmdline(pid);
   if (!status || !cmdline) return undefined;
   return {
@@ -161,6 +165,26 @@ export function readProcess(pid: number): ProcessInfo | undefined {
     startTime: stat.startTime,
     nspid: status.nspid.length > 0 ? status.nspid : [pid],
   };
+}
+
+/**
+ * The real uid and NSpid chain of a status file, as parseStatus reads them (the last line of each
+ * wins; NSpid absent before Linux 4.1), looking up only those two lines. Name is the first line,
+ * so every key searched for follows a newline.
+ */
+function psStatus(text: string): { uid: number; nspid: number[] } {
+  const field = (key: string): string | undefined => {
+    const at = text.lastIndexOf(`\n${key}:`);
+    if (at < 0) return undefined;
+    const end = text.indexOf('\n', at + 1);
+    return text.slice(at + key.length + 2, end < 0 ? undefined : end).trim();
+  };
+  const uidText = field('Uid')?.split(/\s+/)[0];
+  if (uidText === undefined || !/^\d+$/.test(uidText)) return parseStatus(text); // malformed: the full parser says why
+  const ns = field('NSpid');
+  const nspid = ns === undefined || ns === '' ? [] : ns.split(/\s+/).map(Number);
+  if (nspid.some((n) => !Number.isSafeInteger(n))) return parseStatus(text);
+  return { uid: Number(uidText), nspid };
 }
 
 /** All PIDs (thread-group leaders) in /proc, ascending. */
