@@ -52,7 +52,7 @@ demo: build
 
 ## Every benchmark in one go (about 30 minutes), then one table of every target: bench/results/SUMMARY.md.
 bench: build
-	@$(NODE) dist/bench/lsns.js; $(NODE) dist/bench/cli.js; $(NODE) dist/bench/exec.js; $(NODE) dist/bench/agent.js $(BENCH_AGENT_FLAGS); $(NODE) dist/bench/suite.js
+	@$(NODE) dist/bench/lsns.js; $(NODE) dist/bench/cli.js; $(NODE) dist/bench/exec.js; $(NODE) dist/bench/idle.js; $(NODE) dist/bench/ps.js; $(NODE) dist/bench/agent.js $(BENCH_AGENT_FLAGS); $(NODE) dist/bench/suite.js
 
 ## Ten minutes of mixed load with pods churning; fails on a leak. Plots to bench/results/soak.png (gnuplot-nox).
 soak: build

@@ -140,6 +140,7 @@ program
   .addOption(new Option('--metrics-pod-labels', "export the per-pod metrics (namespace and pod labels: every pod's name on the node); implied by --metrics-container-inodes").env('NSINSPECT_METRICS_POD_LABELS').default(false))
   .addOption(new Option('--metrics-cache <seconds>', 'reuse a rendered /metrics this long, so a scrape storm costs one render (0: off)').env('NSINSPECT_METRICS_CACHE').default('2'))
   .addOption(new Option('--node-scan-interval <seconds>', 'how often node-wide counts are refreshed').env('NSINSPECT_NODE_SCAN_INTERVAL').default('30'))
+  .addOption(new Option('--node-full-scan-interval <seconds>', "how often those counts re-read every process's namespaces (in between, new processes only): a live process's setns/unshare shows within this long").env('NSINSPECT_NODE_FULL_SCAN_INTERVAL').default('300'))
   .addOption(new Option('--max-exec-sessions <n>', 'exec sessions at once; the next gets 429').env('NSINSPECT_MAX_EXEC_SESSIONS').default('8'))
   .addOption(new Option('--exec-idle-timeout <seconds>', 'an interactive session with no input or output this long is ended').env('NSINSPECT_EXEC_IDLE_TIMEOUT').default('900'))
   .addOption(new Option('--token-audience <aud>', 'accept only tokens minted for this audience (kubectl create token --audience <aud>)').env('NSINSPECT_TOKEN_AUDIENCE'))

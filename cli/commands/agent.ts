@@ -14,6 +14,7 @@ export interface AgentFlags {
   metricsPodLabels: boolean | string;
   metricsCache: string;
   nodeScanInterval: string;
+  nodeFullScanInterval?: string;
   maxExecSessions: string;
   execIdleTimeout: string;
   tokenAudience?: string;
@@ -27,6 +28,10 @@ export async function agent(flags: AgentFlags): Promise<void> {
   const interval = Number(flags.nodeScanInterval);
   if (!Number.isInteger(interval) || interval < 1 || interval > 3600) {
     throw new NsinspectError('INVALID', `invalid --node-scan-interval ${JSON.stringify(flags.nodeScanInterval)}: want whole seconds from 1 to 3600`);
+  }
+  const fullScan = Number(flags.nodeFullScanInterval ?? '300');
+  if (!Number.isInteger(fullScan) || fullScan < 1 || fullScan > 86_400) {
+    throw new NsinspectError('INVALID', `invalid --node-full-scan-interval ${JSON.stringify(flags.nodeFullScanInterval)}: want whole seconds from 1 to 86400`);
   }
   const maxExec = Number(flags.maxExecSessions);
   if (!Number.isInteger(maxExec) || maxExec < 0 || maxExec > 1000) {
@@ -85,6 +90,7 @@ export async function agent(flags: AgentFlags): Promise<void> {
       metricsPodLabels: truthy(flags.metricsPodLabels),
       metricsCacheMs: Math.round(cache * 1000),
       nodeScanIntervalMs: interval * 1000,
+      nodeFullScanIntervalMs: fullScan * 1000,
       maxExecSessions: maxExec,
       execIdleSeconds: idle,
       ...(flags.tokenAudience ? { tokenAudience: flags.tokenAudience } : {}),
