@@ -19,7 +19,7 @@ $(filter-out $(firstword $(MAKECMDGOALS)),$(MAKECMDGOALS)):
 	@:
 else
 
-.PHONY: all deps deps-test build test demo bench soak lint dist release image deploy undeploy e2e-kind clean sweep
+.PHONY: all deps deps-test build test check demo bench soak lint dist release image deploy undeploy e2e-kind clean sweep
 
 all: build
 
@@ -42,8 +42,12 @@ dist/.built: $(SOURCES)
 lint: deps
 	@npx tsc -p tsconfig.json --noEmit
 
+## Static checks, in seconds, before the suite: no import cycles.
+check: deps
+	@npm run -s check:cycles
+
 ## The whole suite, against the real kernel: runc containers, unshare, nsenter, promtool.
-test: deps-test build
+test: deps-test build check
 	@npx tap $(TAP_FLAGS)
 
 ## The article's experiment on real containerd pods made over CRI (else runc containers); removes everything afterwards.

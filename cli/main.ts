@@ -5,11 +5,6 @@ import { exitCodeOf, formatError } from './errors.js';
 import { routesLocal } from './refs.js';
 import type { ClusterFlags } from './commands/cluster.js';
 
-export type OutputFormat = 'table' | 'json';
-export interface GlobalOptions {
-  output: OutputFormat;
-}
-
 const program = new Command('nsinspect')
   .description('Which Linux namespaces does a kubectl debug container really share with its target?')
   .version('0.1.0')

@@ -2,22 +2,8 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { NsinspectError, type ErrorCode } from '../errors.js';
-
-const STATUS: Record<ErrorCode, number> = {
-  INVALID: 400,
-  AMBIGUOUS: 400,
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  NOT_RUNNING: 409,
-  CONFLICT: 409,
-  TOO_MANY: 429,
-  NOT_ROOT: 500,
-  EXPECTATION_FAILED: 500,
-  INTERNAL: 500,
-  UNAVAILABLE: 503,
-};
+import { NsinspectError } from '../errors.js';
+import { statusOf } from '../wire/protocol.js';
 
 /** An HTTP-layer error: the codes that only exist at this layer. */
 export class HttpError extends Error {
@@ -29,10 +15,6 @@ export class HttpError extends Error {
   ) {
     super(message);
   }
-}
-
-export function statusOf(code: string): number {
-  return (STATUS as Record<string, number>)[code] ?? 500;
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {

@@ -1,7 +1,7 @@
 // The JSON shapes of the access answer: privileges side by side (masks as hex and names) and the verdicts.
 import { CAP_SET_NAMES, type IdMapLine, type IdQuad, type NodeSecurity, type ProcCreds, type Tri, decodeCaps, mapIn } from '../model/creds.js';
 import type { AccessCheck, AccessOp, AccessVerdict, BlockCode } from '../model/access.js';
-import type { SubjectJSON } from './local.js';
+import type { SubjectJSON } from './subject.js';
 
 export interface CapSetJSON {
   /** 16 hex digits, as /proc/<pid>/status prints it. */

@@ -41,9 +41,7 @@ export interface PodDiffJSON extends DiffJSON {
   mismatches: Mismatch[];
 }
 
-export interface ErrorJSON {
-  error: { code: string; message: string; details?: Record<string, unknown> };
-}
+export type { ErrorJSON } from './protocol.js';
 
 /** One container of the node, from GET /v1/containers[/:id]. */
 export interface ContainerJSON {

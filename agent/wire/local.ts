@@ -3,20 +3,9 @@ import type { NsSet, NsType, Runtime } from '../model/types.js';
 import type { NsRow } from '../analysis/diff.js';
 import type { Finding } from '../analysis/findings.js';
 import type { AccessSummaryJSON } from './access.js';
+import type { SubjectJSON } from './subject.js';
 
-export interface SubjectJSON {
-  ref: string;
-  pid: number;
-  containerID?: string;
-  podUID?: string;
-  /** From the runtime's record of the container, when found on the node. */
-  podNamespace?: string;
-  podName?: string;
-  containerName?: string;
-  /** The CRI's role: the pod's sandbox, or a container in it. */
-  containerType?: 'sandbox' | 'container';
-  image?: string;
-}
+export type { SubjectJSON };
 
 export interface DiffJSON {
   target: SubjectJSON;

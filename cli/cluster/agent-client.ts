@@ -1,10 +1,7 @@
 // A small HTTP client for one node's agent: sends the user's token, turns error bodies into one line.
-import { NsinspectError, type ErrorCode } from '../../agent/errors.js';
-import type { ErrorJSON } from '../../agent/wire/api.js';
+import { NsinspectError } from '../../agent/errors.js';
+import { codeOf, type ErrorJSON } from '../../agent/wire/protocol.js';
 import { checkAgentURL } from './trust.js';
-
-/** The error code a CLI error carries for each status the agent answers with. */
-export const CODE_OF_STATUS: Record<number, ErrorCode> = { 400: 'INVALID', 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 409: 'NOT_RUNNING', 429: 'TOO_MANY', 503: 'UNAVAILABLE' };
 
 export class AgentClient {
   constructor(
@@ -52,8 +49,8 @@ export class AgentClient {
     }
     if (res.ok) return answer as T;
     const e = (answer as ErrorJSON).error ?? { code: 'INTERNAL', message: text.slice(0, 200) };
-    const code = CODE_OF_STATUS[res.status] ?? 'INTERNAL';
-    const hint = (e as { hint?: string }).hint ?? HINTS[res.status];
+    const code = codeOf(res.status, e.code);
+    const hint = e.hint ?? HINTS[res.status];
     throw new NsinspectError(code, `agent on node ${this.node}: ${e.message}`, { ...(hint ? { hint } : {}), ...(e.details ? { details: e.details } : {}) });
   }
 

@@ -1,7 +1,7 @@
 // The client end of an attach WebSocket: opens it with the user's token and speaks the frames.ts framing.
 import WebSocket from 'ws';
 import { NsinspectError } from '../../agent/errors.js';
-import { CODE_OF_STATUS } from './agent-client.js';
+import { ATTACH_MAX_MESSAGE_BYTES, codeOf, type ErrorJSON } from '../../agent/wire/protocol.js';
 import { ATTACH_PROTOCOL, CH, type StatusFrame, frame } from '../../agent/exec/frames.js';
 
 export interface AttachParams {
@@ -87,14 +87,16 @@ export function openAttach(url: URL, token: string, node: string, handlers: Atta
         const status = res.statusCode ?? 0;
         let message = `answered ${status}`;
         let hint: string | undefined;
+        let code: unknown;
         try {
-          const e = (JSON.parse(Buffer.concat(chunks).toString()) as { error?: { message?: string; hint?: string } }).error;
+          const e = (JSON.parse(Buffer.concat(chunks).toString()) as Partial<ErrorJSON>).error;
           if (e?.message) message = e.message;
           hint = e?.hint;
+          code = e?.code;
         } catch {
           // not our JSON
         }
-        reject(new NsinspectError(CODE_OF_STATUS[status] ?? 'INTERNAL', `agent on node ${node}: ${message}`, hint ? { hint } : {}));
+        reject(new NsinspectError(codeOf(status, code), `agent on node ${node}: ${message}`, hint ? { hint } : {}));
         ws.terminate();
       });
     });

@@ -7,7 +7,7 @@ import { parsePid } from '../../agent/discovery/refs.js';
 import { Cluster, type ClusterOptions } from '../cluster/session.js';
 import type { AgentClient } from '../cluster/agent-client.js';
 import { checkExpectShared, label, nsTypes, podName } from '../refs.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../options.js';
 import { print } from '../output.js';
 import { type EphemeralRow, renderEphemeral, renderPod, renderPodDiff } from '../render/cluster.js';
 import { type NodeWhoisJSON, renderPs, renderWhois } from '../render/local.js';

@@ -2,7 +2,7 @@
 import { NsinspectError } from '../../agent/errors.js';
 import { checkCommand, execPlan, parseSelection } from '../../agent/exec/argv.js';
 import { EXEC_DEFAULTS, type ExecResponse } from '../../agent/exec/service.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../options.js';
 import { isLocalRef, label, podName } from '../refs.js';
 import type { ClusterFlags } from './cluster.js';
 import type { AgentClient } from '../cluster/agent-client.js';

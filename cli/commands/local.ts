@@ -3,7 +3,7 @@ import { NsinspectError } from '../../agent/errors.js';
 import { Engine } from '../../agent/engine.js';
 import { parseLocalRef, parsePid } from '../../agent/discovery/refs.js';
 import { type NsType, NS_TYPES } from '../../agent/model/types.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../options.js';
 import { renderDiff, renderLsns, renderNs, renderPs, renderWhois } from '../render/local.js';
 import { print } from '../output.js';
 import { checkExpectShared, isLocalRef, isNamespacedPodRef, label, nodePodRef, nsTypes } from '../refs.js';
