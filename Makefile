@@ -52,13 +52,13 @@ check: deps
 test: deps-test build check
 	@npx tap $(TAP_FLAGS)
 
-## The article's experiment with real runc containers; removes everything afterwards.
+## The article's experiment on real containerd pods made over CRI (else runc containers); removes everything afterwards.
 demo: build
 	@$(NODE) dist/lab/demo.js
 
 ## Every benchmark in one go (about 30 minutes), then one table of every target: bench/results/SUMMARY.md.
 bench: build
-	@$(NODE) dist/bench/lsns.js; $(NODE) dist/bench/cli.js; $(NODE) dist/bench/exec.js; $(NODE) dist/bench/agent.js $(BENCH_AGENT_FLAGS); $(NODE) dist/bench/suite.js
+	@$(NODE) dist/bench/lsns.js; $(NODE) dist/bench/cli.js; $(NODE) dist/bench/exec.js; $(NODE) dist/bench/idle.js; $(NODE) dist/bench/ps.js; $(NODE) dist/bench/agent.js $(BENCH_AGENT_FLAGS); $(NODE) dist/bench/suite.js
 
 ## Ten minutes of mixed load with pods churning; fails on a leak. Plots to bench/results/soak.png (gnuplot-nox).
 soak: build

@@ -6,7 +6,7 @@ import { buildApp } from './http/app.js';
 import { buildMetricsApp } from './http/metrics-app.js';
 import { Metrics } from './metrics/registry.js';
 import { PodView } from './podview.js';
-import { nodeCounts, type NodeCounts } from './discovery/counts.js';
+import { NodeScanner, type NodeCounts } from './discovery/counts.js';
 import type { AccessReviewer } from './model/auth.js';
 import type { PodCache } from './kube/pod-cache.js';
 import { EXEC_DEFAULTS, ExecService } from './exec/service.js';
@@ -24,6 +24,8 @@ export interface AgentConfig {
   metricsCacheMs?: number;
   /** How often the node-wide process and namespace counts are refreshed. */
   nodeScanIntervalMs: number;
+  /** How often those counts re-read every process's namespaces (in between: new processes only); default NODE_FULL_SCAN_MS. */
+  nodeFullScanIntervalMs?: number;
   /** Exec sessions allowed at once; the next one gets 429. */
   maxExecSessions?: number;
   /** An attached session with no input or output this long is ended. */
@@ -36,6 +38,8 @@ export interface AgentConfig {
   execMaxLifetimeSeconds?: number;
   /** The cgroup under which nsinspect-sessions/<session> is made; default: the parent of the agent's. */
   execCgroupParent?: string;
+  /** A cgroup v2 directory made for the sessions, used instead (the DaemonSet mounts one writable). */
+  execCgroupDir?: string;
 }
 
 export interface Agent {
@@ -49,6 +53,9 @@ export interface Agent {
   /** Stops the watch and closes both apps; in-flight requests finish first. Idempotent. */
   close(): Promise<void>;
 }
+
+/** A live process's setns/unshare shows in the node counts within this long (plus one scan). */
+export const NODE_FULL_SCAN_MS = 300_000;
 
 /** A scrape storm costs one render every this long; Prometheus scrapes every 15 s or more. */
 export const METRICS_CACHE_MS = 2_000;
@@ -90,6 +97,7 @@ export async function buildAgent(cfg: AgentConfig, logger: FastifyServerOptions[
       maxSessionsPerUser: cfg.maxExecSessionsPerUser ?? EXEC_DEFAULTS.maxSessionsPerUser,
       maxLifetimeSeconds: cfg.execMaxLifetimeSeconds ?? EXEC_DEFAULTS.maxLifetimeSeconds,
       ...(cfg.execCgroupParent !== undefined ? { cgroupParent: cfg.execCgroupParent } : {}),
+      ...(cfg.execCgroupDir !== undefined ? { cgroupDir: cfg.execCgroupDir } : {}),
     },
   );
   const view = new PodView(engine);
@@ -109,13 +117,15 @@ export async function buildAgent(cfg: AgentConfig, logger: FastifyServerOptions[
     readiness: () => app.inject({ method: 'GET', url: '/readyz' }),
     reviewer: metricsAuth === 'kubernetes' ? reviewer : null,
     logger: app.log.child({ component: 'metrics' }),
+    onDecision: metrics.countDecision,
   });
 
   let scanning = false;
+  const scanner = new NodeScanner(cfg.nodeFullScanIntervalMs ?? NODE_FULL_SCAN_MS);
   const scan = (): void => {
     if (scanning) return;
     scanning = true;
-    nodeCounts()
+    scanner.scan()
       .then((c) => {
         counts = c;
       })

@@ -7,7 +7,7 @@ import { type LocalRef } from './discovery/refs.js';
 import { type PodMember, findSandbox, podMembers } from './discovery/sandbox.js';
 import { hostNamespaces } from './discovery/host.js';
 import { inventory } from './discovery/inventory.js';
-import { ownerOfPid, pidNsMembers } from './discovery/pidns-members.js';
+import { memberOwners, pidNsMembers } from './discovery/pidns-members.js';
 import { diffNamespaces } from './analysis/diff.js';
 import { findings } from './analysis/findings.js';
 import { accessOf, accessSummary } from './access.js';
@@ -221,10 +221,12 @@ export class Engine {
     const inHost = hostNamespaces().pid === pidns;
     const boot = readBootTime();
     const rows: PsRowJSON[] = [];
-    for (const pid of pidNsMembers(pidns)) {
+    const members = pidNsMembers(pidns);
+    const ownerOf = memberOwners(this.cgroupOf(s), inHost);
+    for (const pid of members) {
       const p = readProcess(pid);
       if (!p) continue;
-      const owner = ownerOfPid(pid, inHost);
+      const owner = ownerOf(pid);
       const row: PsRowJSON = {
         pid: p.pid,
         nspid: p.nspid.at(-1) ?? p.pid,
@@ -238,6 +240,17 @@ export class Engine {
       rows.push(row);
     }
     return { processes: rows };
+  }
+
+  /** The subject's container and its cgroup directory, when it is a container's. */
+  private cgroupOf(s: Subject): { containerID: ContainerID; dir: string } | undefined {
+    if (s.container) return { containerID: s.container.containerID, dir: s.container.cgroupDir };
+    if (!s.containerID) return undefined;
+    try {
+      return { containerID: s.containerID, dir: this.index.resolve(s.containerID).dir };
+    } catch {
+      return undefined;
+    }
   }
 
   whois(pid: number): WhoisJSON {

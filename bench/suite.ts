@@ -52,6 +52,19 @@ if (agent) {
   for (const t of agentTargets(agent.r as AgentResult)) rows.push({ area: 'agent API', target: t.target, measured: t.value, pass: t.pass, when: agent.when });
 } else missing.push('agent.json (node dist/bench/agent.js)');
 
+const idle = load('idle.json');
+if (idle) {
+  const r = idle.r;
+  rows.push({ area: 'agent idle', target: `node-count scans, ${fmt(r.procsOnNode)} processes <= 0.3% of a core`, measured: `${fmt(r.pctOfCore.after)}% (was ${fmt(r.pctOfCore.before)}%)`, pass: r.pctOfCore.after <= 0.3, when: idle.when });
+  ratios.push([`node-count scans, ${r.procsOnNode} processes`, `full ${fmt(r.perScanCpuMs.full)} ms (old ${fmt(r.perScanCpuMs.before)} ms), incremental ${fmt(r.perScanCpuMs.incremental)} ms; ${fmt(r.perHourCpuS.before)} -> ${fmt(r.perHourCpuS.after)} s/h`, `before/after ${fmt(r.ratioBeforeOverAfter)}x`]);
+} else missing.push('idle.json (node dist/bench/idle.js)');
+
+const ps = load('ps.json');
+if (ps) {
+  const r = ps.r;
+  ratios.push([`ps, ${r.procs} processes, in-process read path`, `before ${fmt(r.medianMs.before)} ms, after ${fmt(r.medianMs.after)} ms, nsenter --all ps -ef ${fmt(r.medianMs.nsenterPsEf)} ms`, `before ${fmt(r.ratios.beforeOverNsenter)}x, after ${fmt(r.ratios.afterOverNsenter)}x`]);
+} else missing.push('ps.json (node dist/bench/ps.js)');
+
 const soak = load('soak.json');
 if (soak) {
   for (const c of soak.r.verdict.checks) rows.push({ area: `soak ${soak.r.durationS} s`, target: c.check, measured: c.value, pass: c.pass, when: soak.when });

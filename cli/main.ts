@@ -136,12 +136,14 @@ program
   .addOption(new Option('--metrics-pod-labels', "export the per-pod metrics (namespace and pod labels: every pod's name on the node); implied by --metrics-container-inodes").env('NSINSPECT_METRICS_POD_LABELS').default(false))
   .addOption(new Option('--metrics-cache <seconds>', 'reuse a rendered /metrics this long, so a scrape storm costs one render (0: off)').env('NSINSPECT_METRICS_CACHE').default('2'))
   .addOption(new Option('--node-scan-interval <seconds>', 'how often node-wide counts are refreshed').env('NSINSPECT_NODE_SCAN_INTERVAL').default('30'))
+  .addOption(new Option('--node-full-scan-interval <seconds>', "how often those counts re-read every process's namespaces (in between, new processes only): a live process's setns/unshare shows within this long").env('NSINSPECT_NODE_FULL_SCAN_INTERVAL').default('300'))
   .addOption(new Option('--max-exec-sessions <n>', 'exec sessions at once; the next gets 429').env('NSINSPECT_MAX_EXEC_SESSIONS').default('8'))
   .addOption(new Option('--exec-idle-timeout <seconds>', 'an interactive session with no input or output this long is ended').env('NSINSPECT_EXEC_IDLE_TIMEOUT').default('900'))
   .addOption(new Option('--token-audience <aud>', 'accept only tokens minted for this audience (kubectl create token --audience <aud>)').env('NSINSPECT_TOKEN_AUDIENCE'))
   .addOption(new Option('--max-exec-sessions-per-user <n>', 'exec sessions one user may hold at once; the last free slot goes only to a user holding none').env('NSINSPECT_MAX_EXEC_SESSIONS_PER_USER').default('2'))
   .addOption(new Option('--exec-max-lifetime <seconds>', 'an interactive session ends after this long, busy or not').env('NSINSPECT_EXEC_MAX_LIFETIME').default('14400'))
   .addOption(new Option('--exec-cgroup-parent <path>', 'cgroup to create nsinspect-sessions/<session> under (default: beside the agent\'s own)').env('NSINSPECT_EXEC_CGROUP_PARENT'))
+  .addOption(new Option('--exec-cgroup-dir <dir>', 'a writable cgroup v2 directory to create sessions in, instead (the DaemonSet mounts the host\'s /sys/fs/cgroup/nsinspect-exec there)').env('NSINSPECT_EXEC_CGROUP_DIR'))
   // --kubeconfig is also a global flag, and commander gives it to the program: take it from there.
   .action(async (opts: import('./commands/agent.js').AgentFlags) =>
     (await import('./commands/agent.js')).agent({ ...opts, kubeconfig: opts.kubeconfig ?? globals().kubeconfig ?? process.env.NSINSPECT_KUBECONFIG }),

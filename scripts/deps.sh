@@ -9,18 +9,20 @@ dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed'
 command -v nsenter >/dev/null || need_apt+=(util-linux)
 command -v lsns >/dev/null || need_apt+=(util-linux)
 command -v setpriv >/dev/null || need_apt+=(util-linux)
+# Real pods over CRI (make demo, test/runtime): containerd with its CRI plugin, a static pause built
+# with gcc, ip for our CNI plugin, file to tell a static busybox.
+command -v containerd >/dev/null || need_apt+=(containerd)
+command -v gcc >/dev/null || need_apt+=(gcc)
+[ -e /usr/lib/x86_64-linux-gnu/libc.a ] || [ -e /usr/lib/aarch64-linux-gnu/libc.a ] || need_apt+=(libc6-dev)
+command -v ip >/dev/null || need_apt+=(iproute2)
+command -v file >/dev/null || need_apt+=(file)
 if [ "${NSINSPECT_DEPS:-}" = "test" ]; then
   command -v promtool >/dev/null || need_apt+=(prometheus)
   command -v ps >/dev/null || need_apt+=(procps)
   command -v openssl >/dev/null || need_apt+=(openssl)
   # kubectl's plugin discovery, for the install test (Debian's kubectl is kubernetes-client).
   command -v kubectl >/dev/null || need_apt+=(kubernetes-client)
-  # Real runtimes (test/runtime): containerd with CRI, a static pause built with gcc, dockerd's libraries.
-  command -v containerd >/dev/null || need_apt+=(containerd)
-  command -v gcc >/dev/null || need_apt+=(gcc)
-  [ -e /usr/lib/x86_64-linux-gnu/libc.a ] || [ -e /usr/lib/aarch64-linux-gnu/libc.a ] || need_apt+=(libc6-dev)
-  command -v ip >/dev/null || need_apt+=(iproute2)
-  command -v file >/dev/null || need_apt+=(file)
+  # dockerd's libraries (test/runtime/docker).
   dpkg-query -W -f='${Status}' libdevmapper1.02.1 2>/dev/null | grep -q 'ok installed' || need_apt+=(libdevmapper1.02.1)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -41,7 +41,7 @@ export class Containment {
   constructor(
     private readonly limits: SessionLimits,
     private readonly log: ContainLog,
-    private readonly parent?: string,
+    private readonly where: { parent?: string | undefined; dir?: string | undefined } = {},
   ) {}
 
   /** How sessions are contained on this host (set up on first use). */
@@ -51,7 +51,7 @@ export class Containment {
 
   private setup(): SessionCgroups {
     if (!this.cgroups) {
-      const cg = (this.cgroups = SessionCgroups.setup(this.limits, this.parent));
+      const cg = (this.cgroups = this.where.dir !== undefined ? SessionCgroups.setupDir(this.limits, this.where.dir) : SessionCgroups.setup(this.limits, this.where.parent));
       // What an agent that died left running is ended now, not left to live on unbounded.
       void cg.sweepStale().then(
         (n) => n > 0 && this.log.warn({ sessions: n }, 'killed the exec sessions a previous agent left behind'),
@@ -75,8 +75,11 @@ export class Containment {
       };
     }
     let releasing: Promise<void> | undefined;
+    // From a private cgroup namespace, join from the host's: see SessionCgroupsInfo.enterCgroupNs.
+    const ns = this.setup().info.enterCgroupNs;
+    const joined = joinArgv(cg.procsFiles, argv);
     return {
-      argv: joinArgv(cg.procsFiles, argv),
+      argv: ns !== undefined ? ['nsenter', `--cgroup=${ns}`, '--', ...joined] : joined,
       cgroup: cg,
       killAll: () => cg.kill(),
       release: () => (releasing ??= cg.kill().then(() => cg.remove())),

@@ -1,4 +1,4 @@
-// Ends an exec session for good: kills every process in its session or descended from its leader.
+// The fallback where no session cgroup could be made: kills every process in the session or below its leader, found through /proc.
 import { randomBytes } from 'node:crypto';
 import { environHas, listPids, readStat } from '../procfs/proc.js';
 

@@ -34,6 +34,8 @@ export interface ExecLimits {
   pidsMax: number;
   /** A cgroup path (the same in every hierarchy) to create nsinspect-sessions under, instead of beside the agent's. */
   cgroupParent?: string;
+  /** A cgroup v2 directory made for the sessions (the DaemonSet's writable mount); wins over cgroupParent. */
+  cgroupDir?: string;
 }
 
 export interface ExecRequest {
@@ -108,7 +110,7 @@ export class ExecService {
   ) {
     this.limits = { ...EXEC_DEFAULTS, ...limits };
     const warn = (o: object, m: string): void => (audit.warn ? audit.warn(o, m) : audit.info(o, m));
-    this.containment = new Containment({ memoryMaxBytes: this.limits.memoryMaxBytes, pidsMax: this.limits.pidsMax }, { warn }, this.limits.cgroupParent);
+    this.containment = new Containment({ memoryMaxBytes: this.limits.memoryMaxBytes, pidsMax: this.limits.pidsMax }, { warn }, { parent: this.limits.cgroupParent, dir: this.limits.cgroupDir });
   }
 
   get activeSessions(): number {

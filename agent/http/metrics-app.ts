@@ -1,8 +1,8 @@
 // The metrics listener's app: /metrics (optionally behind TokenReview + SAR, as kube-rbac-proxy does it) and the open kubelet probes.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { AccessReviewer, UserInfo } from '../model/auth.js';
+import type { AccessReviewer } from '../model/auth.js';
 import { SERVER_LIMITS } from './app.js';
-import { bearerToken } from './auth.js';
+import { authenticator, type DecisionKind, logDenial } from './auth.js';
 import { HttpError, registerErrorHandling } from './errors.js';
 
 export const METRICS_PATH = '/metrics';
@@ -17,6 +17,8 @@ export interface MetricsAppDeps {
   reviewer: AccessReviewer | null;
   /** Where 5xx causes and failed reviews are logged; none: not logged. */
   logger?: FastifyBaseLogger;
+  /** Counts each auth decision, as the API's do (nsinspect_auth_decisions_total). */
+  onDecision?: (d: DecisionKind) => void;
 }
 
 export async function buildMetricsApp(deps: MetricsAppDeps): Promise<FastifyInstance> {
@@ -30,7 +32,7 @@ export async function buildMetricsApp(deps: MetricsAppDeps): Promise<FastifyInst
   });
   registerErrorHandling(app);
 
-  const onRequest = deps.reviewer ? [metricsAuth(deps.reviewer)] : [];
+  const onRequest = deps.reviewer ? [metricsAuth(deps.reviewer, deps.onDecision ?? (() => undefined))] : [];
   app.get(METRICS_PATH, { onRequest }, async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await deps.render()));
   // Probes carry no token: these two stay open, and say nothing about pods.
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -52,27 +54,28 @@ export async function buildMetricsApp(deps: MetricsAppDeps): Promise<FastifyInst
   return app;
 }
 
-/** kube-rbac-proxy's check: a TokenReview for the caller, then `get` on the nonResourceURL /metrics. */
-function metricsAuth(reviewer: AccessReviewer): (req: FastifyRequest) => Promise<void> {
-  return async (req) => {
-    const token = bearerToken(req);
-    if (!token) throw new HttpError(401, 'UNAUTHENTICATED', 'a bearer token is required: send Authorization: Bearer <token>');
-    let user: UserInfo | undefined;
-    try {
-      user = await reviewer.authenticate(token);
-    } catch (err) {
-      req.log.warn({ err }, 'TokenReview failed');
-      throw new HttpError(503, 'UNAVAILABLE', 'cannot verify the token: the API server is unreachable');
-    }
-    if (!user) throw new HttpError(401, 'UNAUTHENTICATED', 'the bearer token is invalid or expired');
+/**
+ * kube-rbac-proxy's check: a TokenReview for the caller (the API's authenticator: its cache, its
+ * per-address limit on failures, its counts and its rate-limited denial log), then `get` on the
+ * nonResourceURL /metrics.
+ */
+function metricsAuth(reviewer: AccessReviewer, count: (d: DecisionKind) => void): (req: FastifyRequest, reply: FastifyReply) => Promise<void> {
+  const authenticate = authenticator(reviewer, count);
+  return async (req, reply) => {
+    await authenticate(req, reply);
+    const user = req.user;
+    if (!user) throw new HttpError(401, 'UNAUTHENTICATED', 'a bearer token is required: send Authorization: Bearer <token>');
     let allowed: boolean;
     try {
       allowed = (await reviewer.authorizeNonResource(user, { verb: 'get', path: METRICS_PATH })).allowed;
     } catch (err) {
+      count('error');
       req.log.warn({ err }, 'SubjectAccessReview failed');
       throw new HttpError(503, 'UNAVAILABLE', 'cannot check permissions: the API server is unreachable');
     }
+    count(allowed ? 'allowed' : 'denied');
     if (!allowed) {
+      logDenial(req, 403, 'permission denied', { verb: 'get', nonResourceURL: METRICS_PATH });
       throw new HttpError(403, 'FORBIDDEN', `user "${user.username}" cannot get the nonResourceURL ${METRICS_PATH}: bind a ClusterRole with nonResourceURLs ["${METRICS_PATH}"], verbs ["get"] (RBAC)`);
     }
   };

@@ -36,7 +36,7 @@ export interface MetricsDeps {
 
 export class Metrics {
   readonly registry = new Registry();
-  readonly authz = new Counter({ name: 'nsinspect_authz_decisions_total', help: 'Authorization decisions of the API, by outcome.', labelNames: ['decision'], registers: [this.registry] });
+  readonly authz = new Counter({ name: 'nsinspect_authz_decisions_total', help: 'Authorization decisions of the API and of /metrics, by outcome.', labelNames: ['decision'], registers: [this.registry] });
   readonly execSessions = new Counter({ name: 'nsinspect_exec_sessions_total', help: 'Exec sessions, by namespace mode and result.', labelNames: ['mode', 'result'], registers: [this.registry] });
   private readonly execActive = new Gauge({ name: 'nsinspect_exec_sessions_active', help: 'Exec sessions running now.', registers: [this.registry] });
   private readonly execLimit = new Gauge({ name: 'nsinspect_exec_limit', help: 'Exec limits in force, by limit (sessions, per user, reserved slots, lifetime and idle seconds, output bytes, cgroup memory bytes and pids).', labelNames: ['limit'], registers: [this.registry] });

@@ -51,8 +51,8 @@ function tolerant<T>(doing: string, read: () => T): T | undefined {
   }
 }
 
-export function readStat(pid: number): ProcStat | undefined {
-  return tolerant(`reading stat of pid ${pid}`, () => parseStat(readSmallFile(`${PROC}/${pid}/stat`, 'latin1')));
+export function readStat(pid: number, root = PROC): ProcStat | undefined {
+  return tolerant(`reading stat of pid ${pid}`, () => parseStat(readSmallFile(`${root}/${pid}/stat`, 'latin1')));
 }
 
 export function readStatus(pid: number): ProcStatus | undefined {
@@ -73,22 +73,42 @@ export function readCgroupLines(pid: number): CgroupLine[] | undefined {
 }
 
 /** Start time in clock ticks, the PID-reuse guard: same pid + same start time = same process. */
-export function readStartTime(pid: number): number | undefined {
-  return readStat(pid)?.startTime;
+export function readStartTime(pid: number, root = PROC): number | undefined {
+  return readStat(pid, root)?.startTime;
+}
+
+/**
+ * The pid allocator's state in procfs's pid namespace: forks since boot (/proc/stat "processes",
+ * threads included, as they take pids too), the last pid handed out (/proc/loadavg) and pid_max.
+ * and the tasks alive now. Between two readings, only pids after the first lastPid (cyclically)
+ * can have been handed out, unless the allocator went round all of them. undefined when procfs
+ * lacks one of them.
+ */
+export function readPidCounters(root = PROC): { forks: number; lastPid: number; tasks: number; pidMax: number } | undefined {
+  try {
+    const forks = /^processes (\d+)$/m.exec(readSmallFile(`${root}/stat`, 'latin1'))?.[1];
+    // "0.10 0.20 0.30 2/183 1692": running/tasks (threads included), then the last pid.
+    const f = readSmallFile(`${root}/loadavg`, 'latin1').trim().split(' ');
+    const pidMax = readSmallFile(`${root}/sys/kernel/pid_max`, 'latin1').trim();
+    const out = { forks: Number(forks), lastPid: Number(f[4]), tasks: Number(f[3]?.split('/')[1]), pidMax: Number(pidMax) };
+    return Object.values(out).every(Number.isSafeInteger) ? out : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
  * Inode of each namespace of pid. A vanished process or an EACCES link (as for /proc/1/ns/*
  * on some hosts) is reported in `unreadable`, never thrown. A type the kernel lacks is absent.
  */
-export function readNamespaces(pid: number, types: readonly NsType[] = NS_TYPES): NsRead {
+export function readNamespaces(pid: number, types: readonly NsType[] = NS_TYPES, root = PROC): NsRead {
   const namespaces: NsSet = {};
   let found = 0;
   let unreadable: NsRead['unreadable'];
   for (const type of types) {
     let link: string;
     try {
-      link = readlinkSync(`${PROC}/${pid}/ns/${type}`);
+      link = readlinkSync(`${root}/${pid}/ns/${type}`);
     } catch (err) {
       const code = errnoOf(err) ?? '';
       if (DENIED.has(code)) unreadable = 'denied';
@@ -103,11 +123,36 @@ export function readNamespaces(pid: number, types: readonly NsType[] = NS_TYPES)
   return unreadable ? { namespaces, unreadable } : { namespaces };
 }
 
-/** Everything ps needs about one process, or undefined when it vanished mid-read. */
+/**
+ * The hot loop of the node counts: the inode of each of types into out (-1 where unreadable),
+ * with no allocation but the link strings. Returns how many were read (0: gone or hidden).
+ */
+export function readNsInodes(pid: number, types: readonly NsType[], out: number[], root = PROC): number {
+  const base = `${root}/${pid}/ns/`;
+  let found = 0;
+  for (let i = 0; i < types.length; i++) {
+    let link: string;
+    try {
+      link = readlinkSync(base + types[i]);
+    } catch {
+      out[i] = -1; // gone (ENOENT, ESRCH) or denied (EACCES): ordinary per-process outcomes
+      continue;
+    }
+    out[i] = Number(link.slice(link.indexOf('[') + 1, -1));
+    found++;
+  }
+  return found;
+}
+
+/**
+ * Everything ps needs about one process, or undefined when it vanished mid-read: three files
+ * (stat: ppid, state, comm, start time; status: uid and NSpid; cmdline), each read into the
+ * reused buffer, status scanned for its two lines rather than split into its fifty.
+ */
 export function readProcess(pid: number): ProcessInfo | undefined {
   const stat = readStat(pid);
   if (!stat) return undefined;
-  const status = readStatus(pid);
+  const status = tolerant(`reading status of pid ${pid}`, () => psStatus(readSmallFile(`${PROC}/${pid}/status`, 'latin1')));
   const cmdline = readCmdline(pid);
   if (!status || !cmdline) return undefined;
   return {
@@ -122,10 +167,30 @@ export function readProcess(pid: number): ProcessInfo | undefined {
   };
 }
 
+/**
+ * The real uid and NSpid chain of a status file, as parseStatus reads them (the last line of each
+ * wins; NSpid absent before Linux 4.1), looking up only those two lines. Name is the first line,
+ * so every key searched for follows a newline.
+ */
+function psStatus(text: string): { uid: number; nspid: number[] } {
+  const field = (key: string): string | undefined => {
+    const at = text.lastIndexOf(`\n${key}:`);
+    if (at < 0) return undefined;
+    const end = text.indexOf('\n', at + 1);
+    return text.slice(at + key.length + 2, end < 0 ? undefined : end).trim();
+  };
+  const uidText = field('Uid')?.split(/\s+/)[0];
+  if (uidText === undefined || !/^\d+$/.test(uidText)) return parseStatus(text); // malformed: the full parser says why
+  const ns = field('NSpid');
+  const nspid = ns === undefined || ns === '' ? [] : ns.split(/\s+/).map(Number);
+  if (nspid.some((n) => !Number.isSafeInteger(n))) return parseStatus(text);
+  return { uid: Number(uidText), nspid };
+}
+
 /** All PIDs (thread-group leaders) in /proc, ascending. */
-export function listPids(): number[] {
+export function listPids(root = PROC): number[] {
   const pids: number[] = [];
-  for (const name of readdirSync(PROC)) {
+  for (const name of readdirSync(root)) {
     const c = name.charCodeAt(0);
     if (c >= 48 && c <= 57) pids.push(Number(name));
   }

@@ -1,5 +1,5 @@
 // Exec session cgroups under /sys/fs/cgroup: create with limits, kill as a unit (v2 cgroup.kill, v1 freezer), remove.
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { errnoOf } from '../errors.js';
 import { readCgroupProcs, subdirs } from './cgroupfs.js';
@@ -24,7 +24,8 @@ export interface SessionLimits {
   pidsMax: number;
 }
 
-type Kind = 'v2' | 'memory' | 'pids' | 'freezer';
+export type HierarchyKind = 'v2' | 'memory' | 'pids' | 'freezer';
+type Kind = HierarchyKind;
 
 interface Hierarchy {
   kind: Kind;
@@ -41,6 +42,13 @@ export interface SessionCgroupsInfo {
   bases: string[];
   /** Why a hierarchy could not be used (read-only, missing), for the start-up log. */
   problems: string[];
+  /**
+   * The cgroup namespace a session's first process enters before it joins its cgroup, when the
+   * agent's own is private (a pod's, on cgroup v2): with nsdelegate (systemd's default) the kernel
+   * refuses a move into a cgroup outside the writer's namespace root (ENOENT), and the sessions'
+   * directory is outside the agent's. The host's namespace (pid 1's or kthreadd's: the DaemonSet has hostPID).
+   */
+  enterCgroupNs?: string;
 }
 
 /** One session's cgroups: the agent never joins them; the session's first process does, before its command runs. */
@@ -83,7 +91,7 @@ export class SessionCgroups {
    * reused; its stale sessions are killed and removed). `parent` overrides the parent cgroup path
    * (the same in every hierarchy). Never throws: a host where nothing is writable gets kill 'none'.
    */
-  static setup(limits: SessionLimits, parent?: string): SessionCgroups {
+  static setup(limits: SessionLimits, parent?: string, only?: readonly HierarchyKind[]): SessionCgroups {
     const problems: string[] = [];
     let mounts: CgroupMount[] = [];
     let own: ReturnType<typeof parseCgroupFile> = [];
@@ -104,7 +112,7 @@ export class SessionCgroups {
       })),
     ];
     for (const w of want) {
-      if (!w.mount || !w.line) continue;
+      if (!w.mount || !w.line || (only && !only.includes(w.kind))) continue;
       const agentDir = dirOf(w.mount, w.line.path);
       if (!agentDir) {
         problems.push(`${w.kind}: our cgroup ${w.line.path} is outside the mount at ${w.mount.mountPoint}`);
@@ -139,6 +147,35 @@ export class SessionCgroups {
     const kill: SessionCgroupsInfo['kill'] =
       v2 && kernelHasCgroupKill(v2.base) ? 'cgroup.kill' : hs.some((h) => h.kind === 'freezer') ? 'freezer' : hs.length > 0 ? 'procs' : 'none';
     return new SessionCgroups(hs, { kill, bases: hs.map((h) => h.base), problems }, limits);
+  }
+
+  /**
+   * Sessions directly under `dir`, a cgroup v2 directory given to the agent for them (the
+   * DaemonSet mounts the host's /sys/fs/cgroup/nsinspect-exec writable there, the rest of the
+   * tree read-only). Only the v2 hierarchy: on cgroup v1 hosts use `setup`. Never throws.
+   */
+  static setupDir(limits: SessionLimits, dir: string): SessionCgroups {
+    const problems: string[] = [];
+    const hs: Hierarchy[] = [];
+    if (!existsSync(join(dir, 'cgroup.controllers'))) {
+      problems.push(`v2: ${dir} is not a cgroup v2 directory (no cgroup.controllers)`);
+    } else {
+      // Writable? A probe cgroup says so at start-up rather than at the first session.
+      const probe = join(dir, `probe-${process.pid}`);
+      try {
+        mkdirSync(probe);
+        rmdirSync(probe);
+        const avail = readText(join(dir, 'cgroup.controllers')).split(' ');
+        const on = ['memory', 'pids'].filter((c) => avail.includes(c));
+        if (on.length > 0) write(join(dir, 'cgroup.subtree_control'), on.map((c) => `+${c}`).join(' '));
+        hs.push({ kind: 'v2', base: dir, limits: readText(join(dir, 'cgroup.subtree_control')).split(' ').includes('memory') });
+      } catch (err) {
+        problems.push(`v2: creating a cgroup in ${dir}: ${errnoOf(err) ?? (err as Error).message}`);
+      }
+    }
+    const kill: SessionCgroupsInfo['kill'] = hs.length > 0 ? (kernelHasCgroupKill(dir) ? 'cgroup.kill' : 'procs') : 'none';
+    const enter = hs.length > 0 ? hostCgroupNs() : undefined;
+    return new SessionCgroups(hs, { kill, bases: hs.map((h) => h.base), problems, ...(enter ? { enterCgroupNs: enter } : {}) }, limits);
   }
 
   /**
@@ -234,6 +271,29 @@ function readText(path: string): string {
   } catch {
     return '';
   }
+}
+
+/**
+ * The host's cgroup namespace file when it differs from ours (we are in a private one); else
+ * undefined. Pid 1's, or kthreadd's (pid 2, always in the initial namespaces) where pid 1 cannot
+ * be read: a sandbox's init may hold capabilities we lack.
+ */
+export function hostCgroupNs(procRoot = PROC): string | undefined {
+  let ours: string;
+  try {
+    ours = readlinkSync(`${procRoot}/self/ns/cgroup`);
+  } catch {
+    return undefined; // no cgroup namespaces: nothing to leave
+  }
+  for (const pid of [1, 2]) {
+    try {
+      if (pid === 2 && readFileSync(`${procRoot}/2/comm`, 'utf8').trim() !== 'kthreadd') continue;
+      return readlinkSync(`${procRoot}/${pid}/ns/cgroup`) === ours ? undefined : `${procRoot}/${pid}/ns/cgroup`;
+    } catch {
+      // not ours to read: try the next
+    }
+  }
+  return undefined;
 }
 
 /** cgroup.kill exists from Linux 5.14 on, in every non-root cgroup: look for it in a probe child. */

@@ -14,18 +14,24 @@ export interface AgentFlags {
   metricsPodLabels: boolean | string;
   metricsCache: string;
   nodeScanInterval: string;
+  nodeFullScanInterval?: string;
   maxExecSessions: string;
   execIdleTimeout: string;
   tokenAudience?: string;
   maxExecSessionsPerUser?: string;
   execMaxLifetime?: string;
   execCgroupParent?: string;
+  execCgroupDir?: string;
 }
 
 export async function agent(flags: AgentFlags): Promise<void> {
   const interval = Number(flags.nodeScanInterval);
   if (!Number.isInteger(interval) || interval < 1 || interval > 3600) {
     throw new NsinspectError('INVALID', `invalid --node-scan-interval ${JSON.stringify(flags.nodeScanInterval)}: want whole seconds from 1 to 3600`);
+  }
+  const fullScan = Number(flags.nodeFullScanInterval ?? '300');
+  if (!Number.isInteger(fullScan) || fullScan < 1 || fullScan > 86_400) {
+    throw new NsinspectError('INVALID', `invalid --node-full-scan-interval ${JSON.stringify(flags.nodeFullScanInterval)}: want whole seconds from 1 to 86400`);
   }
   const maxExec = Number(flags.maxExecSessions);
   if (!Number.isInteger(maxExec) || maxExec < 0 || maxExec > 1000) {
@@ -46,6 +52,10 @@ export async function agent(flags: AgentFlags): Promise<void> {
   const cgParent = flags.execCgroupParent;
   if (cgParent !== undefined && cgParent !== '' && (!cgParent.startsWith('/') || cgParent.split('/').includes('..'))) {
     throw new NsinspectError('INVALID', `invalid --exec-cgroup-parent ${JSON.stringify(cgParent)}: want an absolute cgroup path such as /nsinspect.slice`);
+  }
+  const cgDir = flags.execCgroupDir;
+  if (cgDir !== undefined && cgDir !== '' && (!cgDir.startsWith('/') || cgDir.split('/').includes('..'))) {
+    throw new NsinspectError('INVALID', `invalid --exec-cgroup-dir ${JSON.stringify(cgDir)}: want an absolute directory such as /sys/fs/cgroup/nsinspect-exec`);
   }
   if (flags.tokenAudience !== undefined && !/^[!-~]{1,256}$/.test(flags.tokenAudience)) {
     throw new NsinspectError('INVALID', `invalid --token-audience ${JSON.stringify(flags.tokenAudience)}: want 1 to 256 printable characters, no spaces`, { hint: 'for example --token-audience nsinspect' });
@@ -80,12 +90,14 @@ export async function agent(flags: AgentFlags): Promise<void> {
       metricsPodLabels: truthy(flags.metricsPodLabels),
       metricsCacheMs: Math.round(cache * 1000),
       nodeScanIntervalMs: interval * 1000,
+      nodeFullScanIntervalMs: fullScan * 1000,
       maxExecSessions: maxExec,
       execIdleSeconds: idle,
       ...(flags.tokenAudience ? { tokenAudience: flags.tokenAudience } : {}),
       maxExecSessionsPerUser: perUser,
       execMaxLifetimeSeconds: lifetime,
       ...(cgParent ? { execCgroupParent: cgParent } : {}),
+      ...(cgDir ? { execCgroupDir: cgDir } : {}),
     });
   } catch (err) {
     // Nothing listens any more (runAgent closed what it opened): one line, and the process ends

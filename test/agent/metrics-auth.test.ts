@@ -90,3 +90,33 @@ t.test('--metrics-auth none (the default): /metrics needs no token', async (t) =
   t.equal((await scrape(agent, '/metrics')).status, 200);
   t.equal(srv.auth.tokenReviews.length, before, 'no review');
 });
+
+t.test('decisions on the metrics port are counted, denials logged (never the token), failures rate-limited like the API\'s', async (t) => {
+  const srv = await apiServerFor(t);
+  srv.auth.addUser('prometheus-token', { username: PROMETHEUS, groups: ['system:serviceaccounts', 'system:authenticated'] });
+  srv.auth.allow({ user: PROMETHEUS, verb: 'get', nonResourceURLs: ['/metrics'] });
+  const log: string[] = [];
+  const agent = await buildAgent(
+    { kubeconfig: srv.kubeconfigPath, nodeName: NODE, auth: 'kubernetes', metricsAuth: 'kubernetes', metricsContainerInodes: false, nodeScanIntervalMs: 60_000, metricsCacheMs: 0 },
+    { level: 'info', stream: { write: (line: string) => void log.push(line) } },
+  );
+  t.teardown(() => agent.close());
+  agent.start();
+  await waitFor('the first pod sync', () => (agent.pods?.synced() ? true : undefined), 10_000);
+  t.equal((await scrape(agent, '/metrics', 'viewer-token')).status, 403);
+  t.equal((await scrape(agent, '/metrics', 'bogus-token')).status, 401);
+  const body = (await scrape(agent, '/metrics', 'prometheus-token')).body;
+  const n = (d: string): number => Number(new RegExp(`^nsinspect_authz_decisions_total\\{decision="${d}"\\} (\\d+)`, 'm').exec(body)?.[1] ?? 0);
+  t.ok(n('denied') >= 1, 'the 403 counted');
+  t.ok(n('unauthenticated') >= 1, 'the 401 counted');
+  t.ok(n('allowed') >= 1, 'the allowed scrape counted');
+  const denials = log.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.component === 'auth');
+  t.ok(denials.some((l) => l.status === 403 && l.user === 'viewer'), 'the 403 logged with the user');
+  t.ok(denials.some((l) => l.status === 401), 'the 401 logged');
+  t.notMatch(log.join('\n'), /viewer-token|bogus-token|prometheus-token/, 'no token in the log');
+  // Random tokens from one address: the same failure limit as the API, then 429 without a TokenReview.
+  const statuses: number[] = [];
+  for (let i = 0; i < 200; i++) statuses.push((await scrape(agent, '/metrics', `random-${i}`)).status);
+  t.ok(statuses.includes(429), 'failures from one address are limited: 429');
+  t.same([...new Set(statuses)].sort(), [401, 429], 'only 401 and 429');
+});

@@ -3,8 +3,8 @@
 import { existsSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Test } from 'tap';
-import { Containerd } from '../runtime/cri/containerd.js';
-import { BUSYBOX_IMAGE } from '../runtime/cri/images.js';
+import { Containerd } from '../../lab/cri/containerd.js';
+import { BUSYBOX_IMAGE } from '../../lab/cri/images.js';
 import { Dockerd } from '../runtime/docker/dockerd.js';
 import { hierarchies } from './cri.js';
 

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { Engine } from '../../agent/engine.js';
 import { type CriContainer, type CriPod, CriFixture, criFor } from '../helpers/cri.js';
-import { Containerd, pidsMentioning } from './cri/containerd.js';
+import { Containerd, pidsMentioning } from '../../lab/cri/containerd.js';
 import { childrenOf, spawnFor, statNamespaces, waitFor } from '../helpers/lab.js';
-import { BUSYBOX_IMAGE } from './cri/images.js';
+import { BUSYBOX_IMAGE } from '../../lab/cri/images.js';
 import { type With, checkDiff, checkLsns, checkNsWhois, checkPs, cliRaw, containerCgroupNs } from '../helpers/nsinspect-truth.js';
 
 const cri = await criFor(t);

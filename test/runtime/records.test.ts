@@ -5,29 +5,33 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { randomBytes } from 'node:crypto';
 import { Engine } from '../../agent/engine.js';
 import { readRecord, taskDirs } from '../../agent/discovery/records.js';
 import { criFor } from '../helpers/cri.js';
-import { BUSYBOX_IMAGE } from './cri/images.js';
+import { BUSYBOX_IMAGE } from '../../lab/cri/images.js';
 import { statNamespaces, waitFor } from '../helpers/lab.js';
 
+// Node-local pod refs are by name across the node: a name of this run's own, so another run's (or
+// make demo's) shop/web never makes ours ambiguous.
+const NS = `shop-${randomBytes(3).toString('hex')}`;
 const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
 const cri = await criFor(t);
 const dir = cri.containerd.dir;
 // No state root configured: the bundles are found through the shims. The CRI root is the private containerd's.
 const roots = { containerdState: [], containerdRoot: [join(dir, 'root')], crio: [] };
 
-const pod = await cri.pod({ name: 'web', namespace: 'shop', qos: 'burstable' });
+const pod = await cri.pod({ name: 'web', namespace: NS, qos: 'burstable' });
 const app = await cri.container(pod, { name: 'app' });
 const dbg = await cri.container(pod, { name: 'debugger', target: app });
 const plain = await cri.container(pod, { name: 'plain' });
 
 t.test('records of the sandbox, the app and a --target debugger equal what CRI was sent', async (t) => {
   const sb = readRecord(pod.id, roots, pod.pid);
-  t.match(sb, { kind: 'sandbox', podName: 'web', podNamespace: 'shop', podUID: pod.uid, sandboxID: pod.id, runtime: 'containerd' });
+  t.match(sb, { kind: 'sandbox', podName: 'web', podNamespace: NS, podUID: pod.uid, sandboxID: pod.id, runtime: 'containerd' });
   t.match(sb?.source, `${dir}/state/io.containerd.runtime.v2.task/k8s.io/${pod.id}/config.json`, 'read from the task bundle in the private state dir');
   for (const c of [app, dbg, plain]) {
-    t.match(readRecord(c.id, roots, c.pid), { kind: 'container', containerName: c.name, podName: 'web', podNamespace: 'shop', podUID: pod.uid, sandboxID: pod.id, image: BUSYBOX_IMAGE }, c.name);
+    t.match(readRecord(c.id, roots, c.pid), { kind: 'container', containerName: c.name, podName: 'web', podNamespace: NS, podUID: pod.uid, sandboxID: pod.id, image: BUSYBOX_IMAGE }, c.name);
   }
   t.equal(readRecord(app.id, roots), undefined, 'without the init PID or a state root there is nothing to find');
   const shim = Number(readFileSync(`/proc/${app.pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
@@ -53,22 +57,22 @@ t.test('the namespace paths in the records are the namespaces the kernel shows',
 t.test('the engine: names in the output, the sandbox from the record', async (t) => {
   const e = new Engine(roots);
   const s = e.containerSubject(dbg.id);
-  t.match(e.ns([s]).items[0], { podNamespace: 'shop', podName: 'web', containerName: 'debugger', containerType: 'container', image: BUSYBOX_IMAGE });
+  t.match(e.ns([s]).items[0], { podNamespace: NS, podName: 'web', containerName: 'debugger', containerType: 'container', image: BUSYBOX_IMAGE });
   t.equal(e.sandboxOf(pod.uid)?.container.containerID, pod.id, 'sandboxOf: the recorded sandbox');
   t.same(e.recordedSandbox(s), statNamespaces(pod.pid), 'recordedSandbox: the pause process’s namespaces');
-  t.same(e.podSubjects('shop', 'web').map((x) => x.containerID), [pod.id, app.id, dbg.id, plain.id], 'the pod’s subjects: sandbox first, then by name');
-  t.equal(e.podSubject('shop', 'web', 'app').pid, app.pid);
-  t.throws(() => e.podSubject('shop', 'web'), { code: 'AMBIGUOUS', message: /3 running containers/ });
-  t.throws(() => e.podSubject('shop', 'web', 'nope'), { code: 'NOT_FOUND' });
-  t.throws(() => e.podSubjects('shop', 'nope'), { code: 'NOT_FOUND', message: /no pod shop\/nope/ });
-  const d = e.podDiff('shop', 'web', 'debugger');
+  t.same(e.podSubjects(NS, 'web').map((x) => x.containerID), [pod.id, app.id, dbg.id, plain.id], 'the pod’s subjects: sandbox first, then by name');
+  t.equal(e.podSubject(NS, 'web', 'app').pid, app.pid);
+  t.throws(() => e.podSubject(NS, 'web'), { code: 'AMBIGUOUS', message: /3 running containers/ });
+  t.throws(() => e.podSubject(NS, 'web', 'nope'), { code: 'NOT_FOUND' });
+  t.throws(() => e.podSubjects(NS, 'nope'), { code: 'NOT_FOUND', message: new RegExp(`no pod ${NS}/nope`) });
+  const d = e.podDiff(NS, 'web', 'debugger');
   t.match(d.target, { containerID: app.id, containerName: 'app' }, 'the target is the container the runtime was told to join');
   t.ok(d.shared.includes('pid'), 'pid shared with the target');
-  t.match(e.podDiff('shop', 'web', 'plain', 'app').target, { containerName: 'app' });
-  const rows = e.ps(e.podSubject('shop', 'web', 'app')).processes;
+  t.match(e.podDiff(NS, 'web', 'plain', 'app').target, { containerName: 'app' });
+  const rows = e.ps(e.podSubject(NS, 'web', 'app')).processes;
   t.same(rows.map((r) => [r.pid, r.containerName, r.podName]), [[app.pid, 'app', 'web'], [dbg.pid, 'debugger', 'web']].sort((a, b) => (a[0] as number) - (b[0] as number)), 'ps rows name their containers');
   const ls = e.lsns(['pid', 'net']).namespaces;
-  t.match(ls.find((r) => r.inode === statNamespaces(pod.pid).net), { containerID: pod.id, podNamespace: 'shop', podName: 'web', containerName: undefined }, 'lsns: the pod’s net namespace, by pod name');
+  t.match(ls.find((r) => r.inode === statNamespaces(pod.pid).net), { containerID: pod.id, podNamespace: NS, podName: 'web', containerName: undefined }, 'lsns: the pod’s net namespace, by pod name');
   t.match(ls.find((r) => r.inode === statNamespaces(plain.pid).pid), { containerID: plain.id, containerName: 'plain' }, 'lsns: plain’s pid namespace, by container name');
 });
 
@@ -78,7 +82,7 @@ t.test('cost, for the note (no timed assertion)', async (t) => {
     for (let i = 0; i < n; i++) f();
     return ((performance.now() - t0) / n).toFixed(2);
   };
-  t.comment(`readRecord (via the shim): ${time(() => readRecord(app.id, roots, app.pid))} ms; pod ref shop/web → 4 subjects: ${time(() => new Engine(roots).podSubjects('shop', 'web'), 20)} ms; fixture set-up ${cri.containerd.setupMs} ms`);
+  t.comment(`readRecord (via the shim): ${time(() => readRecord(app.id, roots, app.pid))} ms; pod ref NS/web → 4 subjects: ${time(() => new Engine(roots).podSubjects(NS, 'web'), 20)} ms; fixture set-up ${cri.containerd.setupMs} ms`);
   const warm = new Engine(roots);
   t.comment(`whois of a container pid, warm engine: ${time(() => warm.whois(app.pid), 200)} ms (its record read too)`);
   t.pass();
@@ -107,20 +111,20 @@ t.test('node-local pod refs with no kubeconfig: ns, ps, diff from the records', 
     t.equal(r.exitCode, 0, `nsinspect ${args.join(' ')}: ${r.stderr}`);
     return r.exitCode === 0 ? JSON.parse(r.stdout) : {};
   };
-  for (const args of [['ns', 'shop/web'], ['ns', 'web', '-n', 'shop'], ['ns', 'pod/web', '-n', 'shop', '--local']]) {
+  for (const args of [['ns', `${NS}/web`], ['ns', 'web', '-n', NS], ['ns', 'pod/web', '-n', NS, '--local']]) {
     const items = (await cli(args)).items ?? [];
     t.same(items.map((i: any) => i.containerID), [pod.id, app.id, dbg.id, plain.id], `${args.join(' ')}: the sandbox, then the containers by name`);
     t.same(items.map((i: any) => i.containerName ?? i.containerType), ['sandbox', 'app', 'debugger', 'plain'], 'with their names');
     for (const i of items) t.same(i.namespaces, statNamespaces(i.pid), `${i.ref}: inodes from stat(2)`);
   }
-  const ps = await cli(['ps', 'shop/web', '-c', 'app']);
+  const ps = await cli(['ps', `${NS}/web`, '-c', 'app']);
   t.same(ps.processes?.map((p: any) => p.pid), [app.pid, dbg.pid].sort((a, b) => a - b), 'ps -c app: the app’s pid namespace, the --target debugger in it');
-  const d = await cli(['diff', 'shop/web', 'debugger']);
-  t.match(d, { target: { containerID: app.id, containerName: 'app', podName: 'web', podNamespace: 'shop' }, debugger: { containerID: dbg.id, containerName: 'debugger' } });
+  const d = await cli(['diff', `${NS}/web`, 'debugger']);
+  t.match(d, { target: { containerID: app.id, containerName: 'app', podName: 'web', podNamespace: NS }, debugger: { containerID: dbg.id, containerName: 'debugger' } });
   t.ok(d.shared?.includes('pid'), 'the debugger shares the app’s pid namespace');
-  const miss = await execa(process.execPath, [CLI, 'ns', 'shop/nope'], { reject: false, env, extendEnv: false });
+  const miss = await execa(process.execPath, [CLI, 'ns', `${NS}/nope`], { reject: false, env, extendEnv: false });
   t.equal(miss.exitCode, 1);
-  t.match(miss.stderr, /^nsinspect: no pod shop\/nope has a running container on this node\. Try: pods with records here: .*shop\/web/);
+  t.match(miss.stderr, new RegExp(`^nsinspect: no pod ${NS}/nope has a running container on this node\\. Try: pods with records here: .*${NS}/web`));
   const exited = await execa(process.execPath, [CLI, 'ns', `container/${pod.id}`.replace(pod.id, '0'.repeat(12))], { reject: false, env, extendEnv: false });
   t.match(exited.stderr, /no container 000000000000 on this node/, 'an unknown ID is still just absent');
 });

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { type Containerd, PATH, pidsMentioning, unmountUnder } from '../cri/containerd.js';
+import { type Containerd, PATH, pidsMentioning, unmountUnder } from '../../../lab/cri/containerd.js';
 
 /** Where scripts/deps.sh unpacks docker.io; dockerd on PATH wins. */
 const DOCKER_FILES = process.env.NSINSPECT_DOCKER_FILES ?? '/opt/nsinspect/docker.io';

@@ -2,14 +2,14 @@
 // tarball that both `ctr images import` (OCI layout: index.json) and `docker load` (manifest.json) read.
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { execa } from 'execa';
+import { CRI_FILES } from './files.js';
 
 export const BUSYBOX_IMAGE = 'nsinspect.test/busybox:1';
 export const PAUSE_IMAGE = 'nsinspect.test/pause:1';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
+const HERE = CRI_FILES;
 const BUSYBOX = ['/bin/busybox', '/usr/bin/busybox'];
 const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 

@@ -4,12 +4,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { CRI_FILES } from './files.js';
 import { CriClient } from './client.js';
 import { buildImages, PAUSE_IMAGE } from './images.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
+const HERE = CRI_FILES;
 const CAP_SYS_RESOURCE = 24;
 export const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 

@@ -1,10 +1,10 @@
-// A CRI client for the tests: runtime.v1 RuntimeService over a unix socket, promisified, from our own runtime.proto.
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// A CRI client for the tests and make demo: runtime.v1 RuntimeService over a unix socket, promisified, from our own runtime.proto.
+import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { CRI_FILES } from './files.js';
 
-const PROTO = join(dirname(fileURLToPath(import.meta.url)), 'runtime.proto');
+const PROTO = join(CRI_FILES, 'runtime.proto');
 
 /** CRI's NamespaceMode, by name: kubelet sends POD, CONTAINER, NODE, or TARGET with target_id. */
 export type NamespaceMode = 'POD' | 'CONTAINER' | 'NODE' | 'TARGET';
