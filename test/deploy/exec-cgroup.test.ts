@@ -46,7 +46,7 @@ t.test('the DaemonSet gives the sessions one writable cgroup directory, the flag
 
 t.test('as the DaemonSet runs it: sessions get a cgroup in the writable directory, joined from the host\'s cgroup namespace, killed as a unit', async (t) => {
   const root = v2Root();
-  if (!root) return t.skip('no cgroup v2 hierarchy on this machine');
+  if (!root) return t.skip('no cgroup v2 hierarchy on this machine', () => undefined);
   const lab = await labFor(t);
   const pod = await startDemoPod(lab);
   const tag = randomBytes(6).toString('hex');

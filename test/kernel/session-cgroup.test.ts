@@ -48,12 +48,12 @@ for (const c of [...cases, { name: 'a dedicated cgroup v2 directory (the DaemonS
     let cgs: SessionCgroups;
     if ('dir' in c) {
       const dir = dedicatedDir(t);
-      if (!dir) return t.skip('no cgroup v2 hierarchy on this machine');
+      if (!dir) return t.skip('no cgroup v2 hierarchy on this machine', () => undefined);
       cgs = SessionCgroups.setupDir(limits, dir);
       t.same(cgs.info.bases, [dir], 'sessions directly under the directory given');
       t.same(cgs.info.problems, []);
     } else cgs = SessionCgroups.setup(limits, '/', c.only);
-    if (cgs.info.kill !== c.kill) return t.skip(`this host offers ${cgs.info.kill} for ${c.only.join(', ')}`);
+    if (cgs.info.kill !== c.kill) return t.skip(`this host offers ${cgs.info.kill} for ${c.only.join(', ')}`, () => undefined);
     const name = `s-${process.pid}-${Math.random().toString(16).slice(2, 14).padEnd(12, '0')}`;
     const s = cgs.create(name);
     if (!s) throw new Error('no session cgroup');

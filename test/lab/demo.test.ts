@@ -10,7 +10,7 @@ const DEMO = new URL('../../dist/lab/demo.js', import.meta.url).pathname;
 
 t.test('make demo runs on real containerd, answers by pod name, and removes what it made', async (t) => {
   const missing = await criAvailable();
-  if (missing) return t.skip(`no containerd here: ${missing}`);
+  if (missing) return t.skip(`no containerd here: ${missing}`, () => undefined);
   // A namespace of this run's own: another run's shop/web would make the demo's pod refs ambiguous.
   const ns = `demo-${randomBytes(3).toString('hex')}`;
   const r = await execa(process.execPath, [DEMO], { reject: false, timeout: 240_000, env: { NO_COLOR: '1', NSINSPECT_DEMO_NAMESPACE: ns } });

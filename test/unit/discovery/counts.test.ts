@@ -1,5 +1,5 @@
 // The incremental node counts: new and exited processes at every scan, a live process's namespace change at the next full scan.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { NS_TYPES } from '../../../agent/model/types.js';
 const HOST = { cgroup: 1, ipc: 2, mnt: 3, net: 4, pid: 5, time: 6, user: 7, uts: 8 };
 
 /** A fixture /proc: <pid>/stat with a start time and <pid>/ns/<type> links as the kernel writes them. */
-function fakeProc(t: Tap.Test): { root: string; put: (pid: number, start: number, ns?: Partial<typeof HOST>) => void; gone: (pid: number) => void } {
+function fakeProc(t: Test): { root: string; put: (pid: number, start: number, ns?: Partial<typeof HOST>) => void; gone: (pid: number) => void } {
   const root = mkdtempSync(join(tmpdir(), 'nsinspect-counts-'));
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   let n = 0;
