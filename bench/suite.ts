@@ -10,7 +10,6 @@ const OUT = join(RESULTS, 'SUMMARY.md');
 
 interface Row { area: string; target: string; measured: string; pass: boolean | undefined; when: string }
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 function load(name: string): { r: any; when: string } | undefined {
   const f = join(RESULTS, name);
   if (!existsSync(f)) return undefined;

@@ -21,7 +21,7 @@ export interface RawResponse {
   headers: IncomingHttpHeaders;
   body: string;
   /** JSON.parse(body). */
-  json(): any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  json(): any;
 }
 
 function open(target: RawTarget, method: string, path: string, o: RawOptions): Promise<IncomingMessage> {
@@ -49,7 +49,7 @@ export interface RawWatch {
   status: number;
   headers: IncomingHttpHeaders;
   /** Next event object ({type, object}), or undefined once the server ended the stream. Rejects after timeoutMs. */
-  next(timeoutMs?: number): Promise<{ type: string; object: any } | undefined>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  next(timeoutMs?: number): Promise<{ type: string; object: any } | undefined>;
   /** Resolves when the response ends (clean or not): 'end' for a complete chunked body, 'aborted' otherwise. */
   ended: Promise<'end' | 'aborted'>;
   close(): void;
