@@ -42,9 +42,11 @@ dist/.built: $(SOURCES)
 lint: deps
 	@npx tsc -p tsconfig.json --noEmit
 
-## Static checks, in seconds, before the suite: no import cycles.
+## Static checks before the suite: no import cycles; test/ and bench/ type-check too (tsconfig.check.json); typescript-eslint.
 check: deps
 	@npm run -s check:cycles
+	@npm run -s check:types
+	@npm run -s check:lint
 
 ## The whole suite, against the real kernel: runc containers, unshare, nsenter, promtool.
 test: deps-test build check
@@ -74,7 +76,7 @@ release: deps
 dist:
 	@scripts/dist.sh
 
-IMAGE ?= ghcr.io/nsinspect/nsinspect:0.1.0
+IMAGE ?= ghcr.io/nsinspect/nsinspect:$(shell node -p "require('./package.json').version")
 MANIFESTS ?= manifests
 
 ## The agent image, with docker, podman or buildah.

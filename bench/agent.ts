@@ -140,7 +140,7 @@ async function phase(name: string, a: AgentProc, spec: Omit<LoadSpec, 'url' | 't
   return p;
 }
 
-let pods: DemoPod[] = [];
+const pods: DemoPod[] = [];
 /** PIDs of our own lab containers: not "another benchmark" for the calm check. */
 function ourPids(): number {
   let n = 0;

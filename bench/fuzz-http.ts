@@ -68,7 +68,7 @@ const statusOf = (pid: number, key: string): number => Number(new RegExp(`^${key
 const mib = (kb: number): number => Math.round((kb / 1024) * 10) / 10;
 /** Every descendant of pid, from /proc/<pid>/task/<tid>/children. */
 function descendants(pid: number): number[] {
-  let kids: number[] = [];
+  const kids: number[] = [];
   try {
     for (const tid of readdirSync(`/proc/${pid}/task`)) kids.push(...readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
   } catch {

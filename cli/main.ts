@@ -3,11 +3,12 @@
 import { Command, CommanderError, Option } from 'commander';
 import { exitCodeOf, formatError } from './errors.js';
 import { routesLocal } from './refs.js';
+import { EXEC_LIMITS, VERSION } from '../agent/wire/protocol.js';
 import type { ClusterFlags } from './commands/cluster.js';
 
 const program = new Command('nsinspect')
   .description('Which Linux namespaces does a kubectl debug container really share with its target?')
-  .version('0.1.0')
+  .version(VERSION)
   .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
   .option('-n, --namespace <namespace>', "the pod's namespace (default: the kubeconfig context's)")
   .option('-A, --all-namespaces', 'every namespace (ephemeral)')
@@ -102,7 +103,7 @@ program
   .option('--ns <list>', 'tools | all | a comma-separated list of types', 'tools')
   .option('-i, --stdin', 'pass stdin to the command')
   .option('-t, --tty', 'allocate a terminal: an interactive session (a pty over a WebSocket through the agent)')
-  .option('--timeout <seconds>', 'kill the command after this long (agent default 30, at most 600)')
+  .option('--timeout <seconds>', `kill the command after this long (agent default ${EXEC_LIMITS.defaultTimeoutSeconds}, at most ${EXEC_LIMITS.maxTimeoutSeconds})`)
   .action(async (ref: string, command: string[], o: import('./commands/exec.js').ExecFlags) => {
     process.exitCode = await (await import('./commands/exec.js')).exec(ref, command, o, globals());
   });

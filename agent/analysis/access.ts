@@ -66,7 +66,7 @@ function matchOrCap(input: AccessInput, check: string, matched: boolean, matchDe
 
 /** __ptrace_may_access(), then the LSM hooks in their order: commoncap, Yama (attach only), AppArmor/SELinux. */
 function ptraceWalk(input: AccessInput, mode: 'attach' | 'read'): AccessCheck[] {
-  const { target, debugger: dbg, node } = input;
+  const { target, debugger: dbg } = input;
   const t = target.creds;
   const d = dbg.creds;
   const fs = mode === 'read'; // PTRACE_MODE_FSCREDS for the /proc files, REALCREDS for ptrace(2)

@@ -42,7 +42,7 @@ export interface ExpectInput {
 }
 
 /**
- * The rules of ../shared/reference/namespaces-in-pods.md: kubelet picks NODE/POD/CONTAINER/TARGET
+ * The rules of the CRI's NamespaceOption as kubelet fills it: kubelet picks NODE/POD/CONTAINER/TARGET
  * per type, containerd and CRI-O join the sandbox's namespaces for POD.
  */
 export function expectation(pod: ExpectInput['pod'], c: Pick<ObservedContainer, 'kind' | 'target' | 'privileged'>, type: NsType, cgroupV2: boolean): Expectation {

@@ -1,7 +1,7 @@
 // Node-wide views that need a full /proc scan: the namespace inventory (lsns) and pidns listings.
-import type { NsType, ProcessInfo } from '../model/types.js';
+import type { NsType } from '../model/types.js';
 import { NS_TYPES } from '../model/types.js';
-import { listPids, readCmdline, readNamespaces, readOwnerUid, readProcess, readStat, scanNamespaceLinks } from '../procfs/proc.js';
+import { listPids, readCmdline, readOwnerUid, readStat, scanNamespaceLinks } from '../procfs/proc.js';
 import { userName } from '../procfs/users.js';
 import type { ContainerIndex } from './containers.js';
 import type { LsnsRowJSON } from '../wire/local.js';

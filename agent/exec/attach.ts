@@ -1,7 +1,7 @@
 // One attached exec session: a pty (node-pty) or pipes, bridged to a WebSocket with the frames.ts framing.
 import type { WebSocket } from 'ws';
 import { execa, type ResultPromise } from 'execa';
-import { CH, type EndReason, type StatusFrame, frame, parseResize } from './frames.js';
+import { CH, type EndReason, type StatusFrame, frame, frames, parseResize } from './frames.js';
 import { closeLeftStreams, sessionTag } from './reap.js';
 import { readStartTime } from '../procfs/proc.js';
 import { PtyWriter } from './pty-writer.js';
@@ -188,7 +188,7 @@ export class AttachSession {
     if (this.ended || this.socket.readyState !== this.socket.OPEN) return;
     this.bytesOut += b.length;
     this.idle.refresh();
-    this.socket.send(frame(channel, b), { binary: true }, () => this.maybeResume());
+    for (const f of frames(channel, b)) this.socket.send(f, { binary: true }, () => this.maybeResume());
     if (!this.paused && this.socket.bufferedAmount > HIGH_WATER) {
       this.paused = true;
       this.proc?.pause();

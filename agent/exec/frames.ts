@@ -30,8 +30,24 @@ export interface Resize {
   rows: number;
 }
 
-/** The WebSocket subprotocol both ends name, so a mismatched client fails at the handshake. */
+/** The WebSocket subprotocol the client offers; the agent does not check it (yet), so it names the framing, not a gate. */
 export const ATTACH_PROTOCOL = 'v1.attach.nsinspect.dev';
+
+/**
+ * The largest message either end accepts (its maxPayload), channel byte included: one value for
+ * both, so each end cuts what it sends into pieces that fit (see frames()).
+ */
+export const ATTACH_MAX_MESSAGE_BYTES = 64 * 1024;
+
+/** One payload as messages that each fit ATTACH_MAX_MESSAGE_BYTES (a pipe read can be 64 KiB, one byte too many). */
+export function frames(channel: number, payload: Buffer | string): Buffer[] {
+  const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
+  const max = ATTACH_MAX_MESSAGE_BYTES - 1;
+  if (body.length <= max) return [frame(channel, body)];
+  const out: Buffer[] = [];
+  for (let i = 0; i < body.length; i += max) out.push(frame(channel, body.subarray(i, i + max)));
+  return out;
+}
 
 export function frame(channel: number, payload: Buffer | string): Buffer {
   const body = typeof payload === 'string' ? Buffer.from(payload) : payload;

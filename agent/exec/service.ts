@@ -7,11 +7,12 @@ import { openNsFds } from '../procfs/nsfds.js';
 import { type ExecPlan, type NsSelection, type PinnedPaths, pinnedPlan, wantedTypes } from './argv.js';
 import { Containment } from './contain.js';
 import { type RunResult, runCapped } from './run.js';
+import { EXEC_LIMITS } from '../wire/protocol.js';
 
 export const EXEC_DEFAULTS = {
-  timeoutSeconds: 30,
-  maxTimeoutSeconds: 600,
-  maxOutputBytes: 1024 * 1024,
+  timeoutSeconds: EXEC_LIMITS.defaultTimeoutSeconds,
+  maxTimeoutSeconds: EXEC_LIMITS.maxTimeoutSeconds,
+  maxOutputBytes: EXEC_LIMITS.maxOutputBytes,
   maxSessions: 8,
   maxSessionsPerUser: 2,
   idleSeconds: 900,

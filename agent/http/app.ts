@@ -12,6 +12,7 @@ import { execRoutes } from './routes/exec.js';
 import { attachRoutes } from './routes/attach.js';
 import websocket from '@fastify/websocket';
 import type { ExecService } from '../exec/service.js';
+import { ATTACH_MAX_MESSAGE_BYTES } from '../wire/protocol.js';
 
 export interface AppDeps {
   engine: Engine;
@@ -68,7 +69,7 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
   if (deps.exec) {
     await app.register(websocket, {
       // Frames are keystrokes and resizes: small. Nothing else is accepted from a client.
-      options: { maxPayload: 64 * 1024 },
+      options: { maxPayload: ATTACH_MAX_MESSAGE_BYTES },
       // An unclean disconnect is an ordinary end of a session, not an error to log loudly.
       errorHandler: (err, socket, req) => {
         req.log.debug({ err }, 'websocket error');

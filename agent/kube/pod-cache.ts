@@ -30,7 +30,7 @@ export class PodCache implements PodDirectory {
   private backoff = BACKOFF_MIN_MS;
   private retry: NodeJS.Timeout | undefined;
   private failures = 0;
-  /** Called after every change, for metrics. */
+  /** Called after every change; nothing sets it today (metrics read the cache on each scrape). */
   onChange: () => void = () => undefined;
 
   constructor(client: KubeClient, readonly nodeName: string, private readonly log: PodCacheLog) {

@@ -8,7 +8,8 @@ const RUNTIME_PREFIX: Record<string, Runtime> = { containerd: 'containerd', 'cri
 /** "containerd://<64 hex>" -> the ID and runtime; undefined for anything else. */
 export function parseStatusContainerID(s: string | undefined): { id: ContainerID; runtime: Runtime } | undefined {
   const m = /^([a-z-]+):\/\/([0-9a-f]{64})$/.exec(s ?? '');
-  if (!m || !(m[1] in RUNTIME_PREFIX)) return undefined;
+  // Own keys only: `in` would also accept inherited names (constructor://<64 hex>).
+  if (!m || !Object.hasOwn(RUNTIME_PREFIX, m[1])) return undefined;
   return { id: m[2] as ContainerID, runtime: RUNTIME_PREFIX[m[1]] };
 }
 

@@ -6,8 +6,8 @@ import type { PodView } from '../podview.js';
 import type { DecisionKind } from '../http/auth.js';
 import type { PodJSON } from '../wire/api.js';
 import { hostNamespaces } from '../discovery/host.js';
+import { VERSION } from '../wire/protocol.js';
 
-export const VERSION = '0.1.0';
 /** Types where "the host's" is a security signal; user, time and (on v1) cgroup are the host's by default. */
 const HOST_SIGNAL_TYPES: NsType[] = ['ipc', 'net', 'pid', 'uts'];
 

@@ -29,11 +29,6 @@ export function cgroupHierarchies(): CgroupMount[] {
   return cached;
 }
 
-/** Forgets the mount table; for tests that mount or unmount hierarchies. */
-export function resetCgroupHierarchies(): void {
-  cached = undefined;
-}
-
 /**
  * PIDs in cgroup.procs of dir and, when recursive, of every cgroup below it (crun puts the
  * process in a child cgroup of crio-<id>.scope). Undefined when the cgroup is gone.
@@ -68,8 +63,8 @@ export function subdirs(dir: string): string[] {
 }
 
 /**
- * Depth-first walk below root. visit(relPath, name) returns 'stop' to skip the subtree
- * (a container's own children need no further search). Bounded in depth.
+ * Depth-first walk below root. visit(relPath, name) returns 'skip' to leave the subtree unwalked
+ * (a container's own children need no further search), 'descend' to walk it. Bounded in depth.
  */
 export function walkCgroups(
   root: string,

@@ -59,5 +59,5 @@ export const EXEC_LIMITS = {
   answerGraceMs: 10_000,
 } as const;
 
-/** The largest attach WebSocket message either end accepts (maxPayload), channel byte included. */
-export const ATTACH_MAX_MESSAGE_BYTES = 64 * 1024;
+/** The attach WebSocket's limits live with its framing; both ends import them from here. */
+export { ATTACH_MAX_MESSAGE_BYTES } from '../exec/frames.js';

@@ -2,7 +2,7 @@
 import WebSocket from 'ws';
 import { NsinspectError } from '../../agent/errors.js';
 import { ATTACH_MAX_MESSAGE_BYTES, codeOf, type ErrorJSON } from '../../agent/wire/protocol.js';
-import { ATTACH_PROTOCOL, CH, type StatusFrame, frame } from '../../agent/exec/frames.js';
+import { ATTACH_PROTOCOL, CH, type StatusFrame, frame, frames } from '../../agent/exec/frames.js';
 
 export interface AttachParams {
   command: string[];
@@ -41,7 +41,7 @@ export class AttachConnection {
   }
 
   write(b: Buffer | string): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(frame(CH.stdin, b));
+    if (this.ws.readyState === WebSocket.OPEN) for (const f of frames(CH.stdin, b)) this.ws.send(f);
   }
 
   resize(cols: number, rows: number): void {
@@ -77,7 +77,7 @@ export function attachURL(baseURL: string, path: string, p: AttachParams): URL {
  */
 export function openAttach(url: URL, token: string, node: string, handlers: AttachHandlers, timeoutMs = 15_000): Promise<AttachConnection> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, ATTACH_PROTOCOL, { headers: token ? { authorization: `Bearer ${token}` } : {}, handshakeTimeout: timeoutMs, maxPayload: 4 * 1024 * 1024 });
+    const ws = new WebSocket(url, ATTACH_PROTOCOL, { headers: token ? { authorization: `Bearer ${token}` } : {}, handshakeTimeout: timeoutMs, maxPayload: ATTACH_MAX_MESSAGE_BYTES });
     const conn = new AttachConnection(ws, handlers);
     ws.once('open', () => resolve(conn));
     ws.once('unexpected-response', (_req, res) => {

@@ -1,7 +1,8 @@
 // `nsinspect exec`: run a command in a container's namespaces, node-locally or through the agent.
 import { NsinspectError } from '../../agent/errors.js';
 import { checkCommand, execPlan, parseSelection } from '../../agent/exec/argv.js';
-import { EXEC_DEFAULTS, type ExecResponse } from '../../agent/exec/service.js';
+import type { ExecResponse } from '../../agent/exec/service.js';
+import { EXEC_LIMITS } from '../../agent/wire/protocol.js';
 import type { GlobalOptions } from '../options.js';
 import { isLocalRef, label, podName } from '../refs.js';
 import type { ClusterFlags } from './cluster.js';
@@ -47,24 +48,24 @@ export async function exec(ref: string, command: string[], flags: ExecFlags, opt
   const stdin = flags.stdin ? await readAll(process.stdin) : undefined;
   const agent = await cluster.agentForPod(pod);
   try {
-    const r = await agent.post<ExecResponse>(`${path}/exec`, { command: argv, namespaces: selection, ...(timeout ? { timeoutSeconds: timeout } : {}), ...(stdin !== undefined ? { stdin } : {}) }, (timeout ?? 30) * 1000 + 10_000);
+    const r = await agent.post<ExecResponse>(`${path}/exec`, { command: argv, namespaces: selection, ...(timeout ? { timeoutSeconds: timeout } : {}), ...(stdin !== undefined ? { stdin } : {}) }, (timeout ?? EXEC_LIMITS.defaultTimeoutSeconds) * 1000 + EXEC_LIMITS.answerGraceMs);
     process.stdout.write(r.stdout);
     process.stderr.write(r.stderr);
-    if (r.truncated) process.stderr.write('nsinspect: output was truncated at the agent\'s limit (1 MiB per stream)\n');
-    const limit = timeout ?? EXEC_DEFAULTS.timeoutSeconds;
-    if (timedOut(r, limit)) process.stderr.write(`nsinspect: the command was killed after its ${limit} s timeout${timeout === undefined ? ' (the default; raise it with --timeout, at most 600)' : ''}\n`);
+    if (r.truncated) process.stderr.write(`nsinspect: output was truncated at the agent's limit (${EXEC_LIMITS.maxOutputBytes / 1024 / 1024} MiB per stream)\n`);
+    const limit = timeout ?? EXEC_LIMITS.defaultTimeoutSeconds;
+    if (timedOut(r, limit)) process.stderr.write(`nsinspect: the command was killed after its ${limit} s timeout${timeout === undefined ? ` (the default; raise it with --timeout, at most ${EXEC_LIMITS.maxTimeoutSeconds})` : ''}\n`);
     return r.exitCode;
   } finally {
     await agent.close();
   }
 }
 
-/** --timeout: whole seconds from 1 to 600, as the agent accepts; anything else is a usage error. */
+/** --timeout: whole seconds from 1 to EXEC_LIMITS.maxTimeoutSeconds, as the agent accepts; anything else is a usage error. */
 export function parseTimeout(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const n = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
-  if (!Number.isInteger(n) || n < 1 || n > EXEC_DEFAULTS.maxTimeoutSeconds) {
-    throw new NsinspectError('INVALID', `invalid --timeout ${JSON.stringify(text)}: want whole seconds from 1 to ${EXEC_DEFAULTS.maxTimeoutSeconds}`, { hint: 'e.g. --timeout 60' });
+  if (!Number.isInteger(n) || n < 1 || n > EXEC_LIMITS.maxTimeoutSeconds) {
+    throw new NsinspectError('INVALID', `invalid --timeout ${JSON.stringify(text)}: want whole seconds from 1 to ${EXEC_LIMITS.maxTimeoutSeconds}`, { hint: 'e.g. --timeout 60' });
   }
   return n;
 }
@@ -109,7 +110,7 @@ async function execLocal(ref: string, argv: string[], selection: ReturnType<type
   return runAttached(plan.argv);
 }
 
-async function readAll(stream: NodeJS.ReadableStream, max = 1024 * 1024): Promise<string> {
+async function readAll(stream: NodeJS.ReadableStream, max = EXEC_LIMITS.maxStdinChars): Promise<string> {
   const chunks: Buffer[] = [];
   let n = 0;
   for await (const c of stream) {

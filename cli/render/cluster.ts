@@ -21,7 +21,7 @@ export function renderPod(p: PodJSON): string {
     return letters.get(key) as string;
   };
   const head = `pod ${p.namespace}/${p.name}  uid ${p.uid}${p.node ? `  node ${p.node}` : ''}\n`;
-  const flags = Object.entries(p.spec).filter(([k, v]) => (k === 'hostUsers' ? v === false : v === true)).map(([k, v]) => (k === 'hostUsers' ? 'hostUsers: false' : k));
+  const flags = Object.entries(p.spec).filter(([k, v]) => (k === 'hostUsers' ? v === false : v === true)).map(([k]) => (k === 'hostUsers' ? 'hostUsers: false' : k));
   const rows = p.containers.map((c) => [
     c.name + (c.target ? ` → ${c.target}` : ''),
     c.kind,

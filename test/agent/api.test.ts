@@ -6,7 +6,7 @@ import { startDemoPod } from '../../lab/pod.js';
 import { makePod } from '../fake-apiserver/index.js';
 
 t.test('pods, diff, processes and node endpoints', async (t) => {
-  const { lab, pod, srv, agent } = await demoClusterFor(t);
+  const { pod, agent } = await demoClusterFor(t);
   const dev = 'debugger-token';
 
   const p = await get(agent, '/v1/pods/shop/web', dev);

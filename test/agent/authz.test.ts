@@ -1,11 +1,9 @@
 // Authorization through the HTTP layer: TokenReview, SubjectAccessReview per route, caches, 401/403/503.
 import t from 'tap';
-import { labFor } from '../helpers/lab.js';
-import { agentFor, apiServerFor, demoClusterFor, demoPodJson, get } from '../helpers/cluster.js';
-import { startDemoPod } from '../../lab/pod.js';
+import { agentFor, apiServerFor, demoClusterFor, get } from '../helpers/cluster.js';
 
 t.test('the authorization matrix', async (t) => {
-  const { lab, pod, srv, agent } = await demoClusterFor(t);
+  const { pod, srv, agent } = await demoClusterFor(t);
 
   const urls = {
     pod: '/v1/pods/shop/web',
@@ -64,7 +62,7 @@ t.test('decisions are cached: no review per request', async (t) => {
 });
 
 t.test('an unreachable API server gives 503 for unknown tokens, and cached pods keep being served', async (t) => {
-  const { lab, pod, srv, agent } = await demoClusterFor(t);
+  const { srv, agent } = await demoClusterFor(t);
   t.equal((await get(agent, '/v1/pods/shop/web', 'viewer-token')).status, 200);
   srv.setDown(true, 'reset');
   const cached = await get(agent, '/v1/pods/shop/web/diff?debugger=debugger', 'viewer-token');

@@ -1,9 +1,8 @@
 // Exec through the agent on real runc containers with the real nsenter: output, limits, safety, no orphans.
 import t from 'tap';
 import { readdirSync, readFileSync } from 'node:fs';
-import { labFor, waitFor } from '../helpers/lab.js';
+import { waitFor } from '../helpers/lab.js';
 import { demoClusterFor } from '../helpers/cluster.js';
-import { startDemoPod } from '../../lab/pod.js';
 import type { Agent } from '../../agent/compose.js';
 
 async function post(agent: Agent, url: string, body: unknown, token = 'admin-token'): Promise<{ status: number; body: any }> {
@@ -28,7 +27,7 @@ function inGroup(pgid: number): number[] {
 }
 
 t.test('exec in a pod container', async (t) => {
-  const { lab, pod, srv, agent } = await demoClusterFor(t);
+  const { agent } = await demoClusterFor(t);
   const url = '/v1/pods/shop/web/containers/app/exec';
 
   const host = await post(agent, url, { command: ['hostname'], namespaces: ['uts'] });
@@ -77,7 +76,7 @@ t.test('exec in a pod container', async (t) => {
 });
 
 t.test('PID reuse, concurrency, authorization and bad bodies', async (t) => {
-  const { lab, pod, srv, agent } = await demoClusterFor(t);
+  const { pod, agent } = await demoClusterFor(t);
   const url = '/v1/pods/shop/web/containers/app/exec';
 
   // The PID-reuse guard: the resolved process must still be the same right before nsenter.

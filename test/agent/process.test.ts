@@ -1,5 +1,5 @@
 // `nsinspect agent` as a process: flags, refusal of unsafe setups, JSON logs, readiness, SIGTERM drain.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
 const cleanEnv = (): Record<string, string> => ({ PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: mkdtempSync(join(tmpdir(), 'nsi-home-')) });
 
 /** Starts the agent; resolves with its API and metrics URLs once both listen (ports from its JSON log). */
-async function startAgent(t: Parameters<Parameters<typeof t.test>[1]>[0], args: string[], env = cleanEnv()) {
+async function startAgent(t: Test, args: string[], env = cleanEnv()) {
   const child: ResultPromise = execa(process.execPath, [CLI, 'agent', '--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0', ...args], {
     env, extendEnv: false, reject: false, all: true, buffer: true,
     // SIGTERM drains first; only a drain that outlives a pod's default grace period is a failure.

@@ -1,5 +1,5 @@
 // Start-up failures of `nsinspect agent`: one line on stderr, exit 1, nothing left listening; never half-started.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { mkdtempSync } from 'node:fs';
 import { type Server, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,7 @@ const cleanEnv = (): Record<string, string> => ({ PATH: process.env.PATH ?? '/us
 const agent = (args: string[], env = cleanEnv()) => execa(process.execPath, [CLI, 'agent', ...args], { reject: false, env, extendEnv: false, timeout: 60_000 });
 
 /** A port this test holds, as another process would. */
-async function busyPort(t: Parameters<Parameters<typeof t.test>[1]>[0]): Promise<number> {
+async function busyPort(t: Test): Promise<number> {
   const s: Server = createServer();
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
   t.teardown(() => new Promise<void>((r) => s.close(() => r())));

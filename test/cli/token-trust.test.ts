@@ -77,7 +77,7 @@ t.test('the token: --token, then --token-file, then NSINSPECT_TOKEN, then the ku
 t.test('port-forward only to an agent pod controlled by the nsinspect DaemonSet', async (t) => {
   const { srv, url, run } = await setup(t);
   const port = Number(new URL(url).port);
-  const put = (owner: Parameters<typeof agentPodJson>[1]['owner']) => {
+  const put = (owner: NonNullable<Parameters<typeof agentPodJson>[1]>['owner']) => {
     if (srv.pods.get('nsinspect-system', 'nsinspect-x7k2p')) srv.pods.delete('nsinspect-system', 'nsinspect-x7k2p');
     srv.pods.add(agentPodJson('nsinspect-x7k2p', { owner }));
     srv.portForward.set('nsinspect-system', 'nsinspect-x7k2p', 9742, { port });
@@ -91,7 +91,7 @@ t.test('port-forward only to an agent pod controlled by the nsinspect DaemonSet'
   t.equal(good.stderr, '', 'no notice: discovery found the agent');
   t.equal(forwards(), 1, 'went through the port-forward');
 
-  const impostors: Array<[string, Parameters<typeof agentPodJson>[1]['owner']]> = [
+  const impostors: Array<[string, NonNullable<Parameters<typeof agentPodJson>[1]>['owner']]> = [
     ['no owner', null],
     ['a ReplicaSet', { kind: 'ReplicaSet', name: 'nsinspect-agent', controller: true }],
     ['another DaemonSet', { kind: 'DaemonSet', name: 'evil', controller: true }],

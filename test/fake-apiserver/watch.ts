@@ -161,7 +161,10 @@ export class WatchHub {
 
   drop(mode: DropMode = 'destroy'): number {
     const all = [...this.streams];
-    for (const s of all) (mode === 'end' ? s.end() : s.destroy());
+    for (const s of all) {
+      if (mode === 'end') s.end();
+      else s.destroy();
+    }
     return all.length;
   }
 

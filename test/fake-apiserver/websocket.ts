@@ -37,11 +37,17 @@ function frame(opcode: number, payload: Buffer): Buffer {
   const head = len < 126 ? Buffer.alloc(2) : len < 65536 ? Buffer.alloc(4) : Buffer.alloc(10);
   head[0] = 0x80 | opcode; // FIN, never masked (server -> client)
   if (len < 126) head[1] = len;
-  else if (len < 65536) (head[1] = 126), head.writeUInt16BE(len, 2);
-  else (head[1] = 127), head.writeBigUInt64BE(BigInt(len), 2);
+  else if (len < 65536) {
+    head[1] = 126;
+    head.writeUInt16BE(len, 2);
+  } else {
+    head[1] = 127;
+    head.writeBigUInt64BE(BigInt(len), 2);
+  }
   return Buffer.concat([head, payload]);
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the interface only types the class's EventEmitter events
 export interface WsConnection {
   on(event: 'message', fn: (data: Buffer, binary: boolean) => void): this;
   on(event: 'close', fn: (code: number | undefined) => void): this;
@@ -52,6 +58,7 @@ export interface WsConnection {
  * One accepted WebSocket connection over an upgraded socket. Emits 'message' (complete, unmasked payload),
  * 'drain' when the socket drains, and 'close' once the underlying socket has closed (code from the peer's close frame).
  */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the interface above
 export class WsConnection extends EventEmitter {
   private buf: Buffer = Buffer.alloc(0);
   private fragments: Buffer[] = [];

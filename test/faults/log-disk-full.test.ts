@@ -1,5 +1,5 @@
 // Fault: the log's disk is full (a 64 KiB tmpfs, /dev/full): the agent keeps serving, drops log lines, exits 0.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ import { execa } from 'execa';
 import { startAgentProcess, terminate } from '../helpers/agent-process.js';
 
 /** A 64 KiB tmpfs in a temp dir, unmounted at teardown. */
-async function tinyDisk(t: Parameters<Parameters<typeof t.test>[1]>[0]): Promise<string> {
+async function tinyDisk(t: Test): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'nsi-full-'));
   await execa('mount', ['-t', 'tmpfs', '-o', 'size=64k,mode=0700', 'tmpfs', dir]);
   t.teardown(async () => {
@@ -75,7 +75,7 @@ t.test('stdout is /dev/full from the start: the agent serves and exits 0', async
   closeSync(fd);
   const codes = await hammer(agent.api, 100);
   t.same([...new Set(codes)].sort(), [200, 404]);
-  const who = await (await fetch(`${agent.api}/v1/processes/${process.pid}`)).json();
+  const who = (await (await fetch(`${agent.api}/v1/processes/${process.pid}`)).json()) as { pid: number };
   t.equal(who.pid, process.pid, 'node-local answers are intact');
   const r = await terminate(agent);
   t.equal(r.exitCode, 0, 'SIGTERM exits 0', { signal: r.signal, stderr: r.stderr.slice(-500) });

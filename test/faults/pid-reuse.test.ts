@@ -1,5 +1,5 @@
 // Fault: a container exits between lookup and exec, and its init PID is reused by another process: 409/404, never the wrong process.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { writeFileSync } from 'node:fs';
 import { demoClusterFor, NODE } from '../helpers/cluster.js';
 import { spawnFor, waitFor } from '../helpers/lab.js';
@@ -15,7 +15,7 @@ async function post(agent: Agent, url: string, body: object, token = 'admin-toke
 }
 
 /** Spawns `sleep` until it gets exactly `pid` (ns_last_pid steers the next PID); undefined if the node is too busy. */
-async function takePid(t: Parameters<Parameters<typeof t.test>[1]>[0], pid: number): Promise<number | undefined> {
+async function takePid(t: Test, pid: number): Promise<number | undefined> {
   for (let i = 0; i < 30; i++) {
     writeFileSync('/proc/sys/kernel/ns_last_pid', String(pid - 1));
     const child = spawnFor(t, 'sleep', ['3600']);
@@ -61,7 +61,7 @@ t.test("the container's init PID is reused by another process", async (t) => {
   await lab.kill(pod.debuggerNoTarget.id);
   await waitFor('the container to be gone', () => (readStat(pid) ? undefined : true), 10_000);
   const reused = await takePid(t, pid);
-  if (reused === undefined) return t.skip('could not get the same PID again: the node forks too much');
+  if (reused === undefined) return t.skip('could not get the same PID again: the node forks too much', () => undefined);
   t.equal(readStat(pid)?.comm, 'sleep', `PID ${pid} now belongs to a host sleep`);
 
   const r = svc.exec({ subject: looked, target: 'shop/web/debugger-notarget', command: ['hostname'], namespaces: 'all', user });

@@ -4,7 +4,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Test } from 'tap';
-import { execa, type ResultPromise } from 'execa';
+import { execa, type Options, type ResultPromise } from 'execa';
+
+/** execa's types name file descriptors up to 9 only; any open fd works (an openSync'd log file). */
+type StdoutOption = Options['stdout'];
 import { waitFor } from './lab.js';
 
 export const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
@@ -32,7 +35,7 @@ export async function startAgentProcess(t: Test, args: string[], opts: { stdout?
   const port = await freePort();
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: mkdtempSync(join(tmpdir(), 'nsi-home-')), NSINSPECT_EXEC_CGROUP_PARENT: '/', ...opts.env };
   const child = execa(process.execPath, [CLI, 'agent', '--listen', `127.0.0.1:${port}`, '--metrics-listen', 'off', ...args], {
-    env, extendEnv: false, reject: false, stdin: 'ignore', stdout: opts.stdout ?? 'ignore', stderr: 'pipe', buffer: { stdout: false, stderr: true },
+    env, extendEnv: false, reject: false, stdin: 'ignore', stdout: (opts.stdout ?? 'ignore') as StdoutOption, stderr: 'pipe', buffer: { stdout: false, stderr: true },
   });
   t.teardown(() => {
     child.kill('SIGKILL');

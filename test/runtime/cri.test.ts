@@ -9,7 +9,6 @@ import { type CriContainer, type CriPod, CriFixture, criFor } from '../helpers/c
 import { Containerd, pidsMentioning } from '../../lab/cri/containerd.js';
 import { childrenOf, spawnFor, statNamespaces, waitFor } from '../helpers/lab.js';
 import { BUSYBOX_IMAGE } from '../../lab/cri/images.js';
-import { todo } from '../helpers/todo.js';
 import { type With, checkDiff, checkLsns, checkNsWhois, checkPs, cliRaw, containerCgroupNs } from '../helpers/nsinspect-truth.js';
 
 const cri = await criFor(t);

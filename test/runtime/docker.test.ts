@@ -5,7 +5,6 @@ import { readFileSync } from 'node:fs';
 import type { NsType } from '../../agent/model/types.js';
 import { type DockerContainer, dockerFor } from '../helpers/docker.js';
 import { statNamespaces } from '../helpers/lab.js';
-import { todo } from '../helpers/todo.js';
 import { type With, checkDiff, checkLsns, checkNsWhois, checkPs, cliJson, containerCgroupNs } from '../helpers/nsinspect-truth.js';
 
 const docker = await dockerFor(t);

@@ -10,6 +10,7 @@ t.test('parseStatusContainerID', async (t) => {
     [`cri-o://${id}`, { id, runtime: 'cri-o' }],
     [`docker://${id}`, { id, runtime: 'docker' }],
     [`rkt://${id}`, undefined],
+    [`constructor://${id}`, undefined],
     [`containerd://${id.slice(1)}`, undefined],
     [`containerd://${id.toUpperCase()}`, undefined],
     ['', undefined],

@@ -10,13 +10,14 @@ import type { PodView } from '../../podview.js';
 import type { ExecService } from '../../exec/service.js';
 import { COMMAND_MAX_ARGS, checkCommand, parseSelection } from '../../exec/argv.js';
 import { ContainerParams, PodContainerParams } from '../schemas.js';
+import { EXEC_LIMITS } from '../../wire/protocol.js';
 
 export const ExecBody = Type.Object(
   {
     command: Type.Array(Type.String({ maxLength: 16384 }), { minItems: 1, maxItems: COMMAND_MAX_ARGS }),
     namespaces: Type.Optional(Type.Union([Type.Literal('tools'), Type.Literal('all'), Type.Array(Type.Union(NS_TYPES.map((t) => Type.Literal(t))), { minItems: 1, maxItems: 8 })])),
-    timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 600 })),
-    stdin: Type.Optional(Type.String({ maxLength: 1024 * 1024 })),
+    timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: EXEC_LIMITS.maxTimeoutSeconds })),
+    stdin: Type.Optional(Type.String({ maxLength: EXEC_LIMITS.maxStdinChars })),
   },
   { additionalProperties: false },
 );

@@ -2,8 +2,9 @@
 import t from 'tap';
 import { ownerOf } from '../../../agent/discovery/pidns-members.js';
 import { psOwner } from '../../../cli/render/local.js';
+import type { ContainerID } from '../../../agent/model/types.js';
 
-const ID = 'a'.repeat(64);
+const ID = 'a'.repeat(64) as ContainerID;
 const cases = [
   { what: 'a container\'s process in its own namespace', id: ID, host: false, want: { kind: 'container', containerID: ID }, col: 'aaaaaaaaaaaa' },
   { what: 'a container\'s process in the host namespace (hostPID)', id: ID, host: true, want: { kind: 'container', containerID: ID }, col: 'aaaaaaaaaaaa' },

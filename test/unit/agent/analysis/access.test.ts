@@ -8,7 +8,6 @@ const IDENT = [{ inside: 0, outside: 0, count: 4294967295 }];
 const USERNS = [{ inside: 0, outside: 100000, count: 65536 }];
 const DEFAULT_CAPS = 0xa80425fbn; // containerd's defaults: no SYS_PTRACE, has NET_RAW, KILL, DAC_OVERRIDE
 const PTRACE = 1n << 19n;
-const NET_RAW = 1n << 13n;
 
 function creds(uid: number, over: Partial<ProcCreds> = {}): ProcCreds {
   const q = { real: uid, effective: uid, saved: uid, fs: uid };
