@@ -10,6 +10,7 @@ import { nodeRoutes } from './routes/node.js';
 import { podRequirer, podRoutes } from './routes/pods.js';
 import { execRoutes } from './routes/exec.js';
 import { attachRoutes } from './routes/attach.js';
+import { RouteTable } from './route-table.js';
 import websocket from '@fastify/websocket';
 import type { ExecService } from '../exec/service.js';
 
@@ -56,6 +57,10 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
   });
   registerErrorHandling(app);
   boundRequestTime(app, SERVER_LIMITS.requestTimeout as number);
+  const table = new RouteTable(app);
+  // Bodies are JSON only: fastify's default text/plain parser would turn a body into a string that
+  // fails validation with a puzzling "body must be object". Other media types get 415.
+  app.removeContentTypeParser('text/plain');
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
@@ -90,5 +95,6 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
     },
     { prefix: '/v1' },
   );
+  table.answerOtherMethods(app);
   return app;
 }
