@@ -2,12 +2,23 @@
 import type { FastifyInstance, FastifyRequest, FastifySchema, RouteOptions } from 'fastify';
 import { HttpError } from './errors.js';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** One line for the /v1 index and the OpenAPI operation. */
+    summary?: string;
+    /** Discovery (the index, the OpenAPI document): any authenticated caller, no SubjectAccessReview. */
+    authenticatedOnly?: boolean;
+  }
+}
+
 /** One route as registered (HEAD twins of GET routes left out). */
 export interface RouteEntry {
   method: string;
   /** The full URL pattern, prefix included: /v1/pods/:namespace/:pod. */
   url: string;
-  schema?: FastifySchema & { summary?: string; description?: string };
+  schema?: FastifySchema;
+  summary?: string;
+  authenticatedOnly?: boolean;
   access?: (req: FastifyRequest) => unknown;
   websocket: boolean;
 }
@@ -27,7 +38,7 @@ export class RouteTable {
       for (const m of methods) {
         set.add(m);
         if (m === 'HEAD') continue;
-        this.routes.push({ method: m, url: r.url, schema: r.schema as RouteEntry['schema'], access: r.config?.access, websocket: typeof r.wsHandler === 'function' });
+        this.routes.push({ method: m, url: r.url, schema: r.schema as FastifySchema | undefined, summary: r.config?.summary, authenticatedOnly: r.config?.authenticatedOnly, access: r.config?.access, websocket: typeof r.wsHandler === 'function' });
       }
     });
   }

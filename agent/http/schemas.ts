@@ -26,5 +26,5 @@ export const DiffQuery = Type.Object({ debugger: DNS1123Label, target: Type.Opti
 export type DiffQuery = Static<typeof DiffQuery>;
 
 export const ErrorBody = Type.Object({
-  error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }),
+  error: Type.Object({ code: Type.String(), message: Type.String(), hint: Type.Optional(Type.String()), details: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }),
 });
