@@ -3,7 +3,7 @@ import t from 'tap';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadKubeconfig } from '../../../../cli/cluster/kubeconfig.js';
+import { loadKubeconfig } from '../../../../cli/cluster/client-node.js';
 
 const file = (dir: string, name: string, o: { current?: string; cluster: string; server: string; user: string; token: string; context: string }): string => {
   const p = join(dir, name);
