@@ -30,13 +30,14 @@ deps-test:
 	@NSINSPECT_DEPS=test scripts/deps.sh
 
 ## Compiles only when a source changed since the last build (tsc is incremental besides).
-SOURCES := $(shell find agent cli lab bench -name '*.ts' -o -name '*.cts') tsconfig.json package.json
+SOURCES := $(shell find agent cli lab bench -name '*.ts' -o -name '*.cts') tsconfig.json package.json scripts/bundle.mjs
 build: deps dist/.built
 
 dist/.built: $(SOURCES)
 	@npx tsc -p tsconfig.json
 	@chmod +x dist/cli/main.js dist/cli/nsinspect.cjs
 	@$(NODE) dist/cli/help-build.js
+	@$(NODE) scripts/bundle.mjs
 	@touch $@
 
 lint: deps

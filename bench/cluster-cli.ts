@@ -15,7 +15,7 @@ import { pad } from './report.js';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const NODE = process.execPath;
 /** The installed entry as package.json's bin names it: the bundle when built, else the tsc output's entry. */
-const BUNDLE = join(ROOT, 'dist/bundle/nsinspect.cjs');
+const BUNDLE = join(ROOT, 'dist/cli/bundle/nsinspect.cjs');
 const ENTRY = join(ROOT, 'dist/cli/nsinspect.cjs');
 /** This sandbox sets NODE_EXTRA_CA_CERTS, which every node start parses; a user's laptop does not: time without it. */
 const CLEAN = process.env.NODE_EXTRA_CA_CERTS ? ['env', '-u', 'NODE_EXTRA_CA_CERTS'] : [];
