@@ -3,6 +3,32 @@ import { NsinspectError, type ErrorCode } from '../../agent/errors.js';
 import type { ErrorJSON } from '../../agent/wire/api.js';
 import { checkAgentURL } from './trust.js';
 
+/**
+ * One request with Node's http or https: fetch would load undici first, tens of ms of every
+ * command's start-up. The body is read whole; the timeout covers the whole exchange.
+ */
+async function send(url: URL, method: string, headers: Record<string, string>, body: string | undefined, timeoutMs: number): Promise<{ status: number; ok: boolean; text: string }> {
+  const { request } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (b: Buffer) => chunks.push(b));
+      res.on('error', reject);
+      res.on('end', () => {
+        clearTimeout(timer);
+        const status = res.statusCode ?? 0;
+        resolve({ status, ok: status >= 200 && status <= 299, text: Buffer.concat(chunks).toString('utf8') });
+      });
+    });
+    const timer = setTimeout(() => req.destroy(new Error(`no answer in ${timeoutMs / 1000} s`)), timeoutMs);
+    req.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    req.end(body);
+  });
+}
+
 /** The error code a CLI error carries for each status the agent answers with. */
 export const CODE_OF_STATUS: Record<number, ErrorCode> = { 400: 'INVALID', 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 409: 'NOT_RUNNING', 429: 'TOO_MANY', 503: 'UNAVAILABLE' };
 
@@ -28,14 +54,12 @@ export class AgentClient {
   }
 
   private async request<T>(method: string, path: string, body: unknown, timeoutMs: number): Promise<T> {
-    let res: Response;
+    let res: { status: number; ok: boolean; text: string };
     try {
-      res = await fetch(new URL(path, this.baseURL), {
-        method,
-        headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      res = await send(new URL(path, this.baseURL), method, {
+        authorization: `Bearer ${this.token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      }, body === undefined ? undefined : JSON.stringify(body), timeoutMs);
     } catch (err) {
       const why = this.transportError() ?? (err as Error).message;
       throw new NsinspectError('UNAVAILABLE', `cannot reach the nsinspect agent on node ${this.node}: ${why}`, {
@@ -43,7 +67,7 @@ export class AgentClient {
         hint: 'check that the agent pod is running and ready',
       });
     }
-    const text = await res.text();
+    const text = res.text;
     let answer: unknown;
     try {
       answer = JSON.parse(text);
