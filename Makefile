@@ -7,7 +7,7 @@ TAP_FLAGS ?=
 # as a user, make runs itself again through sudo: `make demo` and `make test` work as written
 # in a root shell without sudo, and as a user with it.
 ifneq ($(shell id -u),0)
-ROOT_GOALS := $(filter deps deps-test test demo bench bench-node soak sweep,$(MAKECMDGOALS))
+ROOT_GOALS := $(filter deps deps-test test demo bench bench-node bench-cluster-cli soak sweep,$(MAKECMDGOALS))
 endif
 
 ifneq ($(ROOT_GOALS),)
@@ -19,7 +19,7 @@ $(filter-out $(firstword $(MAKECMDGOALS)),$(MAKECMDGOALS)):
 	@:
 else
 
-.PHONY: all deps deps-test build test check demo bench soak lint dist release image deploy undeploy e2e-kind clean sweep
+.PHONY: all deps deps-test build test check demo bench bench-cluster-cli soak lint dist release image deploy undeploy e2e-kind clean sweep
 
 all: build
 
@@ -30,13 +30,14 @@ deps-test:
 	@NSINSPECT_DEPS=test scripts/deps.sh
 
 ## Compiles only when a source changed since the last build (tsc is incremental besides).
-SOURCES := $(shell find agent cli lab bench -name '*.ts' -o -name '*.cts') tsconfig.json package.json
+SOURCES := $(shell find agent cli lab bench -name '*.ts' -o -name '*.cts') tsconfig.json package.json scripts/bundle.mjs
 build: deps dist/.built
 
 dist/.built: $(SOURCES)
 	@npx tsc -p tsconfig.json
 	@chmod +x dist/cli/main.js dist/cli/nsinspect.cjs
 	@$(NODE) dist/cli/help-build.js
+	@$(NODE) scripts/bundle.mjs
 	@touch $@
 
 lint: deps
@@ -58,7 +59,11 @@ demo: build
 
 ## Every benchmark in one go (about 30 minutes), then one table of every target: bench/results/SUMMARY.md.
 bench: build
-	@$(NODE) dist/bench/lsns.js; $(NODE) dist/bench/cli.js; $(NODE) dist/bench/exec.js; $(NODE) dist/bench/idle.js; $(NODE) dist/bench/ps.js; $(NODE) dist/bench/agent.js $(BENCH_AGENT_FLAGS); $(NODE) dist/bench/suite.js
+	@$(NODE) dist/bench/lsns.js; $(NODE) dist/bench/cli.js; $(NODE) dist/bench/cluster-cli.js; $(NODE) dist/bench/exec.js; $(NODE) dist/bench/idle.js; $(NODE) dist/bench/ps.js; $(NODE) dist/bench/agent.js $(BENCH_AGENT_FLAGS); $(NODE) dist/bench/suite.js
+
+## The cluster commands against kubectl get --raw, and --help and lsns -o json against node -e 0 (a few minutes).
+bench-cluster-cli: build
+	@$(NODE) dist/bench/cluster-cli.js
 
 ## Ten minutes of mixed load with pods churning; fails on a leak. Plots to bench/results/soak.png (gnuplot-nox).
 soak: build

@@ -91,6 +91,15 @@ export class LogSink {
   }
 }
 
+/**
+ * pino's output for people and log pipelines alike: "level":"info" rather than 30, and ISO 8601
+ * times (pino.stdTimeFunctions.isoTime) rather than epoch milliseconds.
+ */
+export const LOG_FORMAT = {
+  formatters: { level: (label: string) => ({ level: label }) },
+  timestamp: (): string => `,"time":"${new Date().toISOString()}"`,
+};
+
 /** Starts the agent and resolves once it listens. */
 export async function runAgent(opts: AgentOptions): Promise<{ close: () => Promise<void>; url: string; metricsUrl?: string }> {
   const api = parseListen(opts.listen);
@@ -101,21 +110,27 @@ export async function runAgent(opts: AgentOptions): Promise<{ close: () => Promi
   }
   const metricsAddr = opts.metricsListen === 'off' ? undefined : parseListen(opts.metricsListen);
   const sink = new LogSink();
-  const agent = await buildAgent(opts, { level: process.env.LOG_LEVEL ?? 'info', stream: sink });
-  const close = async (): Promise<void> => {
-    await agent.close();
-    await sink.flush();
-  };
-  let url: string;
+  const agent = await buildAgent(opts, { ...LOG_FORMAT, level: process.env.LOG_LEVEL ?? 'info', stream: sink });
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      const started = Date.now();
+      agent.app.log.info({ listeners: [url, metricsUrl].filter(Boolean) }, 'shutting down: no new requests; in-flight ones finish, exec sessions end');
+      await agent.close();
+      agent.app.log.info({ ms: Date.now() - started, droppedLogLines: sink.dropped }, 'stopped');
+      await sink.flush();
+    })());
+  let url: string | undefined;
   let metricsUrl: string | undefined;
   try {
-    url = await listenOn(agent.app, api, opts.listen, '--listen');
-    if (metricsAddr) metricsUrl = await listenOn(agent.metricsApp, metricsAddr, opts.metricsListen, '--metrics-listen');
+    url = await listenOn(agent.app, api, opts.listen, '--listen', 'API');
+    if (metricsAddr) metricsUrl = await listenOn(agent.metricsApp, metricsAddr, opts.metricsListen, '--metrics-listen', 'metrics');
   } catch (err) {
     // Never half-started: the listener that did open is closed before the error goes up.
     await close();
     throw err;
   }
+  if (!metricsAddr) agent.app.log.info('metrics listener off (--metrics-listen off)');
   agent.start();
   return { close, url, ...(metricsUrl ? { metricsUrl } : {}) };
 }
@@ -127,9 +142,10 @@ const LISTEN_ERRORS: Record<string, [string, string]> = {
   EADDRNOTAVAIL: ['the address is not one of this machine\'s', 'use an address of a local interface, 127.0.0.1 or 0.0.0.0, with FLAG'],
 };
 
-async function listenOn(app: FastifyInstance, addr: { host: string; port: number }, text: string, flag: string): Promise<string> {
+async function listenOn(app: FastifyInstance, addr: { host: string; port: number }, text: string, flag: string, name: string): Promise<string> {
   try {
-    return await app.listen({ host: addr.host, port: addr.port });
+    // fastify logs one line per bound address: say which listener it is.
+    return await app.listen({ host: addr.host, port: addr.port, listenTextResolver: (address) => `${name} listening at ${address}` });
   } catch (err) {
     const known = LISTEN_ERRORS[errnoOf(err) ?? ''];
     if (!known) throw wrap(`listening on ${text} (${flag})`, err);

@@ -131,7 +131,7 @@ function load(spec: LoadSpec): Promise<LoadResult> {
 export interface Phase { name: string; calm: Calm; load?: LoadResult; agentCpuMsPerReq?: number }
 
 async function phase(name: string, a: AgentProc, spec: Omit<LoadSpec, 'url' | 'token' | 'connections'>): Promise<Phase> {
-  const calm = await waitCalm(name, 120, ourPids);
+  const calm = await waitCalm(name, Math.min(120, WAIT_CALM), ourPids);
   const pid = a.child.pid as number;
   const cpu0 = cpuMsOf(pid);
   const r = await load({ ...spec, url: a.url, token: CLIENT_TOKEN, connections: CONNS });
@@ -204,7 +204,7 @@ async function main(): Promise<void> {
   // The framework's own ceiling: fastify + pino request logs, no auth hooks, no /proc.
   phases.push(await phase('/healthz (floor)', agent, { paths: ['/healthz'], durationS: Math.min(PHASE, 10) }));
 
-  const calmM = await waitCalm('metrics', 120, ourPids);
+  const calmM = await waitCalm('metrics', Math.min(120, WAIT_CALM), ourPids);
   const cpuM = cpuMsOf(pid);
   const sc = await scrapeSeries(agent.metricsUrl, SCRAPES);
   const metrics = {

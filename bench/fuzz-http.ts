@@ -93,7 +93,7 @@ async function main(): Promise<number> {
   let errorLines = 0;
   const onLog = (d: Buffer): void => {
     const s = d.toString();
-    errorLines += (s.match(/"level":(50|60)/g) ?? []).length;
+    errorLines += (s.match(/"level":"(error|fatal)"/g) ?? []).length;
     log = (log + s).slice(-8000);
   };
   agent.stdout?.on('data', onLog);

@@ -6,8 +6,8 @@ import { parseArgs } from 'node:util';
 import { Lab, randomHex, randomUUID } from '../lab/runc.js';
 import { podCgroupPath, startPodContainer } from '../lab/pod.js';
 import { Engine } from '../agent/engine.js';
-import { ownerOfPid, pidNsMembers } from '../agent/discovery/pidns-members.js';
-import { readCmdline, readStat, readStatus } from '../agent/procfs/proc.js';
+import { ownerOfPid } from '../agent/discovery/pidns-members.js';
+import { listPids, readCmdline, readStat, readStatus, scanNamespaceLinks } from '../agent/procfs/proc.js';
 import { machine, percentile, round, timeCommand } from './measure.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -22,10 +22,12 @@ const [PROCS, ROUNDS] = [Number(opt.procs), Number(opt.rounds)];
 const log = (m: string): void => console.error(`[ps] ${m}`);
 const median = (xs: number[]): number => round(percentile(xs, 50), 2);
 
-/** The read path as it was before issue 16: four files per member (stat, status split whole, cmdline, cgroup). */
+/** The read path as it was before issue 16: ns/pid of every process each time, then four files per member (stat, status split whole, cmdline, cgroup). */
 function psBefore(pidns: number): number {
   let rows = 0;
-  for (const pid of pidNsMembers(pidns)) {
+  const members: number[] = [];
+  scanNamespaceLinks(listPids(), ['pid'], (pid, _t, inode) => inode === pidns && members.push(pid));
+  for (const pid of members) {
     const stat = readStat(pid);
     const status = readStatus(pid);
     const cmdline = readCmdline(pid);

@@ -1,12 +1,14 @@
 // Pre-renders `nsinspect --help` at `make build` by running the real commander program (main.js) at every terminal width, for the fast entry (nsinspect.cts).
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 // Types only: importing the entry would run it.
 import type { HelpIndex } from './nsinspect.cjs';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
+/** The directory of the main.js to render: this one, or the one given (the bundle's, dist/cli/bundle, where commander is inside main.js). */
+const OWN = dirname(fileURLToPath(import.meta.url));
+const HERE = process.argv[2] ? resolve(process.argv[2]) : OWN;
 const MAIN = join(HERE, 'main.js');
 /** Past the longest line every width gives the same text; checked up to this much beyond it. */
 const MARGIN = 40;
@@ -29,7 +31,7 @@ async function run(args: string[], columns: number | undefined): Promise<Run> {
   process.stdout.write = ((s: string) => ((out.stdout += s), true)) as typeof process.stdout.write;
   process.stderr.write = ((s: string) => ((out.stderr += s), true)) as typeof process.stderr.write;
   try {
-    await import(`${new URL('./main.js', import.meta.url).href}?help-build=${++fresh}`);
+    await import(`${pathToFileURL(MAIN).href}?help-build=${++fresh}`);
     return { ...out, code: Number(process.exitCode ?? 0) };
   } finally {
     process.argv = saved.argv;
@@ -51,7 +53,7 @@ function expect(what: string, ok: boolean): void {
 
 async function main(): Promise<void> {
   // commander's package.json (its exports hide it from resolve): a reinstall or upgrade rewrites it.
-  const stamped = [MAIN, join(dirname(createRequire(MAIN).resolve('commander')), 'package.json')];
+  const stamped = HERE === OWN ? [MAIN, join(dirname(createRequire(MAIN).resolve('commander')), 'package.json')] : [MAIN];
   const before = stamped.map((p) => readFileSync(p));
   const help = async (w: number | undefined): Promise<string> => {
     const r = await run(['--help'], w);

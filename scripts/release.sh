@@ -3,6 +3,8 @@
 # and the krew plugin manifest pointing at it, all in dist/release/.
 # The CLI is plain JavaScript (node-pty, the one native module, is the agent's and optional), so
 # one archive serves every platform krew lists; Node.js >= 20 on the user's PATH is the prerequisite.
+# Both run the esbuild bundle (dist/cli/bundle/, scripts/bundle.mjs): one file per command instead
+# of a module graph to resolve at every start-up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,7 +40,7 @@ for os in linux darwin; do
     files:
       - from: package/*
         to: .
-    bin: dist/cli/nsinspect.cjs
+    bin: dist/cli/bundle/nsinspect.cjs
 "
   done
 done

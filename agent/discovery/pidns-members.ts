@@ -1,6 +1,7 @@
 // Membership of one pid namespace: every process whose /proc/<pid>/ns/pid is the target, and who owns it.
 import type { ContainerID } from '../model/types.js';
-import { listPids, scanNamespaceLinks } from '../procfs/proc.js';
+import { listPids, readPidCounters, scanNamespaceLinks } from '../procfs/proc.js';
+import { reusedSince } from './counts.js';
 import { readCgroupProcs } from '../procfs/cgroupfs.js';
 import { containerOfPid } from './containers.js';
 
@@ -12,15 +13,37 @@ import { containerOfPid } from './containers.js';
 export type PsOwner = { kind: 'container'; containerID: ContainerID } | { kind: 'host-entered' } | { kind: 'node' };
 
 /**
- * The exact member set: one readlink per pid over all of /proc. The cgroup is not used to pick
- * candidates, because `--pid container:X` debuggers, hostPID pods and `nsenter -p` sessions put
- * processes in the namespace from other cgroups.
+ * Each listed pid's pid namespace, kept between calls. Exact for a process's whole life: its own
+ * pid namespace never changes (setns and unshare of CLONE_NEWPID change only its children's), so
+ * a pid needs reading again only when it may belong to a new process, which the pid allocator's
+ * counters say (see reusedSince). Pids not listed any more are dropped at each call.
+ */
+let known = new Map<number, number>();
+let counters: ReturnType<typeof readPidCounters>;
+
+/**
+ * The exact member set: one readlink of ns/pid per pid over all of /proc on the first call, then
+ * only for pids that are new or may have been reused since the last call. The cgroup is not used
+ * to pick candidates, because `--pid container:X` debuggers, hostPID pods and `nsenter -p`
+ * sessions put processes in the namespace from other cgroups.
  */
 export function pidNsMembers(pidns: number): number[] {
+  const pids = listPids();
+  // Read after the listing: every pid listed was handed out before these counters.
+  const prev = counters;
+  counters = readPidCounters();
+  const reusable = reusedSince(prev, counters);
+  const next = new Map<number, number>();
+  const stale: number[] = [];
+  for (const pid of pids) {
+    const ino = known.get(pid);
+    if (ino !== undefined && reusable !== 'any' && !reusable(pid)) next.set(pid, ino);
+    else stale.push(pid);
+  }
+  scanNamespaceLinks(stale, ['pid'], (pid, _t, inode) => next.set(pid, inode));
+  known = next;
   const out: number[] = [];
-  scanNamespaceLinks(listPids(), ['pid'], (pid, _t, inode) => {
-    if (inode === pidns) out.push(pid);
-  });
+  for (const pid of pids) if (next.get(pid) === pidns) out.push(pid);
   return out;
 }
 

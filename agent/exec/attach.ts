@@ -18,6 +18,7 @@ export interface AttachOptions {
 
 export interface SessionLog {
   warn(obj: object, msg: string): void;
+  debug?(obj: object, msg: string): void;
 }
 
 /** Above this many bytes queued on the socket, the process's output is paused. */
@@ -100,8 +101,13 @@ export class AttachSession {
   private async spawnPty(file: string, args: string[]): Promise<Proc> {
     const pty = await import('node-pty');
     const p = pty.spawn(file, args.length ? args : NO_ARGS, { name: BASE_ENV.TERM, cols: this.opts.cols, rows: this.opts.rows, cwd: '/', env: this.env, encoding: null });
-    // node-pty rethrows socket errors other than EIO unless someone listens.
-    (p as unknown as { on(ev: 'error', f: (e: Error) => void): void }).on('error', (err) => this.log.warn({ err }, 'pty error'));
+    // node-pty rethrows socket errors other than EIO unless someone listens. A listener also gets
+    // the EIO every pty read ends with once the session's last process closed the terminal: that
+    // is the ordinary end of a session, not a warning.
+    (p as unknown as { on(ev: 'error', f: (e: NodeJS.ErrnoException) => void): void }).on('error', (err) => {
+      if (err.code === 'EIO' || err.code === 'EAGAIN') this.log.debug?.({ code: err.code }, 'pty closed');
+      else this.log.warn({ err }, 'pty error');
+    });
     p.onData((d) => this.output(CH.stdout, d as unknown as Buffer));
     p.onExit(({ exitCode, signal }) => this.finish('exit', signal ? 128 + signal : exitCode, signal || undefined));
     if (this.ended) p.kill('SIGKILL');

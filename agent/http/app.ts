@@ -10,6 +10,8 @@ import { nodeRoutes } from './routes/node.js';
 import { podRequirer, podRoutes } from './routes/pods.js';
 import { execRoutes } from './routes/exec.js';
 import { attachRoutes } from './routes/attach.js';
+import { RouteTable } from './route-table.js';
+import { indexRoutes } from './routes/index.js';
 import websocket from '@fastify/websocket';
 import type { ExecService } from '../exec/service.js';
 import { ATTACH_MAX_MESSAGE_BYTES } from '../wire/protocol.js';
@@ -57,9 +59,13 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
   });
   registerErrorHandling(app);
   boundRequestTime(app, SERVER_LIMITS.requestTimeout as number);
+  const table = new RouteTable(app);
+  // Bodies are JSON only: fastify's default text/plain parser would turn a body into a string that
+  // fails validation with a puzzling "body must be object". Other media types get 415.
+  app.removeContentTypeParser('text/plain');
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_req, reply) => {
+  app.get('/healthz', { config: { summary: 'Liveness: the agent answers.' } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { config: { summary: 'Readiness: 503 until the first pod sync with the API server.' } }, async (_req, reply) => {
     if (deps.pods === null) return { status: 'ready', pods: 'off' };
     if (deps.pods.synced()) return { status: 'ready', pods: 'synced' };
     return reply.status(503).send({ error: { code: 'UNAVAILABLE', message: 'waiting for the first pod sync with the API server' } });
@@ -80,6 +86,7 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
   await app.register(
     async (v1) => {
       registerAuth(v1, deps.reviewer, deps.onDecision ?? (() => undefined), { audience: deps.tokenAudience });
+      await indexRoutes(v1, { table, authorization: deps.reviewer ? 'kubernetes' : 'none' });
       await nodeRoutes(v1, deps);
       await podRoutes(v1, { ...deps, view });
       await (await import('./routes/access.js')).accessRoutes(v1, { ...deps, view });
@@ -91,5 +98,6 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
     },
     { prefix: '/v1' },
   );
+  table.answerOtherMethods(app);
   return app;
 }

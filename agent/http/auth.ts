@@ -117,6 +117,8 @@ export function registerAuth(app: FastifyInstance, reviewer: AccessReviewer | nu
 
   app.addHook('preHandler', async (req) => {
     if (!reviewer) return;
+    // Discovery, as kube-apiserver's system:discovery role grants it to every authenticated user.
+    if (req.routeOptions.config.authenticatedOnly) return;
     const access = req.routeOptions.config.access;
     if (!access) {
       // Fail closed: a route that forgot to declare its permission serves nobody.

@@ -17,12 +17,33 @@ export class HttpError extends Error {
   }
 }
 
+/** The API's codes for fastify's own 4xx errors (its FST_ERR_* names are no contract of ours). */
+const CLIENT_CODES: Record<number, string> = {
+  400: 'INVALID',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  408: 'TIMEOUT',
+  413: 'TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'TOO_MANY',
+};
+
+/** Fastify's body-parsing messages, said the way the rest of the API says things. */
+const FASTIFY_MESSAGES: Record<string, (contentType?: string) => string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: () => 'the request body is not valid JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: () => 'the request body is empty: send a JSON object',
+  FST_ERR_CTP_BODY_TOO_LARGE: () => 'the request body is over 1 MiB',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: (ct) => `the body's media type ${JSON.stringify((ct ?? '').slice(0, 100))} is not accepted: send Content-Type: application/json`,
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => 'the request body does not match its Content-Length',
+};
+
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | NsinspectError | HttpError, req, reply) => {
     let status: number;
     let code: string;
     let details: Record<string, unknown> | undefined;
     let hint: string | undefined;
+    let message = err.message;
     if (err instanceof NsinspectError) {
       status = statusOf(err.code);
       code = err.code;
@@ -37,14 +58,14 @@ export function registerErrorHandling(app: FastifyInstance): void {
       code = 'INVALID';
     } else {
       status = typeof err.statusCode === 'number' && err.statusCode >= 400 ? err.statusCode : 500;
-      code = status < 500 ? (err.code ?? 'BAD_REQUEST') : 'INTERNAL';
+      code = status < 500 ? (CLIENT_CODES[status] ?? 'BAD_REQUEST') : 'INTERNAL';
+      if (status < 500) message = FASTIFY_MESSAGES[err.code]?.(req.headers['content-type']) ?? err.message;
     }
     if (status >= 500) {
       req.log.error({ err }, 'request failed');
-      const message = status === 503 ? err.message : 'internal error; see the agent log';
-      return reply.status(status).send({ error: { code, message } });
+      return reply.status(status).send({ error: { code, message: status === 503 ? err.message : 'internal error; see the agent log' } });
     }
-    return reply.status(status).send({ error: { code, message: err.message, ...(hint ? { hint } : {}), ...(details ? { details } : {}) } });
+    return reply.status(status).send({ error: { code, message, ...(hint ? { hint } : {}), ...(details ? { details } : {}) } });
   });
   app.setNotFoundHandler((req, reply) => {
     reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0].slice(0, 200)}` } });

@@ -4,9 +4,9 @@ import type { AccessReviewer } from '../model/auth.js';
 import { SERVER_LIMITS } from './app.js';
 import { authenticator, type DecisionKind, logDenial } from './auth.js';
 import { HttpError, registerErrorHandling } from './errors.js';
+import { RouteTable } from './route-table.js';
 
 export const METRICS_PATH = '/metrics';
-const PATHS = [METRICS_PATH, '/healthz', '/readyz'];
 
 export interface MetricsAppDeps {
   /** The Prometheus text format (cached by the caller). */
@@ -31,6 +31,7 @@ export async function buildMetricsApp(deps: MetricsAppDeps): Promise<FastifyInst
     },
   });
   registerErrorHandling(app);
+  const table = new RouteTable(app);
 
   const onRequest = deps.reviewer ? [metricsAuth(deps.reviewer, deps.onDecision ?? (() => undefined))] : [];
   app.get(METRICS_PATH, { onRequest }, async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await deps.render()));
@@ -40,17 +41,7 @@ export async function buildMetricsApp(deps: MetricsAppDeps): Promise<FastifyInst
     const r = await deps.readiness();
     return reply.code(r.statusCode).type('application/json; charset=utf-8').send(r.body);
   });
-  // A known path with another method is 405, not 404 (unknown paths get registerErrorHandling's 404).
-  for (const url of PATHS) {
-    app.route({
-      method: ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-      url,
-      handler: async (req, reply) => {
-        void reply.header('allow', 'GET, HEAD');
-        throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${url}: use GET`);
-      },
-    });
-  }
+  table.answerOtherMethods(app);
   return app;
 }
 

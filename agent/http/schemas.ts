@@ -24,3 +24,7 @@ export type PodContainerParams = Static<typeof PodContainerParams>;
 
 export const DiffQuery = Type.Object({ debugger: DNS1123Label, target: Type.Optional(DNS1123Label) }, { additionalProperties: false });
 export type DiffQuery = Static<typeof DiffQuery>;
+
+export const ErrorBody = Type.Object({
+  error: Type.Object({ code: Type.String(), message: Type.String(), hint: Type.Optional(Type.String()), details: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }),
+});

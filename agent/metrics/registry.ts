@@ -1,5 +1,5 @@
 // Prometheus metrics (prom-client), refreshed from the pod cache and the engine on each scrape.
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PodDirectory } from '../model/pod.js';
 import type { NsType } from '../model/types.js';
 import type { PodView } from '../podview.js';
@@ -57,6 +57,12 @@ export class Metrics {
 
   constructor(private readonly deps: MetricsDeps) {
     this.g.build.set({ version: VERSION, nodejs: process.versions.node }, 1);
+    // process_* and nodejs_* (memory, CPU, fds, event-loop lag, GC), read at render time, so as
+    // fresh as the render cache: the DaemonSet sets a memory limit, and this is how to watch it.
+    collectDefaultMetrics({ register: this.registry });
+    // Gauges named like counters, which promtool's lint rejects; nodejs_active_{handles,requests,
+    // resources} (by type) carry the same numbers.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
     for (const d of ['allowed', 'denied', 'unauthenticated', 'error'] as DecisionKind[]) this.authz.inc({ decision: d }, 0);
     for (const [limit, v] of Object.entries(deps.execLimits ?? {})) this.execLimit.set({ limit }, v);
   }

@@ -150,7 +150,7 @@ export function readNsInodes(pid: number, types: readonly NsType[], out: number[
  * reused buffer, status scanned for its two lines rather than split into its fifty.
  */
 export function readProcess(pid: number): ProcessInfo | undefined {
-  const stat = readStat(pid);
+  const stat = tolerant(`reading stat of pid ${pid}`, () => psStat(readSmallFile(`${PROC}/${pid}/stat`, 'latin1')));
   if (!stat) return undefined;
   const status = tolerant(`reading status of pid ${pid}`, () => psStatus(readSmallFile(`${PROC}/${pid}/status`, 'latin1')));
   const cmdline = readCmdline(pid);
@@ -165,6 +165,27 @@ export function readProcess(pid: number): ProcessInfo | undefined {
     startTime: stat.startTime,
     nspid: status.nspid.length > 0 ? status.nspid : [pid],
   };
+}
+
+/** ppid, state, comm and start time of a stat line, as parseStat reads them, without splitting its 52 fields. */
+function psStat(text: string): { ppid: number; state: string; comm: string; startTime: number } {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  // Fields after ") ": state is index 0, ppid 1, starttime 19.
+  let at = close + 2;
+  let state = '';
+  let ppid = '';
+  for (let i = 0; open >= 0 && close > open && i < 19; i++) {
+    const end = text.indexOf(' ', at);
+    if (end < 0) break;
+    if (i === 0) state = text.slice(at, end);
+    else if (i === 1) ppid = text.slice(at, end);
+    at = end + 1;
+  }
+  const end = text.indexOf(' ', at);
+  const start = text.slice(at, end < 0 ? undefined : end);
+  if (!/^[A-Za-z]$/.test(state) || !/^\d+$/.test(ppid) || !/^\d+$/.test(start)) return parseStat(text); // malformed: the full parser says why
+  return { ppid: Number(ppid), state, comm: text.slice(open + 1, close), startTime: Number(start) };
 }
 
 /**

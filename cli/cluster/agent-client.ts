@@ -3,6 +3,32 @@ import { NsinspectError } from '../../agent/errors.js';
 import { codeOf, type ErrorJSON } from '../../agent/wire/protocol.js';
 import { checkAgentURL } from './trust.js';
 
+/**
+ * One request with Node's http or https: fetch would load undici first, tens of ms of every
+ * command's start-up. The body is read whole; the timeout covers the whole exchange.
+ */
+async function send(url: URL, method: string, headers: Record<string, string>, body: string | undefined, timeoutMs: number): Promise<{ status: number; ok: boolean; text: string }> {
+  const { request } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (b: Buffer) => chunks.push(b));
+      res.on('error', reject);
+      res.on('end', () => {
+        clearTimeout(timer);
+        const status = res.statusCode ?? 0;
+        resolve({ status, ok: status >= 200 && status <= 299, text: Buffer.concat(chunks).toString('utf8') });
+      });
+    });
+    const timer = setTimeout(() => req.destroy(new Error(`no answer in ${timeoutMs / 1000} s`)), timeoutMs);
+    req.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    req.end(body);
+  });
+}
+
 export class AgentClient {
   constructor(
     readonly baseURL: string,
@@ -25,14 +51,12 @@ export class AgentClient {
   }
 
   private async request<T>(method: string, path: string, body: unknown, timeoutMs: number): Promise<T> {
-    let res: Response;
+    let res: { status: number; ok: boolean; text: string };
     try {
-      res = await fetch(new URL(path, this.baseURL), {
-        method,
-        headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      res = await send(new URL(path, this.baseURL), method, {
+        authorization: `Bearer ${this.token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      }, body === undefined ? undefined : JSON.stringify(body), timeoutMs);
     } catch (err) {
       const why = this.transportError() ?? (err as Error).message;
       throw new NsinspectError('UNAVAILABLE', `cannot reach the nsinspect agent on node ${this.node}: ${why}`, {
@@ -40,7 +64,7 @@ export class AgentClient {
         hint: 'check that the agent pod is running and ready',
       });
     }
-    const text = await res.text();
+    const text = res.text;
     let answer: unknown;
     try {
       answer = JSON.parse(text);

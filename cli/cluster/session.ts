@@ -2,11 +2,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import { NsinspectError } from '../../agent/errors.js';
 import { AgentClient } from './agent-client.js';
-import { openTunnel } from './tunnel.js';
-import { loadKubeconfig } from './kubeconfig.js';
+import type { Kube } from './api.js';
+import { contextOf, kubeconfigFiles, readKubeconfig, targetOf } from './kubeconfig.js';
 import { AGENT_DAEMONSET, agentNotice, checkAgentURL, pickAgentPod } from './trust.js';
 
 export interface ClusterOptions {
@@ -24,17 +24,38 @@ export interface ClusterOptions {
 export const AGENT_PORT = 9742;
 export const AGENT_LABEL = 'app.kubernetes.io/name=nsinspect';
 
+const noContext = (name: string): NsinspectError => new NsinspectError('INVALID', `no context ${JSON.stringify(name)} in the kubeconfig`, { hint: 'list them with kubectl config get-contexts' });
+const noCluster = (): NsinspectError => new NsinspectError('UNAVAILABLE', 'no cluster in the kubeconfig', { hint: 'pass --kubeconfig PATH, or set KUBECONFIG' });
+
+/**
+ * The common kubeconfigs (a server, its CA, a token, token file, client certificate or exec
+ * plugin) are read by the small reader and served over Node's https: loading client-node costs
+ * most of a second. Anything else goes to client-node, as before.
+ */
+async function openKube(opts: ClusterOptions): Promise<Kube> {
+  const files = kubeconfigFiles(opts.kubeconfig);
+  if (files.length > 0) {
+    const kc = await readKubeconfig(files);
+    const ctx = opts.context ?? kc.currentContext;
+    if (opts.context && !contextOf(kc, opts.context)) throw noContext(opts.context);
+    const target = ctx === undefined ? undefined : targetOf(kc, ctx);
+    if (target) return new (await import('./api.js')).LightKube(target);
+  }
+  const { ClientNodeKube } = await import('./client-node.js');
+  const k = ClientNodeKube.load(opts.kubeconfig, opts.context);
+  if ('noContext' in k) throw noContext(k.noContext);
+  if ('noCluster' in k) throw noCluster();
+  return k;
+}
+
 export class Cluster {
-  readonly core: CoreV1Api;
   private constructor(
-    readonly kc: KubeConfig,
+    readonly kube: Kube,
     readonly namespace: string,
     private readonly opts: ClusterOptions,
-  ) {
-    this.core = kc.makeApiClient(CoreV1Api);
-  }
+  ) {}
 
-  static load(opts: ClusterOptions): Cluster {
+  static async load(opts: ClusterOptions): Promise<Cluster> {
     // A bad --agent is refused before any request, not after the pod was read.
     if (opts.agent !== undefined) checkAgentURL(opts.agent);
     if (!opts.kubeconfig && !hasDefaultKubeconfig()) {
@@ -42,37 +63,27 @@ export class Cluster {
         hint: 'pass --kubeconfig PATH or set KUBECONFIG; on a node, use pid/<n> or container/<id> as root',
       });
     }
-    let kc: KubeConfig;
+    let kube: Kube;
     try {
-      kc = loadKubeconfig(opts.kubeconfig);
+      kube = await openKube(opts);
     } catch (err) {
+      if (err instanceof NsinspectError) throw err;
       throw new NsinspectError('UNAVAILABLE', `reading the kubeconfig: ${(err as Error).message}`, { cause: err, hint: 'pass --kubeconfig PATH' });
     }
-    if (opts.context) {
-      if (!kc.getContextObject(opts.context)) throw new NsinspectError('INVALID', `no context ${JSON.stringify(opts.context)} in the kubeconfig`, { hint: 'list them with kubectl config get-contexts' });
-      kc.setCurrentContext(opts.context);
-    }
-    if (!kc.getCurrentCluster()) throw new NsinspectError('UNAVAILABLE', 'no cluster in the kubeconfig', { hint: 'pass --kubeconfig PATH, or set KUBECONFIG' });
-    const ns = opts.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
-    return new Cluster(kc, ns, opts);
+    return new Cluster(kube, opts.namespace ?? kube.namespace, opts);
   }
 
   /**
    * The bearer token the agent checks with a TokenReview: --token, --token-file or NSINSPECT_TOKEN
-   * (explicitToken), else what the kubeconfig user gives (a token, a token file or an exec plugin,
-   * as client-node resolves them).
+   * (explicitToken), else what the kubeconfig user gives (a token, a token file or an exec plugin).
    */
   async token(): Promise<string> {
     const explicit = explicitToken(this.opts);
     if (explicit !== undefined) return explicit;
-    const o: { headers?: Record<string, string>; cert?: unknown } = {};
-    await this.kc.applyToHTTPSOptions(o as never);
-    const h = o.headers?.Authorization ?? o.headers?.authorization;
-    const m = h ? /^Bearer (.+)$/.exec(h) : null;
-    if (m) return m[1];
-    const user = this.kc.getCurrentUser();
-    if (user?.certData || user?.certFile || o.cert) {
-      throw new NsinspectError('UNAUTHENTICATED', `your kubeconfig user ${JSON.stringify(user?.name ?? '')} signs in with a client certificate, and the agent needs a bearer token`, {
+    const b = await this.kube.bearer();
+    if (b.token) return b.token;
+    if (b.clientCert) {
+      throw new NsinspectError('UNAUTHENTICATED', `your kubeconfig user ${JSON.stringify(this.kube.userName)} signs in with a client certificate, and the agent needs a bearer token`, {
         hint: 'pass --token "$(kubectl create token <service-account> -n <namespace>)"',
       });
     }
@@ -81,7 +92,7 @@ export class Cluster {
 
   async readPod(name: string, namespace = this.namespace): Promise<V1Pod> {
     try {
-      return await this.core.readNamespacedPod({ name, namespace });
+      return await this.kube.getPod(namespace, name);
     } catch (err) {
       throw apiError(err, `reading pod ${namespace}/${name}`, `kubectl get pods -n ${namespace}`);
     }
@@ -89,8 +100,7 @@ export class Cluster {
 
   async listPods(namespace: string | undefined): Promise<V1Pod[]> {
     try {
-      const l = namespace === undefined ? await this.core.listPodForAllNamespaces() : await this.core.listNamespacedPod({ namespace });
-      return l.items;
+      return await this.kube.listPods(namespace);
     } catch (err) {
       throw apiError(err, 'listing pods', 'check your access with kubectl get pods');
     }
@@ -118,7 +128,7 @@ export class Cluster {
     const ns = this.opts.agentNamespace;
     let pods: V1Pod[];
     try {
-      pods = (await this.core.listNamespacedPod({ namespace: ns, labelSelector: AGENT_LABEL, fieldSelector: `spec.nodeName=${node}` })).items;
+      pods = await this.kube.listPods(ns, { labelSelector: AGENT_LABEL, fieldSelector: `spec.nodeName=${node}` });
     } catch (err) {
       throw apiError(err, `finding the nsinspect agent on node ${node}`, `check that you may list pods in ${ns}`);
     }
@@ -128,7 +138,7 @@ export class Cluster {
         hint: `is it deployed? kubectl get daemonset -n ${ns} -l ${AGENT_LABEL} (or pass --agent-namespace)`,
       });
     }
-    const tunnel = await openTunnel(this.kc, ns, running.metadata.name, AGENT_PORT);
+    const tunnel = await this.kube.portForward(ns, running.metadata.name, AGENT_PORT);
     return new AgentClient(tunnel.url, token, node, tunnel.close, () => {
       const why = tunnel.lastError();
       return why?.includes('HTTP 403')

@@ -1,7 +1,6 @@
-// Port-forward through the API server (pods/portforward, WebSocket) to the agent's loopback port.
+// A local listener for a port-forward: each connection to 127.0.0.1:<random> becomes one forwarded stream, as `kubectl port-forward` works.
 import { createServer, type Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
-import { PortForward, type KubeConfig } from '@kubernetes/client-node';
 
 export interface Tunnel {
   url: string;
@@ -10,7 +9,7 @@ export interface Tunnel {
   close(): Promise<void>;
 }
 
-interface WsLike {
+export interface WsLike {
   readyState: number;
   close(): void;
   on?(ev: 'close', f: () => void): void;
@@ -18,13 +17,16 @@ interface WsLike {
 }
 
 /**
- * A local listener on 127.0.0.1:<random>; each connection becomes one port-forward stream to the
- * pod, the way `kubectl port-forward` works. client-node's PortForward bridges neither close
- * direction, so both are bridged here; a refused upgrade destroys the local socket so the HTTP
- * client fails fast instead of hanging.
+ * Opens one forwarded stream for a local socket: the pod's bytes go to the socket, the error
+ * channel's to `errors` (its 2-byte port prefix stripped, so an empty chunk is no error).
  */
-export async function openTunnel(kc: KubeConfig, namespace: string, pod: string, port: number): Promise<Tunnel> {
-  const pf = new PortForward(kc, true);
+export type Forward = (sock: Socket, errors: PassThrough) => Promise<WsLike | null>;
+
+/**
+ * Both close directions are bridged here (the forwarders bridge neither), and a refused upgrade
+ * destroys the local socket so the HTTP client fails fast instead of hanging.
+ */
+export async function openTunnel(forward: Forward): Promise<Tunnel> {
   const sockets = new Set<Socket>();
   const sessions = new Set<WsLike>();
   let lastError: string | undefined;
@@ -38,9 +40,8 @@ export async function openTunnel(kc: KubeConfig, namespace: string, pod: string,
       sock.destroy(new Error(lastError));
     });
     sock.on('close', () => sockets.delete(sock));
-    pf.portForward(namespace, pod, [port], sock, errors, sock)
-      .then((res) => {
-        const ws = (typeof res === 'function' ? res() : res) as unknown as WsLike | null;
+    forward(sock, errors)
+      .then((ws) => {
         if (!ws) return;
         sessions.add(ws);
         const onWsClose = (): void => {

@@ -37,7 +37,7 @@ async function podAccess(podRef: string, debuggerName: string, ops: string[] | u
   const name = podName(podRef);
   const q = new URLSearchParams({ debugger: label('container name', debuggerName), ...(opts.target ? { target: label('container name', opts.target) } : {}) });
   const { Cluster } = await import('../cluster/session.js');
-  const cluster = Cluster.load(opts);
+  const cluster = await Cluster.load(opts);
   const pod = await cluster.readPod(name);
   const agent = await cluster.agentForPod(pod);
   let a: PodAccessJSON;

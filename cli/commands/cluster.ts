@@ -30,7 +30,7 @@ export async function diff(podRef: string, debuggerName: string, opts: ClusterFl
   const dbg = label('container name', debuggerName);
   const target = opts.target === undefined ? undefined : label('container name', opts.target);
   const expected = opts.expectShared === undefined ? undefined : nsTypes(opts.expectShared);
-  const cluster = Cluster.load(opts);
+  const cluster = await Cluster.load(opts);
   const pod = await cluster.readPod(name);
   requireContainer(pod, dbg);
   if (target !== undefined) requireContainer(pod, target);
@@ -43,7 +43,7 @@ export async function diff(podRef: string, debuggerName: string, opts: ClusterFl
 
 export async function ns(podRef: string, opts: ClusterFlags): Promise<void> {
   const name = podName(podRef);
-  const cluster = Cluster.load(opts);
+  const cluster = await Cluster.load(opts);
   const pod = await cluster.readPod(name);
   print(await withAgent(cluster, pod, (a) => a.get<PodJSON>(path('v1', 'pods', cluster.namespace, name))), opts, renderPod);
 }
@@ -97,7 +97,7 @@ export function defaultContainer(pod: V1Pod): string | undefined {
 
 export async function ps(podRef: string, opts: ClusterFlags & { container?: string }): Promise<void> {
   const name = podName(podRef);
-  const cluster = Cluster.load(opts);
+  const cluster = await Cluster.load(opts);
   const pod = await cluster.readPod(name);
   let container = opts.container === undefined ? undefined : label('container name', opts.container);
   if (container !== undefined) requireContainer(pod, container);
@@ -114,7 +114,7 @@ export async function ps(podRef: string, opts: ClusterFlags & { container?: stri
 export async function whois(pidText: string, node: string, opts: ClusterFlags): Promise<void> {
   const pid = parsePid(pidText.replace(/^pid\//, ''));
   if (pid === undefined) throw new NsinspectError('INVALID', `invalid PID ${JSON.stringify(pidText)}: want a positive integer`);
-  const cluster = Cluster.load(opts);
+  const cluster = await Cluster.load(opts);
   const agent = await cluster.agentForNode(label('node name', node));
   try {
     print(await agent.get<NodeWhoisJSON>(path('v1', 'processes', String(pid))), opts, renderWhois);
@@ -125,7 +125,7 @@ export async function whois(pidText: string, node: string, opts: ClusterFlags): 
 
 /** What the article does with kubectl get pod -o json | jq, from the API alone. */
 export async function ephemeral(podRef: string | undefined, opts: ClusterFlags): Promise<void> {
-  const cluster = Cluster.load(opts);
+  const cluster = await Cluster.load(opts);
   const pods = podRef !== undefined ? [await cluster.readPod(podName(podRef))] : await cluster.listPods(opts.allNamespaces ? undefined : cluster.namespace);
   const rows: EphemeralRow[] = [];
   for (const p of pods) {

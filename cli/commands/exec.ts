@@ -37,7 +37,7 @@ export async function exec(ref: string, command: string[], flags: ExecFlags, opt
   }
   const { Cluster } = await import('../cluster/session.js');
   const name = podName(ref);
-  const cluster = Cluster.load(opts);
+  const cluster = await Cluster.load(opts);
   const pod = await cluster.readPod(name);
   const { defaultContainer, requireContainer } = await import('./cluster.js');
   const container = flags.container === undefined ? defaultContainer(pod) : label('container name', flags.container);

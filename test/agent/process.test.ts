@@ -25,7 +25,7 @@ async function startAgent(t: Test, args: string[], env = cleanEnv()) {
     for (const l of b.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
   });
   const urls = await waitFor('the agent to listen', () => {
-    const u = lines.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('Server listening at ')).map((l) => (l.msg as string).slice(20));
+    const u = lines.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('API listening at ')).map((l) => (l.msg as string).slice('API listening at '.length));
     return u.length >= 1 ? u : undefined;
   }, 45_000);
   return { child, lines, api: urls[0] };
@@ -43,7 +43,7 @@ t.test('--auth none is refused off loopback', async (t) => {
 t.test('without Kubernetes: node-local endpoints, pod endpoints off, JSON logs, SIGTERM exits 0', async (t) => {
   const { child, lines, api } = await startAgent(t, ['--auth', 'none']);
   t.ok(lines.some((l) => l.msg === 'no Kubernetes config: pod endpoints are off, node-local endpoints only'), 'says so in its log');
-  t.ok(lines.every((l) => typeof l.level === 'number' && typeof l.time === 'number'), 'structured JSON logs');
+  t.ok(lines.every((l) => typeof l.level === 'string' && typeof l.time === 'string' && !Number.isNaN(Date.parse(l.time))), 'structured JSON logs: level names, ISO times');
   const ready = await fetch(`${api}/readyz`);
   t.same(await ready.json(), { status: 'ready', pods: 'off' });
   const pod = await fetch(`${api}/v1/pods/shop/web`);

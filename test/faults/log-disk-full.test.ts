@@ -49,7 +49,7 @@ t.test('the log file system fills up: requests are still answered, logging resum
   // Request logging on: two lines per request, so the log really does grow.
   const agent = await startAgentProcess(t, ['--auth', 'none'], { stdout: fd, env: { LOG_REQUESTS: '1' } });
   closeSync(fd);
-  t.match(readFileSync(log, 'utf8'), /"msg":"Server listening at http:\/\/127\.0\.0\.1:\d+"/, 'it logged while there was room');
+  t.match(readFileSync(log, 'utf8'), /"msg":"API listening at http:\/\/127\.0\.0\.1:\d+"/, 'it logged while there was room');
 
   const filler = fill(dir);
   const before = statSync(log).size;

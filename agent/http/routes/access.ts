@@ -16,7 +16,7 @@ export async function accessRoutes(app: FastifyInstance, deps: { engine: Engine;
   };
   app.get<{ Params: PodParams; Querystring: DiffQuery }>(
     '/pods/:namespace/:pod/access',
-    { schema: { params: PodParams, querystring: DiffQuery }, config: { access: execPod } },
+    { schema: { params: PodParams, querystring: DiffQuery }, config: { summary: 'What the debugger container can do to its target: credentials, capabilities, security profile.', access: execPod } },
     async (req): Promise<PodAccessJSON> => {
       const pod = requirePod(req.params.namespace, req.params.pod);
       // The diff resolves the target as diff does (the debugger's target, else the only app container) and validates both names.

@@ -80,7 +80,7 @@ export async function attachRoutes(app: FastifyInstance, deps: ExecRouteDeps): P
     schema: { params: PodContainerParams, querystring: AttachQuery },
     // A WebSocket exec is a GET, but it runs commands: authorize it as create, as the kubelet
     // should have (kubernetes#78741), and as a node-level action like POST exec.
-    config: { access: (req) => { const p = req.params as PodContainerParams; return execAccess(deps.nodeName, { namespace: p.namespace, name: p.pod }); } },
+    config: { summary: "WebSocket: an interactive session (pty or pipes) in a pod container's namespaces.", access: (req) => { const p = req.params as PodContainerParams; return execAccess(deps.nodeName, { namespace: p.namespace, name: p.pod }); } },
     preHandler: async (req) => {
       const { subject, target } = podContainerSubject(deps, req.params);
       admit(req, subject, target);
@@ -93,7 +93,7 @@ export async function attachRoutes(app: FastifyInstance, deps: ExecRouteDeps): P
     method: 'GET',
     url: '/containers/:id/attach',
     schema: { params: ContainerParams, querystring: AttachQuery },
-    config: { access: () => execAccess(deps.nodeName) },
+    config: { summary: "WebSocket: an interactive session (pty or pipes) in a container's namespaces.", access: () => execAccess(deps.nodeName) },
     preHandler: async (req) => {
       const s = deps.engine.containerSubject(req.params.id);
       admit(req, s, `container/${s.containerID}`);

@@ -78,7 +78,7 @@ export async function execRoutes(app: FastifyInstance, deps: ExecRouteDeps): Pro
     '/pods/:namespace/:pod/containers/:container/exec',
     {
       schema: { params: PodContainerParams, body: ExecBody },
-      config: { access: (req) => { const p = req.params as PodContainerParams; return execAccess(deps.nodeName, { namespace: p.namespace, name: p.pod }); } },
+      config: { summary: "Runs a command in a pod container's namespaces, one-shot, as root on the node.", access: (req) => { const p = req.params as PodContainerParams; return execAccess(deps.nodeName, { namespace: p.namespace, name: p.pod }); } },
     },
     async (req, reply) => {
       const { subject, target } = podContainerSubject(deps, req.params);
@@ -89,7 +89,7 @@ export async function execRoutes(app: FastifyInstance, deps: ExecRouteDeps): Pro
   // Addressed by container ID: node-level only, there is no pod to name.
   app.post<{ Params: ContainerParams; Body: ExecBody }>(
     '/containers/:id/exec',
-    { schema: { params: ContainerParams, body: ExecBody }, config: { access: () => execAccess(deps.nodeName) } },
+    { schema: { params: ContainerParams, body: ExecBody }, config: { summary: "Runs a command in a container's namespaces, one-shot, as root on the node.", access: () => execAccess(deps.nodeName) } },
     async (req, reply) => {
       const s = deps.engine.containerSubject(req.params.id);
       return run(req, reply, s, `container/${s.containerID}`, req.body);

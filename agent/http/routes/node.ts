@@ -27,17 +27,17 @@ export async function nodeRoutes(app: FastifyInstance, deps: NodeRouteDeps): Pro
     return j;
   };
 
-  app.get('/containers', { config: { access } }, async () => ({ items: runningContainers(engine).map(toJSON) }));
+  app.get('/containers', { config: { summary: "The node's running containers: runtime, host PID, namespaces, and pod when known.", access } }, async () => ({ items: runningContainers(engine).map(toJSON) }));
 
-  app.get<{ Params: ContainerParams }>('/containers/:id', { schema: { params: ContainerParams }, config: { access } }, async (req) =>
+  app.get<{ Params: ContainerParams }>('/containers/:id', { schema: { params: ContainerParams }, config: { summary: 'One container, by full ID or a unique prefix of 12 or more hex characters.', access } }, async (req) =>
     toJSON(engine.containerSubject(req.params.id)),
   );
 
-  app.get<{ Params: ContainerParams }>('/containers/:id/processes', { schema: { params: ContainerParams }, config: { access } }, async (req) =>
+  app.get<{ Params: ContainerParams }>('/containers/:id/processes', { schema: { params: ContainerParams }, config: { summary: "A container's processes (ps), with host and namespaced PIDs.", access } }, async (req) =>
     engine.ps(engine.containerSubject(req.params.id)),
   );
 
-  app.get<{ Params: ProcessParams }>('/processes/:pid', { schema: { params: ProcessParams }, config: { access } }, async (req) => {
+  app.get<{ Params: ProcessParams }>('/processes/:pid', { schema: { params: ProcessParams }, config: { summary: 'Which container, pod and namespaces a host PID belongs to (whois).', access } }, async (req) => {
     const w = engine.whois(Number(req.params.pid));
     const known = w.containerID ? pods?.byContainerID(w.containerID) : undefined;
     return known ? { ...w, namespace: known.pod.namespace, pod: known.pod.name, container: known.container.name } : w;

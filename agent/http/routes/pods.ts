@@ -34,19 +34,19 @@ export async function podRoutes(app: FastifyInstance, deps: PodRouteDeps): Promi
   const getPod = (req: FastifyRequest) => ({ verb: 'get', resource: 'pods', namespace: params(req).namespace, name: params(req).pod });
   const execPod = (req: FastifyRequest) => ({ verb: 'create', resource: 'pods', subresource: 'exec', namespace: params(req).namespace, name: params(req).pod });
 
-  app.get<{ Params: PodParams }>('/pods/:namespace/:pod', { schema: { params: PodParams }, config: { access: getPod } }, async (req) =>
+  app.get<{ Params: PodParams }>('/pods/:namespace/:pod', { schema: { params: PodParams }, config: { summary: "A pod's containers, their namespaces, which they share, and where they differ from the spec.", access: getPod } }, async (req) =>
     view.pod(requirePod(req.params.namespace, req.params.pod)),
   );
 
   app.get<{ Params: PodParams; Querystring: DiffQuery }>(
     '/pods/:namespace/:pod/diff',
-    { schema: { params: PodParams, querystring: DiffQuery }, config: { access: getPod } },
+    { schema: { params: PodParams, querystring: DiffQuery }, config: { summary: 'Which namespaces a debugger container shares with its target, with findings.', access: getPod } },
     async (req) => view.diff(requirePod(req.params.namespace, req.params.pod), req.query.debugger, req.query.target),
   );
 
   app.get<{ Params: PodContainerParams }>(
     '/pods/:namespace/:pod/containers/:container/processes',
-    { schema: { params: PodContainerParams }, config: { access: execPod } },
+    { schema: { params: PodContainerParams }, config: { summary: "A pod container's processes (ps), with host and namespaced PIDs.", access: execPod } },
     async (req) => {
       const pod = requirePod(req.params.namespace, req.params.pod);
       const c = pod.containers.find((x) => x.name === req.params.container);

@@ -17,7 +17,7 @@ t.test('readProcess gives what stat, status and cmdline read in full give, for e
     const p = readProcess(pid);
     if (!stat || !status || !cmdline || !p) continue; // exited meanwhile
     if (stat.startTime !== p.startTime) continue; // pid reused meanwhile
-    t.same(p, { pid, ppid: stat.ppid, uid: status.uid, state: p.state, comm: stat.comm, cmdline, startTime: stat.startTime, nspid: status.nspid.length > 0 ? status.nspid : [pid] }, `pid ${pid}`);
+    t.same(p, { pid, ppid: stat.ppid, uid: status.uid, state: stat.state, comm: stat.comm, cmdline, startTime: stat.startTime, nspid: status.nspid.length > 0 ? status.nspid : [pid] }, `pid ${pid}`);
     compared++;
     if (p.nspid.length > 1) nested++;
   }
