@@ -22,6 +22,8 @@ export type LayerBreak = 'KUBELET_DID_NOT_REQUEST' | 'RUNTIME_IGNORED' | 'MOVED_
 
 export interface LayerRow {
   side: 'target' | 'debugger';
+  /** The container's name, in the pod view (where every container is a row). */
+  container?: string;
   type: NsType;
   /** From the pod spec (API); null node-local or when the spec does not decide it (cgroup on v1). */
   spec: Owner | null;
