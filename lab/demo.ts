@@ -2,7 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
-import { Lab } from './runc.js';
+import { Lab, randomHex } from './runc.js';
 import { startDemoPod } from './pod.js';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '../cli/main.js');
@@ -15,12 +15,14 @@ async function show(title: string, args: string[]): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const lab = new Lab('demo');
+  // A dir of its own per run: two demos (or a demo and the tests) never share or remove each other's containers.
+  const lab = new Lab(`demo-${randomHex(8)}`);
   const stop = (): void => void lab.cleanup().finally(() => process.exit(130));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // `make demo | head`: a closed pipe must not kill the demo before it removes its containers.
+  process.stdout.on('error', () => {});
   try {
-    await lab.cleanup(); // a previous demo killed half-way
     await lab.init();
     const pod = await startDemoPod(lab, 'containerd-cgroupfs', 'burstable');
     const c = (r: { id: string }): string => `container/${r.id.slice(0, 12)}`;
