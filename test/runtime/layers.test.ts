@@ -129,3 +129,16 @@ t.test('the pod view: the layers per container, images and exit codes from the r
   t.match(v.containers.find((c) => c.name === '(sandbox)'), { containerID: pod.id, state: 'running' }, 'the sandbox, exactly as its record names it');
   t.match(v.containers.find((c) => c.name === 'init'), { state: 'terminated', exitCode: 3 }, 'exited on the node, with its code');
 });
+
+t.test('cost, for the note (no timed assertion)', async (t) => {
+  const e = new Engine(roots);
+  const [tgt, dbg] = [e.containerSubject(app.id), e.containerSubject(lying.id)];
+  const time = (f: () => unknown, n = 100) => {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) f();
+    return ((performance.now() - t0) / n).toFixed(2);
+  };
+  const { layersOf } = await import('../../agent/layers-of.js');
+  t.comment(`engine.diff of two resolved containers: ${time(() => e.diff(tgt, dbg))} ms, of which the layers: ${time(() => layersOf(tgt, dbg, { target: 'app', debugger: 'dbg' }, { host: statNamespaces(1), sandbox: statNamespaces(pod.pid) }))} ms`);
+  t.pass();
+});
