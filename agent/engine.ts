@@ -11,8 +11,9 @@ import { memberOwners, pidNsMembers } from './discovery/pidns-members.js';
 import { diffNamespaces } from './analysis/diff.js';
 import { findings } from './analysis/findings.js';
 import { accessOf, accessSummary } from './access.js';
+import { type LayerSpecs, layersOf } from './layers-of.js';
 import type { AccessJSON } from './wire/access.js';
-import type { RecordRoots, RuntimeRecord } from './model/records.js';
+import type { ExitRecord, RecordRoots, RuntimeRecord } from './model/records.js';
 import { allRecords, defaultRoots, readExit, runningContainerdRoots, tryReadRecord } from './discovery/records.js';
 import { containerOfPod, recordName, recordNames, recordedTarget, recordsOfPod } from './discovery/pod-records.js';
 import type { DiffJSON, LsnsJSON, NsItemJSON, NsListJSON, PsJSON, PsRowJSON, SubjectJSON, WhoisJSON } from './wire/local.js';
@@ -72,14 +73,19 @@ export class Engine {
       return this.index.container(prefix);
     } catch (err) {
       if (!(err instanceof NsinspectError) || err.code !== 'NOT_FOUND') throw err;
-      // The configured roots, then those of the containerd daemons running here (their command line and config).
-      const exit = readExit(prefix, this.roots) ?? readExit(prefix, { ...this.roots, containerdRoot: [] }, runningContainerdRoots());
+      const exit = this.exitOf(prefix);
       if (!exit) throw err;
       const at = exit.finishedAt ? ` at ${exit.finishedAt.toISOString()}` : '';
       throw new NsinspectError('NOT_RUNNING', `container ${exit.containerID.slice(0, 12)} exited with code ${exit.exitCode}${at}`, {
         hint: `its namespaces went with it; see its logs with \`crictl logs ${exit.containerID.slice(0, 12)}\``,
+        details: { exitCode: exit.exitCode },
       });
     }
+  }
+
+  /** What the CRI's records keep of an exited container: the configured roots, then those of the containerd daemons running here. */
+  exitOf(prefix: string): ExitRecord | undefined {
+    return readExit(prefix, this.roots) ?? readExit(prefix, { ...this.roots, containerdRoot: [] }, runningContainerdRoots());
   }
 
   /** The runtime's record of the subject's container; a record that cannot be read leaves the answer as it was. */
@@ -168,14 +174,16 @@ export class Engine {
   /**
    * names: how the findings call the two sides (container names in a pod); default their IDs.
    * sandbox: the pod's sandbox namespaces when the caller already has them (the pod view).
+   * specs: what the pod spec asks of each side, when the API gave it (the pod view); for `layers`.
    */
-  diff(target: Subject, dbg: Subject, names?: { target: string; debugger: string }, sandboxNs?: NsSet): DiffJSON {
+  diff(target: Subject, dbg: Subject, names?: { target: string; debugger: string }, sandboxNs?: NsSet, specs?: LayerSpecs): DiffJSON {
     const host = hostNamespaces();
     const samePod = target.podUID !== undefined && target.podUID === dbg.podUID;
     const recorded = samePod ? this.recordedSandbox(target) : undefined;
     const sandbox = sandboxNs ?? recorded ?? (samePod && !target.record?.sandboxID ? this.sandboxOf(target.podUID as string)?.namespaces : undefined);
     const d = diffNamespaces(target.namespaces, dbg.namespaces, { host, sandbox });
     const nspid = readStatus(target.pid)?.nspid ?? [];
+    const who = { target: names?.target ?? nameOf(target), debugger: names?.debugger ?? nameOf(dbg) };
     return {
       target: subjectJSON(target),
       debugger: subjectJSON(dbg),
@@ -187,11 +195,12 @@ export class Engine {
         sandbox,
         targetPid: target.pid,
         targetInnerPid: nspid.at(-1) ?? target.pid,
-        targetName: names?.target ?? nameOf(target),
-        debuggerName: names?.debugger ?? nameOf(dbg),
+        targetName: who.target,
+        debuggerName: who.debugger,
         ...(target.runtime === 'docker' && !target.podUID && target.containerID ? { docker: { targetID: target.containerID } } : {}),
       }),
       access: accessSummary(target, dbg),
+      layers: layersOf(target, dbg, who, { host, sandbox }, specs),
     };
   }
 

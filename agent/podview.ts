@@ -8,6 +8,7 @@ import { hostNamespaces } from './discovery/host.js';
 import { cgroupHierarchies } from './procfs/cgroupfs.js';
 import { ownerOf } from './analysis/diff.js';
 import { mismatches, type ObservedContainer } from './analysis/expected.js';
+import { containerLayers } from './layers-of.js';
 import type { PodContainerJSON, PodDiffJSON, PodJSON } from './wire/api.js';
 
 export const SANDBOX_NAME = '(sandbox)';
@@ -16,6 +17,8 @@ interface Resolved {
   spec: PodContainer | { name: string; kind: 'sandbox'; privileged: false; state: 'running' };
   subject?: Subject;
   missing?: boolean;
+  /** The runtime's records say it exited on this node, with this code. */
+  exitCode?: number;
 }
 
 /** Whether the node is pure cgroup v2 (the v2 hierarchy is the only one). */
@@ -43,14 +46,17 @@ export class PodView {
     const out: Resolved[] = [];
     for (const c of pod.containers) {
       if (c.state !== 'running' || !c.containerID) {
-        out.push({ spec: c });
+        const exit = c.containerID ? this.engine.exitOf(c.containerID) : undefined;
+        out.push(exit ? { spec: c, exitCode: exit.exitCode } : { spec: c });
         continue;
       }
       try {
         out.push({ spec: c, subject: this.ownSubject(pod, c, c.containerID) });
       } catch (err) {
         // Another pod's container (CONFLICT) is shown as missing: its namespaces are not this pod's to show.
-        if (err instanceof NsinspectError && (err.code === 'NOT_FOUND' || err.code === 'NOT_RUNNING' || err.code === 'CONFLICT')) out.push({ spec: c, missing: true });
+        const exitCode = err instanceof NsinspectError ? err.details?.exitCode : undefined;
+        if (typeof exitCode === 'number') out.push({ spec: { ...c, state: 'terminated' }, exitCode });
+        else if (err instanceof NsinspectError && (err.code === 'NOT_FOUND' || err.code === 'NOT_RUNNING' || err.code === 'CONFLICT')) out.push({ spec: c, missing: true });
         else throw err;
       }
     }
@@ -112,6 +118,8 @@ export class PodView {
       if (runtime) j.runtime = runtime;
       if (r.subject) j.pid = r.subject.pid;
       if ('image' in s && s.image) j.image = s.image;
+      else if (r.subject?.record?.image) j.image = r.subject.record.image;
+      if (r.exitCode !== undefined) j.exitCode = r.exitCode;
       if (target) j.target = target;
       if ('startedAt' in s && s.startedAt) j.startedAt = s.startedAt;
       return j;
@@ -125,6 +133,12 @@ export class PodView {
       containers,
       sharing: sharing(containers),
       mismatches: mismatches({ pod, containers: observed(resolved), host, cgroupV2: isCgroupV2() }),
+      layers: resolved.flatMap((r) => {
+        const s = r.spec;
+        const target = 'target' in s ? s.target : undefined;
+        const spec = { pod, container: { kind: s.kind, privileged: s.privileged, ...(target ? { target } : {}) }, cgroupV2: isCgroupV2() };
+        return r.subject ? containerLayers(s.name, r.subject, s.kind === 'sandbox' ? { host } : { host, sandbox, target: nsOf(target) }, spec) : [];
+      }),
     };
     return { json, resolved };
   }
@@ -153,7 +167,9 @@ export class PodView {
     const subjectOf = (c: PodContainer): Subject => resolved.find((r) => r.spec === c)?.subject ?? this.running(pod, c);
     const [ts, ds] = [subjectOf(tgt), subjectOf(dbg)];
     const sandbox = resolved.find((r) => r.spec.kind === 'sandbox')?.subject?.namespaces;
-    const d = this.engine.diff(ts, ds, { target: tgt.name, debugger: dbg.name }, sandbox);
+    const v2 = isCgroupV2();
+    const specOf = (c: PodContainer) => ({ pod, container: { kind: c.kind, privileged: c.privileged, ...(c.target ? { target: c.target } : {}) }, cgroupV2: v2 });
+    const d = this.engine.diff(ts, ds, { target: tgt.name, debugger: dbg.name }, sandbox, { target: specOf(tgt), debugger: specOf(dbg) });
     return {
       pod: { namespace: pod.namespace, name: pod.name, uid: pod.uid },
       targetContainer: tgt.name,

@@ -2,7 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
-import { Lab } from './runc.js';
+import { Lab, randomHex } from './runc.js';
 import { startDemoPod } from './pod.js';
 import { criAvailable, criDemo } from './demo-cri.js';
 import type { CriFixture } from './cri/pods.js';
@@ -37,7 +37,7 @@ async function runcDemo(lab: Lab): Promise<void> {
 async function main(): Promise<void> {
   if (process.geteuid?.() !== 0) throw new Error('the demo needs root: it creates containers');
   // Everything in a directory of this run's own: a second demo, or a test run, is never touched.
-  const lab = new Lab();
+  const lab = new Lab(`demo-${randomHex(8)}`);
   let cri: CriFixture | undefined;
   const cleanup = async (): Promise<void> => {
     await cri?.cleanup().catch((err: unknown) => process.stderr.write(`demo: ${err instanceof Error ? err.message : String(err)}\n`));
@@ -46,6 +46,8 @@ async function main(): Promise<void> {
   const stop = (): void => void cleanup().finally(() => process.exit(130));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // `make demo | head`: a closed pipe must not kill the demo before it removes what it made.
+  process.stdout.on('error', () => {});
   try {
     const missing = await criAvailable();
     if (missing === undefined) await criDemo(show, (f) => (cri = f));

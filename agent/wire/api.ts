@@ -4,6 +4,7 @@ import type { ContainerKind, ContainerState } from '../model/pod.js';
 import type { Owner } from '../analysis/diff.js';
 import type { Mismatch } from '../analysis/expected.js';
 import type { DiffJSON } from './local.js';
+import type { LayerRowJSON } from './layers.js';
 
 export interface PodContainerJSON {
   name: string;
@@ -16,6 +17,8 @@ export interface PodContainerJSON {
   image?: string;
   target?: string;
   startedAt?: string;
+  /** The exit code the runtime's records keep, for a container that exited on this node. */
+  exitCode?: number;
   namespaces: NsSet;
   /** Whose each namespace is: sandbox, target, host or private. */
   owners: Partial<Record<NsType, Owner>>;
@@ -32,6 +35,8 @@ export interface PodJSON {
   sharing: Record<NsType, string[][]>;
   /** Expected-vs-actual: where the kubelet's and the runtime's rules were not followed. */
   mismatches: Mismatch[];
+  /** Rows where the pod spec, the runtime's record and the kernel disagree, with the container's name (see wire/layers.ts). */
+  layers?: LayerRowJSON[];
 }
 
 export interface PodDiffJSON extends DiffJSON {

@@ -4,6 +4,7 @@ import type { NsRow } from '../analysis/diff.js';
 import type { Finding } from '../analysis/findings.js';
 import type { AccessSummaryJSON } from './access.js';
 import type { SubjectJSON } from './subject.js';
+import type { LayerRowJSON } from './layers.js';
 
 export type { SubjectJSON };
 
@@ -17,6 +18,8 @@ export interface DiffJSON {
   findings: Finding[];
   /** What the debugger can do to the target: the six ops in order (see docs/access.md). */
   access: AccessSummaryJSON[];
+  /** Per side and type: what the pod spec asks, what the runtime was told, what the kernel shows (see wire/layers.ts). Absent from older agents. */
+  layers?: LayerRowJSON[];
 }
 
 export interface NsItemJSON extends SubjectJSON {

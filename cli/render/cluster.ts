@@ -2,6 +2,7 @@
 import { NS_TYPES } from '../../agent/model/types.js';
 import type { PodDiffJSON, PodJSON } from '../../agent/wire/api.js';
 import { renderDiff } from './local.js';
+import { renderLayers } from './layers.js';
 import { table, terminalWidth } from './table.js';
 
 /**
@@ -33,6 +34,9 @@ export function renderPod(p: PodJSON): string {
   out += table(['CONTAINER', 'KIND', 'PID', ...NS_TYPES], rows);
   out += '\nsame letter: same namespace; H: the host\'s\n';
   out += mismatchLines(p.mismatches);
+  const exited = p.containers.filter((c) => c.exitCode !== undefined);
+  if (exited.length > 0) out += `\nexited on this node: ${exited.map((c) => `${c.name} (code ${c.exitCode})`).join(', ')}\n`;
+  out += renderLayers(p.layers);
   return out;
 }
 

@@ -3,6 +3,7 @@ import type { DiffJSON, LsnsJSON, NsListJSON, PsJSON, SubjectJSON, WhoisJSON } f
 import { NS_TYPES } from '../../agent/model/types.js';
 import { keyValues, table, terminalWidth } from './table.js';
 import { renderAccessBrief } from './access.js';
+import { renderLayers } from './layers.js';
 
 const short = (id?: string): string => (id ? id.slice(0, 12) : '-');
 const inode = (n: number | null | undefined): string => (n === null || n === undefined ? '?' : String(n));
@@ -22,6 +23,7 @@ export function renderDiff(d: DiffJSON): string {
   );
   out += `\nshared:     ${d.shared.join(', ') || '-'}\nnot shared: ${d.notShared.join(', ') || '-'}\n`;
   if (d.findings.length > 0) out += '\n' + d.findings.map((f) => `* ${f.message}`).join('\n') + '\n';
+  out += renderLayers(d.layers);
   if (d.access) out += '\n' + renderAccessBrief(d.access);
   return out;
 }
