@@ -4,16 +4,15 @@ import { Command, CommanderError, Option } from 'commander';
 import { exitCodeOf, formatError } from './errors.js';
 import { routesLocal } from './refs.js';
 import type { ClusterFlags } from './commands/cluster.js';
+import { FORMATS, parseOutput, type OutputOptions } from './output/format.js';
 
-export type OutputFormat = 'table' | 'json';
-export interface GlobalOptions {
-  output: OutputFormat;
-}
+export type GlobalOptions = OutputOptions;
 
 const program = new Command('nsinspect')
   .description('Which Linux namespaces does a kubectl debug container really share with its target?')
   .version('0.1.0')
-  .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+  .addOption(new Option('-o, --output <format>', `output format: ${FORMATS.join(', ')}`).argParser(parseOutput).default(parseOutput('table'), 'table'))
+  .option('--no-headers', 'table output without its header rows')
   .option('-n, --namespace <namespace>', "the pod's namespace (default: the kubeconfig context's)")
   .option('-A, --all-namespaces', 'every namespace (ephemeral)')
   .option('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, then ~/.kube/config)')
@@ -51,7 +50,11 @@ Examples:
   sudo nsinspect diff container/3f2a9c0b1d4e container/9b8c7d6e5f40
   sudo nsinspect lsns -t net`);
 
-const globals = (): ClusterFlags => program.opts<ClusterFlags>();
+// commander keeps --no-headers as headers: false.
+const globals = (): ClusterFlags => {
+  const o = program.opts<ClusterFlags & { headers?: boolean }>();
+  return { ...o, noHeaders: o.headers === false };
+};
 const local = () => import('./commands/local.js');
 const cluster = () => import('./commands/cluster.js');
 
