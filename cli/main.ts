@@ -1,15 +1,24 @@
 #!/usr/bin/env node
 // The nsinspect command line: parses arguments, loads only the command it runs, maps errors to exit codes.
+import { basename } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
+import { NsinspectError } from '../agent/errors.js';
 import { exitCodeOf, formatError } from './errors.js';
 import { routesLocal } from './refs.js';
 import { EXEC_LIMITS, VERSION } from '../agent/wire/protocol.js';
 import type { ClusterFlags } from './commands/cluster.js';
+import { FORMATS, parseOutput } from './output/format.js';
 
-const program = new Command('nsinspect')
+/** As a kubectl plugin (kubectl-nsinspect on PATH), help names the command as the user types it. */
+const NAME = basename(process.argv[1] ?? '').startsWith('kubectl-') ? 'kubectl nsinspect' : 'nsinspect';
+/** Commands where -A means something; elsewhere it is refused rather than ignored. */
+const ALL_NAMESPACES = new Set(['ephemeral']);
+
+const program = new Command(NAME)
   .description('Which Linux namespaces does a kubectl debug container really share with its target?')
   .version(VERSION)
-  .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+  .addOption(new Option('-o, --output <format>', `output format: ${FORMATS.join(', ')}`).argParser(parseOutput).default(parseOutput('table'), 'table'))
+  .option('--no-headers', 'table output without its header rows')
   .option('-n, --namespace <namespace>', "the pod's namespace (default: the kubeconfig context's)")
   .option('-A, --all-namespaces', 'every namespace (ephemeral)')
   .option('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, then ~/.kube/config)')
@@ -21,7 +30,9 @@ const program = new Command('nsinspect')
   .option('--agent-daemonset <name>', 'only trust agent pods controlled by this DaemonSet', 'nsinspect-agent')
   .option('--local', "answer pod refs on this node from the runtime's records, without the API server (as root)")
   .showSuggestionAfterError()
-  .showHelpAfterError('(run nsinspect --help for usage)')
+  // Subcommand help lists the global flags too (-n, -o, --kubeconfig…), as kubectl's does.
+  .configureHelp({ showGlobalOptions: true })
+  .showHelpAfterError(`(run ${NAME} --help for usage)`)
   .exitOverride()
   .addHelpText('after', `
 Refs:
@@ -40,19 +51,34 @@ Environment:
   KUBECONFIG        kubeconfig files, colon-separated; missing ones skipped
 
 Examples:
-  nsinspect diff web debugger-abc -n shop --expect-shared pid,net
-  nsinspect ns web -n shop
-  nsinspect ps web -c app -n shop
-  nsinspect ephemeral -A
-  sudo nsinspect diff container/3f2a9c0b1d4e container/9b8c7d6e5f40
-  sudo nsinspect lsns -t net`);
+  ${NAME} diff web debugger-abc -n shop --expect-shared pid,net
+  ${NAME} ns web -n shop
+  ${NAME} ps web -c app -n shop
+  ${NAME} ephemeral -A
+  sudo ${NAME} diff container/3f2a9c0b1d4e container/9b8c7d6e5f40
+  sudo ${NAME} lsns -t net`);
 
-const globals = (): ClusterFlags => program.opts<ClusterFlags>();
+// commander keeps --no-headers as headers: false.
+// -A only where it means something: elsewhere a user who typed it expects an effect they will not get.
+program.hook('preAction', (_root, cmd) => {
+  if (program.opts().allNamespaces && !ALL_NAMESPACES.has(cmd.name())) {
+    throw new NsinspectError('INVALID', `-A (--all-namespaces) means nothing to ${cmd.name()}: it answers about one pod or process`, { hint: `leave -A out; it lists across namespaces only for: ${[...ALL_NAMESPACES].join(', ')}` });
+  }
+});
+
+/** An Examples section for a subcommand's help, in the name the user runs us by. */
+const examples = (...lines: string[]): string => `\nExamples:\n${lines.map((l) => `  ${NAME} ${l}`).join('\n')}`;
+
+const globals = (): ClusterFlags => {
+  const o = program.opts<ClusterFlags & { headers?: boolean }>();
+  return { ...o, noHeaders: o.headers === false };
+};
 const local = () => import('./commands/local.js');
 const cluster = () => import('./commands/cluster.js');
 
 program
   .command('diff')
+  .addHelpText('after', examples('diff web debugger-abc -n shop', 'diff web debugger-abc --target app --expect-shared pid,net', 'diff container/3f2a9c0b1d4e container/9b8c7d6e5f40'))
   .description("compare a debugger's namespaces with its target's, and explain them")
   .argument('<target>', 'a pod (then DEBUGGER is its debugger container), or pid/<n>, container/<id>')
   .argument('<debugger>', 'the debugger container of the pod, or pid/<n>, container/<id>')
@@ -64,6 +90,7 @@ program
 
 program
   .command('ns')
+  .addHelpText('after', examples('ns web -n shop', 'ns web -o yaml', 'ns pid/4242 container/3f2a9c0b1d4e'))
   .description('show the namespaces of a pod (every container, sandbox included), or of processes and containers')
   .argument('<ref...>', 'a pod, or pid/<n> and container/<id> refs')
   .action(async (refs: string[]) =>
@@ -72,6 +99,7 @@ program
 
 program
   .command('ps')
+  .addHelpText('after', examples('ps web -c app -n shop', 'ps web -o jsonpath=\'{range .processes[*]}{.pid}{"\\t"}{.command}{"\\n"}{end}\'', 'ps pid/4242 --no-headers'))
   .description("list the processes in a container's pid namespace, read from the host side")
   .argument('<ref>', 'a pod, or pid/<n>, container/<id>')
   .option('-c, --container <name>', "the pod's container (default: as kubectl picks it)")
@@ -81,6 +109,7 @@ program
 
 program
   .command('whois')
+  .addHelpText('after', examples('whois 4242', 'whois 4242 --node node-a -o json'))
   .description('which container and pod own a host PID')
   .argument('<pid>', 'a host PID')
   .option('--node <node>', "ask that node's agent (default: this node, in-process)")
@@ -90,12 +119,14 @@ program
 
 program
   .command('ephemeral')
+  .addHelpText('after', examples('ephemeral web -n shop', 'ephemeral -A --no-headers', 'ephemeral -n shop -o name'))
   .description('the ephemeral containers of a pod, a namespace, or the cluster (-A): API only, no agent')
   .argument('[pod]', 'a pod name')
   .action(async (pod: string | undefined) => (await cluster()).ephemeral(pod, globals()));
 
 program
   .command('exec')
+  .addHelpText('after', examples('exec web -it -- sh', 'exec web --ns net -- ss -tlnp', 'exec container/3f2a9c0b1d4e --ns all -- cat /etc/os-release'))
   .description("run a command in a container's namespaces: --ns tools (default: all but mnt, with the host's binaries and a fresh /proc), all, or a list")
   .argument('<ref>', 'a pod, or pid/<n>, container/<id>')
   .argument('<command...>', 'the command and its arguments, after --')
@@ -110,6 +141,7 @@ program
 
 program
   .command('access')
+  .addHelpText('after', examples('access web debugger-abc -n shop', 'access web debugger-abc --op ptrace,read-root'))
   .description('can the debugger see, signal, ptrace, read the root and environ of, or capture packets of its target?')
   .argument('<target>', 'a pod (then DEBUGGER is its debugger container), or pid/<n>, container/<id>')
   .argument('<debugger>', 'the debugger container of the pod, or pid/<n>, container/<id>')
@@ -119,6 +151,7 @@ program
 
 program
   .command('lsns')
+  .addHelpText('after', examples('lsns', 'lsns -t net,pid -o json'))
   .description('every namespace on this node, like lsns, with the container that owns it')
   .option('-t, --type <types>', 'only these types, comma-separated (cgroup,ipc,mnt,net,pid,time,user,uts)')
   .action(async (opts: { type?: string }) => (await local()).lsns(opts.type, globals()));
@@ -150,6 +183,12 @@ program
   );
 
 program
+  .command('version')
+  .addHelpText('after', examples('version', 'version -o json'))
+  .description("print this client's version and, with a kubeconfig or --agent, the agent's")
+  .action(async () => (await import('./commands/version.js')).version(VERSION, globals()));
+
+program
   .command('completion')
   .description('print a shell completion script: bash or zsh')
   .argument('<shell>', 'bash or zsh')
@@ -176,6 +215,11 @@ function quietOnClosedOutput(): void {
 async function main(): Promise<number> {
   quietOnClosedOutput();
   // As a kubectl plugin (kubectl-nsinspect), kubectl passes its own name first; nothing to strip.
+  // A bare nsinspect is a request for help, as with kubectl: on stdout, exit 0.
+  if (process.argv.length <= 2) {
+    program.outputHelp();
+    return 0;
+  }
   try {
     await program.parseAsync(process.argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -17,7 +17,7 @@ export interface HelpIndex {
   below: number;
   byWidth: number[];
   wide: number;
-  /** The exit code of a bare `nsinspect` (help on stderr). */
+  /** The exit code of a bare `nsinspect`: 0, help on stdout (otherwise on stderr). */
   noArgsExit: number;
 }
 /** Beside this file; help-build.ts writes it. */
@@ -31,6 +31,8 @@ function answer(args: string[]): number | undefined {
   const help = args.length === 1 && (args[0] === '--help' || args[0] === '-h');
   const version = args.length === 1 && (args[0] === '--version' || args[0] === '-V');
   if (!help && !version && args.length !== 0) return undefined;
+  // As kubectl-nsinspect, help says `kubectl nsinspect`: the pre-rendered texts say nsinspect.
+  if (!version && path.basename(process.argv[1] ?? '').startsWith('kubectl-')) return undefined;
   try {
     const dir = path.join(__dirname, HELP_DIR);
     const index = JSON.parse(fs.readFileSync(path.join(dir, 'index.json'), 'utf8')) as HelpIndex;
@@ -41,7 +43,8 @@ function answer(args: string[]): number | undefined {
       process.stdout.write(index.version);
       return 0;
     }
-    const out = help ? process.stdout : process.stderr;
+    // A bare nsinspect answers with help on stdout and exit 0 (as kubectl); noArgsExit says so.
+    const out = help || index.noArgsExit === 0 ? process.stdout : process.stderr;
     const w = widthOf(out);
     const text = w >= index.below ? index.wide : Number.isInteger(w) && w >= 0 ? index.byWidth[w] : undefined;
     if (text === undefined) return undefined;

@@ -1,5 +1,5 @@
 // The options every command takes from the entry point (main.ts), kept apart so commands never import the entry.
-export type OutputFormat = 'table' | 'json';
-export interface GlobalOptions {
-  output: OutputFormat;
-}
+import type { OutputOptions } from './output/format.js';
+
+export type { OutputFormat } from './output/format.js';
+export type GlobalOptions = OutputOptions;

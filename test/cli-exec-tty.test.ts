@@ -58,3 +58,25 @@ t.test('an interactive shell through the agent: raw keys, Ctrl-C, resize, exit c
   t.equal(srv.portForward.open(), 0, 'no tunnel left open');
   await waitFor('the session slot freed', async () => ((await agent.metricsApp.inject({ url: '/metrics' })).body.includes('nsinspect_exec_sessions_active 0') ? true : undefined));
 });
+
+// Bug 4: job-control shells (busybox ash, dash) failed to hand the terminal back at exit and
+// exited 2 with "Cannot set tty process group (No such process)". Busybox comes from the
+// container (--ns all); dash and bash from the host (--ns tools).
+t.test('the exit code passes through every common shell, with no tty process group error', async (t) => {
+  const { kubeconfig } = await portForwardClusterFor(t);
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'NODE_OPTIONS') env[k] = v;
+  env.NSINSPECT_TOKEN = 'admin-token';
+  for (const [ns, shell] of [['all', 'sh'], ['tools', 'dash'], ['tools', 'bash']] as const) {
+    const term = pty.spawn(process.execPath, [CLI, 'exec', 'web', '-it', '--ns', ns, '--kubeconfig', kubeconfig, '--', shell], { cols: 80, rows: 24, env, name: 'xterm' });
+    let out = '';
+    term.onData((d) => (out += d));
+    const exited = new Promise<number>((r) => term.onExit((e) => r(e.exitCode)));
+    t.teardown(() => term.kill('SIGKILL'));
+    term.write('echo ready-$((3+4))\r');
+    await waitFor(`${shell} ran a command`, () => (/ready-7/.test(out) ? true : undefined), 20_000);
+    term.write('exit 5\r');
+    t.equal(await exited, 5, `${shell}: the CLI exits with the shell's exit code`);
+    t.notMatch(out, /tty process group|job control/i, `${shell}: no complaint about the terminal`);
+  }
+});

@@ -38,7 +38,7 @@ t.test('usage errors exit 2 with one line', async (t) => {
     [['ps', 'container/xyz'], /invalid container ID/],
     [['lsns', '-t', 'bogus'], /unknown namespace type "bogus"\. Try: use one of cgroup/],
     [['whois', '12;rm'], /invalid PID/],
-    [['-o', 'yaml', 'lsns'], /argument 'yaml' is invalid/],
+    [['-o', 'bogus', 'lsns'], /argument 'bogus' is invalid. unknown output format "bogus"; allowed: table, wide, json, yaml, name/],
   ];
   for (const [args, want] of cases) {
     const r = await run(args);

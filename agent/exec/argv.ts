@@ -78,19 +78,37 @@ export interface PinnedPaths {
 }
 
 /**
+ * A terminal session's shell leads its own session, created inside the target's pid namespace
+ * and holding the pty as its controlling terminal (stolen from nsenter's session: root may). A
+ * session made outside it has a process group the shell cannot see: job-control shells (dash,
+ * busybox ash) then fail to hand the terminal back at exit ("Cannot set tty process group") and
+ * exit 2, whatever the user asked. --wait keeps the exit code when setsid has to fork.
+ */
+const SESSION = ['setsid', '--ctty', '--wait'];
+
+/**
  * nsenter --net=<path> … [--root=<path> --wd=<path>] -- [unshare …] CMD: like execPlan, but every
  * namespace comes from a descriptor opened (and checked) by the agent, never from a PID, so a
  * PID reused after the check cannot redirect the session. `target` holds the inodes behind the
  * descriptors: a type without one was not opened (the kernel lacks it) and is not entered.
+ * With `tty`, SESSION runs between the pid namespace and the user and mount ones: after the fork
+ * into the pid namespace, still with the host's setsid and the host's CAP_SYS_ADMIN (to take the
+ * terminal); a second nsenter then enters user and mnt.
  */
-export function pinnedPlan(selection: NsSelection, target: NsSet, own: NsSet, paths: PinnedPaths, command: string[]): ExecPlan {
+export function pinnedPlan(selection: NsSelection, target: NsSet, own: NsSet, paths: PinnedPaths, command: string[], tty = false): ExecPlan {
   const entered = wantedTypes(selection).filter((t) => target[t] !== undefined && paths.ns[t] !== undefined && target[t] !== own[t]);
-  const argv = ['nsenter', ...entered.map((t) => `${FLAG[t]}=${paths.ns[t]}`)];
+  const flags = (types: NsType[]): string[] => types.map((t) => `${FLAG[t]}=${paths.ns[t]}`);
   // With a target PID, nsenter --mount takes the target's root and cwd; here they come pinned too.
-  if (entered.includes('mnt') && paths.root && paths.wd) argv.push(`--root=${paths.root}`, `--wd=${paths.wd}`);
-  argv.push('--');
+  const rootWd = entered.includes('mnt') && paths.root && paths.wd ? [`--root=${paths.root}`, `--wd=${paths.wd}`] : [];
   const freshProc = entered.includes('pid') && !entered.includes('mnt');
-  if (freshProc) argv.push('unshare', '--mount', '--mount-proc', '--propagation', 'private', '--');
-  argv.push(...command);
+  const proc = freshProc ? ['unshare', '--mount', '--mount-proc', '--propagation', 'private', '--'] : [];
+  let argv: string[];
+  if (!tty) {
+    argv = ['nsenter', ...flags(entered), ...rootWd, '--', ...proc, ...command];
+  } else {
+    const late = entered.filter((t): boolean => t === 'user' || t === 'mnt');
+    const early = entered.filter((t) => !late.includes(t));
+    argv = [...(early.length ? ['nsenter', ...flags(early), '--'] : []), ...SESSION, ...(late.length ? ['nsenter', ...flags(late), ...rootWd, '--'] : []), ...proc, ...command];
+  }
   return { argv, entered, freshProc };
 }

@@ -180,7 +180,7 @@ export class ExecService {
     const paths: PinnedPaths = { ns: Object.fromEntries(Object.entries(fds.ns).map(([t, fd]) => [t, at(fd)])) };
     if (fds.root !== undefined) paths.root = at(fds.root);
     if (fds.cwd !== undefined) paths.wd = at(fds.cwd);
-    const plan = pinnedPlan(req.namespaces, fds.inodes, readNamespaces(process.pid).namespaces, paths, req.command);
+    const plan = pinnedPlan(req.namespaces, fds.inodes, readNamespaces(process.pid).namespaces, paths, req.command, tty);
     const contained = this.containment.wrap(plan.argv);
     const started = new Date();
     const base = { audit: 'exec', user, groups: req.user.groups, ...(req.permissions ? { permissions: req.permissions } : {}), target: req.target, pid, namespaces: plan.entered, argv: req.command, tty, cgroup: contained.cgroup !== undefined };

@@ -6,7 +6,7 @@ import { ACCESS_OPS } from '../../agent/model/access.js';
 import type { AccessJSON, PodAccessJSON } from '../../agent/wire/access.js';
 import type { ClusterFlags } from './cluster.js';
 import { renderAccess } from '../render/access.js';
-import { print } from '../output.js';
+import { print } from '../output/format.js';
 import { isLocalRef, label, podName } from '../refs.js';
 
 export type AccessFlags = ClusterFlags & { op?: string; target?: string };
@@ -29,7 +29,7 @@ export async function access(target: string, dbg: string, opts: AccessFlags): Pr
     throw new NsinspectError('NOT_ROOT', "nsinspect access needs root to read other processes' credentials", { hint: 'run it with sudo, or name a pod to ask its agent' });
   }
   const engine = new Engine();
-  print(only(engine.access(engine.subject(t), engine.subject(d)), ops), opts, renderAccess);
+  await print(only(engine.access(engine.subject(t), engine.subject(d)), ops), opts, renderAccess);
 }
 
 /** A pod's debugger container and its target, answered by the agent on the pod's node. */
@@ -46,5 +46,5 @@ async function podAccess(podRef: string, debuggerName: string, ops: string[] | u
   } finally {
     await agent.close();
   }
-  print(only(a, ops), opts, (x) => `pod ${x.pod.namespace}/${x.pod.name}: debugger ${x.debuggerContainer} against target ${x.targetContainer}\n` + renderAccess(x));
+  await print(only(a, ops), opts, (x) => `pod ${x.pod.namespace}/${x.pod.name}: debugger ${x.debuggerContainer} against target ${x.targetContainer}\n` + renderAccess(x));
 }

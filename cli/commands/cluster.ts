@@ -8,7 +8,7 @@ import { Cluster, type ClusterOptions } from '../cluster/session.js';
 import type { AgentClient } from '../cluster/agent-client.js';
 import { checkExpectShared, label, nsTypes, podName } from '../refs.js';
 import type { GlobalOptions } from '../options.js';
-import { print } from '../output.js';
+import { print, psNames } from '../output/format.js';
 import { type EphemeralRow, renderEphemeral, renderPod, renderPodDiff } from '../render/cluster.js';
 import { type NodeWhoisJSON, renderPs, renderWhois } from '../render/local.js';
 
@@ -37,7 +37,7 @@ export async function diff(podRef: string, debuggerName: string, opts: ClusterFl
   else checkDefaultTarget(pod, dbg);
   const q = new URLSearchParams({ debugger: dbg, ...(target ? { target } : {}) });
   const d = await withAgent(cluster, pod, (a) => a.get<PodDiffJSON>(`${path('v1', 'pods', cluster.namespace, name, 'diff')}?${q}`));
-  print(d, opts, renderPodDiff);
+  await print(d, opts, renderPodDiff);
   checkExpectShared(d.shared, expected);
 }
 
@@ -45,7 +45,7 @@ export async function ns(podRef: string, opts: ClusterFlags): Promise<void> {
   const name = podName(podRef);
   const cluster = await Cluster.load(opts);
   const pod = await cluster.readPod(name);
-  print(await withAgent(cluster, pod, (a) => a.get<PodJSON>(path('v1', 'pods', cluster.namespace, name))), opts, renderPod);
+  await print(await withAgent(cluster, pod, (a) => a.get<PodJSON>(path('v1', 'pods', cluster.namespace, name))), opts, renderPod);
 }
 
 const where = (pod: V1Pod): string => `pod ${pod.metadata?.namespace}/${pod.metadata?.name}`;
@@ -108,7 +108,7 @@ export async function ps(podRef: string, opts: ClusterFlags & { container?: stri
     if (all.length > 1) process.stderr.write(`Defaulted container "${container}" out of: ${all.join(', ')}\n`);
   }
   const c = container;
-  print(await withAgent(cluster, pod, (a) => a.get<PsJSON>(path('v1', 'pods', cluster.namespace, name, 'containers', c, 'processes'))), opts, renderPs);
+  await print(await withAgent(cluster, pod, (a) => a.get<PsJSON>(path('v1', 'pods', cluster.namespace, name, 'containers', c, 'processes'))), opts, renderPs, psNames);
 }
 
 export async function whois(pidText: string, node: string, opts: ClusterFlags): Promise<void> {
@@ -117,7 +117,7 @@ export async function whois(pidText: string, node: string, opts: ClusterFlags): 
   const cluster = await Cluster.load(opts);
   const agent = await cluster.agentForNode(label('node name', node));
   try {
-    print(await agent.get<NodeWhoisJSON>(path('v1', 'processes', String(pid))), opts, renderWhois);
+    await print(await agent.get<NodeWhoisJSON>(path('v1', 'processes', String(pid))), opts, renderWhois);
   } finally {
     await agent.close();
   }
@@ -139,5 +139,8 @@ export async function ephemeral(podRef: string | undefined, opts: ClusterFlags):
       });
     }
   }
-  print({ items: rows }, opts, (d) => renderEphemeral(d.items, opts.allNamespaces === true));
+  await print({ items: rows }, opts, (d) => renderEphemeral(d.items, opts.allNamespaces === true), {
+    // POD DEBUGGER, the two arguments of diff: `nsinspect ephemeral -o name | xargs -n2 nsinspect diff`.
+    names: (d) => d.items.map((r) => `${r.pod} ${r.name}`),
+  });
 }

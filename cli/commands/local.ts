@@ -5,7 +5,7 @@ import { parseLocalRef, parsePid } from '../../agent/discovery/refs.js';
 import { type NsType, NS_TYPES } from '../../agent/model/types.js';
 import type { GlobalOptions } from '../options.js';
 import { renderDiff, renderLsns, renderNs, renderPs, renderWhois } from '../render/local.js';
-import { print } from '../output.js';
+import { print, psNames } from '../output/format.js';
 import { checkExpectShared, isLocalRef, isNamespacedPodRef, label, nodePodRef, nsTypes } from '../refs.js';
 
 type Flags = GlobalOptions & { namespace?: string; local?: boolean };
@@ -32,15 +32,15 @@ function requireRoot(): void {
 }
 
 
-export function ns(refs: string[], opts: Flags): void {
+export async function ns(refs: string[], opts: Flags): Promise<void> {
   // A pod ref stands for every running container of the pod, the sandbox first.
   const parsed = refs.map((r) => (isLocalRef(r) ? parseLocalRef(r) : { ref: r, ...nodePodRef(r, opts.namespace) }));
   requireRoot();
   const engine = new Engine();
-  print(engine.ns(parsed.flatMap((r) => ('kind' in r ? [engine.subject(r)] : onNode(r.ref, opts, r, () => engine.podSubjects(r.namespace, r.name))))), opts, renderNs);
+  await print(engine.ns(parsed.flatMap((r) => ('kind' in r ? [engine.subject(r)] : onNode(r.ref, opts, r, () => engine.podSubjects(r.namespace, r.name))))), opts, renderNs);
 }
 
-export function diff(target: string, dbg: string, opts: Flags & { expectShared?: string; target?: string }): void {
+export async function diff(target: string, dbg: string, opts: Flags & { expectShared?: string; target?: string }): Promise<void> {
   // A pod ref: DEBUGGER is its container's name, and --target its target's, as on the cluster path.
   const pod = isLocalRef(target) ? undefined : { ...nodePodRef(target, opts.namespace), dbg: label('container name', dbg) };
   const refs = pod ? undefined : [parseLocalRef(target), parseLocalRef(dbg)] as const;
@@ -49,28 +49,28 @@ export function diff(target: string, dbg: string, opts: Flags & { expectShared?:
   requireRoot();
   const engine = new Engine();
   const result = pod ? onNode(target, opts, pod, () => engine.podDiff(pod.namespace, pod.name, pod.dbg, within)) : engine.diff(engine.subject(refs![0]), engine.subject(refs![1]));
-  print(result, opts, renderDiff);
+  await print(result, opts, renderDiff);
   checkExpectShared(result.shared, expected);
 }
 
-export function ps(ref: string, opts: Flags & { container?: string }): void {
+export async function ps(ref: string, opts: Flags & { container?: string }): Promise<void> {
   const pod = isLocalRef(ref) ? undefined : nodePodRef(ref, opts.namespace);
   const r = pod ? undefined : parseLocalRef(ref);
   const c = opts.container === undefined ? undefined : label('container name', opts.container);
   requireRoot();
   const engine = new Engine();
-  print(engine.ps(pod ? onNode(ref, opts, pod, () => engine.podSubject(pod.namespace, pod.name, c)) : engine.subject(r!)), opts, renderPs);
+  await print(engine.ps(pod ? onNode(ref, opts, pod, () => engine.podSubject(pod.namespace, pod.name, c)) : engine.subject(r!)), opts, renderPs, psNames);
 }
 
-export function whois(pidText: string, opts: GlobalOptions): void {
+export async function whois(pidText: string, opts: GlobalOptions): Promise<void> {
   const pid = parsePid(pidText.replace(/^pid\//, ''));
   if (pid === undefined) throw new NsinspectError('INVALID', `invalid PID ${JSON.stringify(pidText)}: want a positive integer`, { hint: 'e.g. nsinspect whois 4242' });
   requireRoot();
-  print(new Engine().whois(pid), opts, renderWhois);
+  await print(new Engine().whois(pid), opts, renderWhois, { names: (w) => (w.containerID ? [`container/${w.containerID}`] : []) });
 }
 
-export function lsns(typeList: string | undefined, opts: GlobalOptions): void {
+export async function lsns(typeList: string | undefined, opts: GlobalOptions): Promise<void> {
   const types: NsType[] = typeList === undefined ? [...NS_TYPES] : nsTypes(typeList);
   requireRoot();
-  print(new Engine().lsns(types), opts, renderLsns);
+  await print(new Engine().lsns(types), opts, renderLsns);
 }

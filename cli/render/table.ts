@@ -32,9 +32,15 @@ export function visibleLines(s: string): string {
   return s.replace(CONTROL_BUT_NEWLINE, show);
 }
 
+/** --no-headers, set once by the output module before rendering: tables leave out their header row. */
+let noHeaders = false;
+export function setNoHeaders(on: boolean): void {
+  noHeaders = on;
+}
+
 /** Left-aligned columns separated by two spaces; numbers stay left-aligned like lsns. */
 export function table(headers: string[], rows: string[][], opts: TableOptions = {}): string {
-  const all = [headers, ...rows].map((r) => r.map(visible));
+  const all = [...(noHeaders ? [] : [headers]), ...rows].map((r) => r.map(visible));
   const widths = headers.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
   const lines = all.map((r) => {
     const cells = r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i])));
@@ -42,7 +48,7 @@ export function table(headers: string[], rows: string[][], opts: TableOptions = 
     if (opts.width !== undefined && line.length > opts.width) line = line.slice(0, Math.max(opts.width - 1, 0)) + '…';
     return line.trimEnd();
   });
-  return lines.join('\n') + '\n';
+  return lines.length ? lines.join('\n') + '\n' : '';
 }
 
 /** The terminal's width when stdout is a terminal, else undefined (pipes get whole lines). */
