@@ -1,5 +1,6 @@
 // Writes a command's data to stdout, as JSON or through its table renderer.
 import { visibleLines } from './render/table.js';
+import { paint } from './render/colour.js';
 
 export interface OutputOptions {
   output: 'table' | 'json';
@@ -12,5 +13,5 @@ export interface OutputOptions {
  */
 export function print<T>(data: T, opts: OutputOptions, render: (d: T) => string): void {
   if (opts.output === 'json') process.stdout.write(JSON.stringify(data, null, process.stdout.isTTY ? 2 : undefined) + '\n');
-  else process.stdout.write(visibleLines(render(data)));
+  else process.stdout.write(paint(visibleLines(render(data))));
 }

@@ -45,9 +45,13 @@ export function table(headers: string[], rows: string[][], opts: TableOptions = 
   return lines.join('\n') + '\n';
 }
 
-/** The terminal's width when stdout is a terminal, else undefined (pipes get whole lines). */
+/**
+ * The terminal's width when stdout is a terminal (80 when it tells none: a pty without a size),
+ * else undefined: pipes get whole lines.
+ */
 export function terminalWidth(): number | undefined {
-  return process.stdout.isTTY ? process.stdout.columns : undefined;
+  if (!process.stdout.isTTY) return undefined;
+  return process.stdout.columns > 0 ? process.stdout.columns : 80;
 }
 
 /** Key/value lines: "key:  value", keys aligned. */
