@@ -37,14 +37,15 @@ complete -F _nsinspect nsinspect kubectl-nsinspect
 const ZSH = `#compdef nsinspect kubectl-nsinspect
 # zsh completion for nsinspect; load with: source <(nsinspect completion zsh)
 _nsinspect() {
-  local out directive l
+  local out directive l tab=$'\\t'
   local -a lines described
   out=$("\${words[1]}" __complete "\${(@)words[2,CURRENT-1]}" "\${words[CURRENT]}" 2>/dev/null) || return 1
   lines=("\${(@f)out}")
   directive=\${lines[-1]#:}
   (( directive & 1 )) && return 1
   for l in "\${(@)lines[1,-2]}"; do
-    if [[ $l == *$'\\t'* ]]; then described+=("\${\${l%%$'\\t'*}//:/\\\\:}:\${l#*$'\\t'}")
+    # "value<TAB>description" becomes _describe's "value:description", a colon in the value escaped.
+    if [[ $l == *$tab* ]]; then described+=("\${\${l%%$tab*}//:/\\\\:}:\${l#*$tab}")
     else described+=("\${l//:/\\\\:}"); fi
   done
   if (( \${#described} == 0 )); then
@@ -60,8 +61,10 @@ if [[ "\${funcstack[1]}" == _nsinspect ]]; then _nsinspect "$@"; else compdef _n
 const FISH = `# fish completion for nsinspect; load with: nsinspect completion fish | source
 function __nsinspect_complete
     set -l args (commandline -opc)
+    set -l cmd $args[1]
+    set -e args[1]
     set -l cur (commandline -ct)
-    set -l out ($args[1] __complete $args[2..-1] $cur 2>/dev/null)
+    set -l out ($cmd __complete $args $cur 2>/dev/null)
     or return
     set -l directive (string replace -r '^:' '' -- $out[-1])
     set -e out[-1]
