@@ -38,21 +38,22 @@ const apiSources: Omit<Sources, 'contexts' | 'containerIDs'> = {
     }),
 };
 
-/** Every source; the kubeconfig reader and the container index are loaded here, so contexts and IDs answer synchronously. */
-export async function loadSources(): Promise<Sources> {
-  const [{ loadKubeconfig }, { ContainerIndex }] = await Promise.all([import('./cluster/kubeconfig.js'), import('../agent/discovery/containers.js')]);
+/** Every source, each loading its modules only when asked: a TAB on a subcommand loads no Kubernetes client. */
+export function loadSources(): Sources {
   return {
     ...apiSources,
-    contexts: (l) => {
+    contexts: async (l) => {
       try {
+        const { loadKubeconfig } = await import('./cluster/kubeconfig.js');
         return loadKubeconfig(l.kubeconfig).getContexts().map((c) => c.name);
       } catch {
         return [];
       }
     },
-    containerIDs: () => {
+    containerIDs: async () => {
       if (process.geteuid?.() !== 0) return [];
       try {
+        const { ContainerIndex } = await import('../agent/discovery/containers.js');
         return new ContainerIndex().all().map((e) => e.containerID);
       } catch {
         return [];

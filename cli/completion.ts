@@ -27,9 +27,9 @@ export interface Sources {
   /** The pod's containers, ephemeral ones first (the usual debugger). */
   containers(l: Line, pod: string): Promise<string[]>;
   nodes(l: Line): Promise<string[]>;
-  contexts(l: Line): string[];
+  contexts(l: Line): Promise<string[]>;
   /** Container IDs on this node (root only). */
-  containerIDs(): string[];
+  containerIDs(): Promise<string[]>;
 }
 
 const OPS = ['see-processes', 'signal', 'ptrace', 'read-root', 'read-environ', 'capture-packets'];
@@ -96,7 +96,7 @@ async function flagValues(o: Option, cur: string, line: Line, src: Sources): Pro
     case '--agent-namespace':
       return list(await src.namespaces(line));
     case '--context':
-      return list(src.contexts(line));
+      return list(await src.contexts(line));
     case '--ns':
       return commaList(cur, [...NS_TYPES], ['tools', 'all']);
     case '--type':
@@ -122,7 +122,7 @@ async function refValues(cur: string, line: Line, src: Sources): Promise<Answer>
   const m = /^(container|c)\//.exec(cur);
   if (m) {
     const long = cur.length > m[0].length + 12;
-    return { values: src.containerIDs().map((id) => m[0] + (long ? id : id.slice(0, 12))), directive: Directive.noFileComp };
+    return { values: (await src.containerIDs()).map((id) => m[0] + (long ? id : id.slice(0, 12))), directive: Directive.noFileComp };
   }
   if (/^(pid|p)\//.test(cur)) return { values: [], directive: Directive.noFileComp | Directive.noSpace };
   const prefixes = cur === '' ? [] : LOCAL_PREFIXES.filter((p) => p.startsWith(cur));

@@ -160,7 +160,7 @@ program
 /** The scripts' callback (`nsinspect __complete WORDS… CURRENT`), answered before commander parses: the words are a partial line. */
 async function completeLine(args: string[]): Promise<number> {
   const [{ complete, format }, { loadSources }] = await Promise.all([import('./completion.js'), import('./completion-sources.js')]);
-  const text = format(await complete(program, args, await loadSources()));
+  const text = format(await complete(program, args, loadSources()));
   await new Promise<void>((resolve) => process.stdout.write(text, () => resolve()));
   // An API request cut off by the timeout may still hold a socket: do not wait for it.
   process.exit(0);

@@ -25,8 +25,8 @@ const src: Sources = {
   pods: async (l) => (seen.push(l), l.namespace === 'shop' ? ['web', 'worker'] : ['other']),
   containers: async (_l, pod) => (pod === 'web' ? ['debugger', 'app'] : []),
   nodes: async () => ['node-a'],
-  contexts: () => ['prod', 'staging'],
-  containerIDs: () => ['3f2a9c0b1d4e' + '0'.repeat(52)],
+  contexts: async () => ['prod', 'staging'],
+  containerIDs: async () => ['3f2a9c0b1d4e' + '0'.repeat(52)],
 };
 const run = async (...words: string[]) => format(await complete(program(), words, src));
 
