@@ -1,13 +1,17 @@
 // Where completion's dynamic values come from: the kubeconfig, the API server (bounded in time) and this node's containers; silent on every error.
 import type { Line, Sources } from './completion.js';
+import type { Cluster } from './cluster/session.js';
 
 /** A TAB must answer quickly: past this, the API's answer is dropped. */
 export const COMPLETION_TIMEOUT_MS = 2_000;
 
-async function bounded<T>(f: () => Promise<T[]>, ms = COMPLETION_TIMEOUT_MS): Promise<T[]> {
+/** The API's answer within the timeout, else []; the clock starts once the client is loaded (loading is not the server's delay). */
+async function bounded<T>(l: Line, f: (c: Cluster) => Promise<T[]>, ms = COMPLETION_TIMEOUT_MS): Promise<T[]> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([f(), new Promise<T[]>((resolve) => (timer = setTimeout(() => resolve([]), ms)))]);
+    const { Cluster } = await import('./cluster/session.js');
+    const c = Cluster.load({ kubeconfig: l.kubeconfig, context: l.context, namespace: l.namespace, agentNamespace: 'nsinspect-system' });
+    return await Promise.race([f(c), new Promise<T[]>((resolve) => (timer = setTimeout(() => resolve([]), ms)))]);
   } catch {
     return [];
   } finally {
@@ -15,24 +19,15 @@ async function bounded<T>(f: () => Promise<T[]>, ms = COMPLETION_TIMEOUT_MS): Pr
   }
 }
 
-async function cluster(l: Line) {
-  const { Cluster } = await import('./cluster/session.js');
-  return Cluster.load({ kubeconfig: l.kubeconfig, context: l.context, namespace: l.namespace, agentNamespace: 'nsinspect-system' });
-}
-
 const names = (items: Array<{ metadata?: { name?: string } }>): string[] => items.map((i) => i.metadata?.name).filter((n): n is string => Boolean(n));
 
 const apiSources: Omit<Sources, 'contexts' | 'containerIDs'> = {
-  namespaces: (l) => bounded(async () => names((await (await cluster(l)).core.listNamespace()).items)),
-  nodes: (l) => bounded(async () => names((await (await cluster(l)).core.listNode()).items)),
-  pods: (l) =>
-    bounded(async () => {
-      const c = await cluster(l);
-      return names(await c.listPods(l.allNamespaces ? undefined : c.namespace));
-    }),
+  namespaces: (l) => bounded(l, async (c) => names((await c.core.listNamespace()).items)),
+  nodes: (l) => bounded(l, async (c) => names((await c.core.listNode()).items)),
+  pods: (l) => bounded(l, async (c) => names(await c.listPods(l.allNamespaces ? undefined : c.namespace))),
   containers: (l, pod) =>
-    bounded(async () => {
-      const p = await (await cluster(l)).readPod(pod.replace(/^(pod|pods|po)\//, ''));
+    bounded(l, async (c) => {
+      const p = await c.readPod(pod.replace(/^(pod|pods|po)\//, ''));
       const s = p.spec;
       return [...(s?.ephemeralContainers ?? []), ...(s?.containers ?? []), ...(s?.initContainers ?? [])].map((c) => c.name);
     }),
