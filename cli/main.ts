@@ -190,9 +190,18 @@ program
 
 program
   .command('completion')
-  .description('print a shell completion script: bash or zsh')
-  .argument('<shell>', 'bash or zsh')
-  .action(async (shell: string) => (await import('./commands/completion.js')).completion(shell, program));
+  .description('print a shell completion script: bash, zsh or fish (source <(nsinspect completion bash))')
+  .argument('<shell>', 'bash, zsh or fish')
+  .action(async (shell: string) => (await import('./commands/completion.js')).completion(shell));
+
+/** The scripts' callback (`nsinspect __complete WORDS… CURRENT`), answered before commander parses: the words are a partial line. */
+async function completeLine(args: string[]): Promise<number> {
+  const [{ complete, format }, { loadSources }] = await Promise.all([import('./completion.js'), import('./completion-sources.js')]);
+  const text = format(await complete(program, args, loadSources()));
+  await new Promise<void>((resolve) => process.stdout.write(text, () => resolve()));
+  // An API request cut off by the timeout may still hold a socket: do not wait for it.
+  process.exit(0);
+}
 
 /**
  * A reader that went away (`nsinspect lsns | head -1`) ends the CLI quietly with exit 0: the
@@ -214,6 +223,7 @@ function quietOnClosedOutput(): void {
 
 async function main(): Promise<number> {
   quietOnClosedOutput();
+  if (process.argv[2] === '__complete') return completeLine(process.argv.slice(3));
   // As a kubectl plugin (kubectl-nsinspect), kubectl passes its own name first; nothing to strip.
   // A bare nsinspect is a request for help, as with kubectl: on stdout, exit 0.
   if (process.argv.length <= 2) {

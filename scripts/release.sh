@@ -23,6 +23,9 @@ stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 tar -xzf "$tarball" -C "$stage"
 (cd "$stage/package" && npm install --omit=dev --omit=optional --prefer-offline --no-audit --no-fund --no-package-lock --loglevel=error >/dev/null)
+# kubectl (1.26+) completes `kubectl nsinspect <TAB>` through kubectl_complete-nsinspect on the PATH.
+chmod 0755 "$stage/package/dist/cli/kubectl-complete.cjs"
+ln -s dist/cli/kubectl-complete.cjs "$stage/package/kubectl_complete-nsinspect"
 archive="$out/kubectl-nsinspect-${version}.tar.gz"
 # Fixed owner and time, sorted names: the same sources give the same archive and checksum.
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime='2026-01-01 00:00:00Z' -C "$stage" -czf "$archive" package
@@ -61,6 +64,8 @@ spec:
   caveats: |
     Needs Node.js 20 or newer on your PATH (the plugin is a Node.js program).
     The nsinspect agent must run on your nodes: see the README for the manifests and the roles.
+    For kubectl nsinspect <TAB>, put kubectl_complete-nsinspect on your PATH:
+      ln -s ~/.krew/store/nsinspect/v${version}/kubectl_complete-nsinspect ~/.krew/bin/
   platforms:
 EOF
 printf '%s' "$platforms" >>"$out/nsinspect.yaml"

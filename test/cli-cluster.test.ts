@@ -66,8 +66,8 @@ t.test('diff, ns, ps, whois and ephemeral through an agent', async (t) => {
   const eph = await execa(process.execPath, [CLI, 'ephemeral', '-o', 'json', '--kubeconfig', kubeconfig], { reject: false });
   t.same(JSON.parse(eph.stdout).items.map((r: { name: string; target: string | null }) => [r.name, r.target]), [['debugger', 'app'], ['debugger-notarget', null]]);
   const ephT = await execa(process.execPath, [CLI, 'ephemeral', '-A', '--kubeconfig', kubeconfig], { reject: false });
-  t.match(ephT.stdout, /^NAMESPACE\s+POD\s+NAME\s+IMAGE\s+TARGET\s+STATE\s+STARTED\s+AGE$/m);
-  t.match(ephT.stdout, /^shop\s+web\s+debugger\s+busybox:1.36\s+app\s+running\s/m);
+  t.match(ephT.stdout, /^NAMESPACE\s+POD\s+NAME\s+TARGET\s+STATE\s+AGE$/m);
+  t.match(ephT.stdout, /^shop\s+web\s+debugger\s+app\s+running\s/m);
 });
 
 t.test('the whole path: CLI -> API server port-forward -> agent -> real containers', async (t) => {

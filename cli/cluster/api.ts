@@ -21,6 +21,8 @@ export interface Kube {
   readonly userName: string;
   getPod(namespace: string, name: string): Promise<V1Pod>;
   listPods(namespace: string | undefined, q?: PodQuery): Promise<V1Pod[]>;
+  /** Names of the cluster's namespaces or nodes (completion). */
+  listNames(kind: 'namespaces' | 'nodes'): Promise<string[]>;
   /** The bearer token the kubeconfig user signs in with, if any, and whether it has a client certificate. */
   bearer(): Promise<{ token?: string; clientCert: boolean }>;
   portForward(namespace: string, pod: string, port: number): Promise<Tunnel>;
@@ -105,6 +107,10 @@ export class LightKube implements Kube {
     const qs = new URLSearchParams(Object.entries(q).filter(([, v]) => v !== undefined) as Array<[string, string]>).toString();
     const base = namespace === undefined ? '/api/v1/pods' : `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`;
     return (await this.get<{ items?: V1Pod[] }>(base + (qs ? `?${qs}` : ''))).items ?? [];
+  }
+
+  async listNames(kind: 'namespaces' | 'nodes'): Promise<string[]> {
+    return ((await this.get<{ items?: Array<{ metadata?: { name?: string } }> }>(`/api/v1/${kind}`)).items ?? []).flatMap((i) => (i.metadata?.name ? [i.metadata.name] : []));
   }
 
   async bearer(): Promise<{ token?: string; clientCert: boolean }> {

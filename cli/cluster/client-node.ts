@@ -72,6 +72,11 @@ export class ClientNodeKube implements Kube {
     return l.items;
   }
 
+  async listNames(kind: 'namespaces' | 'nodes'): Promise<string[]> {
+    const l = kind === 'namespaces' ? await this.core.listNamespace() : await this.core.listNode();
+    return l.items.flatMap((i) => (i.metadata?.name ? [i.metadata.name] : []));
+  }
+
   async bearer(): Promise<{ token?: string; clientCert: boolean }> {
     const o: { headers?: Record<string, string>; cert?: unknown } = {};
     await this.kc.applyToHTTPSOptions(o as never);

@@ -9,7 +9,7 @@ import type { AgentClient } from '../cluster/agent-client.js';
 import { checkExpectShared, label, nsTypes, podName } from '../refs.js';
 import type { GlobalOptions } from '../options.js';
 import { print, psNames } from '../output/format.js';
-import { type EphemeralRow, renderEphemeral, renderPod, renderPodDiff } from '../render/cluster.js';
+import { type EphemeralRow, podContainerNames, renderEphemeral, renderPod, renderPodDiff } from '../render/cluster.js';
 import { type NodeWhoisJSON, renderPs, renderWhois } from '../render/local.js';
 
 export type ClusterFlags = GlobalOptions & Omit<ClusterOptions, 'namespace'> & { namespace?: string; allNamespaces?: boolean };
@@ -108,7 +108,7 @@ export async function ps(podRef: string, opts: ClusterFlags & { container?: stri
     if (all.length > 1) process.stderr.write(`Defaulted container "${container}" out of: ${all.join(', ')}\n`);
   }
   const c = container;
-  await print(await withAgent(cluster, pod, (a) => a.get<PsJSON>(path('v1', 'pods', cluster.namespace, name, 'containers', c, 'processes'))), opts, renderPs, psNames);
+  await print(await withAgent(cluster, pod, (a) => a.get<PsJSON>(path('v1', 'pods', cluster.namespace, name, 'containers', c, 'processes'))), opts, (p) => renderPs(p, podContainerNames(pod)), psNames);
 }
 
 export async function whois(pidText: string, node: string, opts: ClusterFlags): Promise<void> {

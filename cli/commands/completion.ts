@@ -1,53 +1,88 @@
-// Shell completion scripts for bash and zsh, generated from the command definitions.
-import type { Command } from 'commander';
+// `nsinspect completion bash|zsh|fish`: scripts that ask `nsinspect __complete` for every candidate, as cobra's do.
 import { NsinspectError } from '../../agent/errors.js';
 
-export function completion(shell: string, program: Command): void {
-  const commands = program.commands.map((c) => c.name());
-  const flags = (c: Command): string[] => c.options.flatMap((o) => [o.short, o.long].filter((x): x is string => Boolean(x)));
-  const global = flags(program);
-  if (shell === 'bash') {
-    const cases = program.commands.map((c) => `    ${c.name()}) opts="${[...flags(c), ...global].join(' ')}" ;;`).join('\n');
-    process.stdout.write(`# bash completion for nsinspect; load with: source <(nsinspect completion bash)
+// Each script sends the words before the cursor and the current word; the answer is one
+// candidate a line ("value<TAB>description"), then ":<directive>" (cobra's bits: 1 error,
+// 2 no space, 4 no file completion).
+const BASH = `# bash completion for nsinspect; load with: source <(nsinspect completion bash)
 _nsinspect() {
-  local cur cmd opts
-  cur="\${COMP_WORDS[COMP_CWORD]}"
-  cmd="\${COMP_WORDS[1]}"
-  if [ "$COMP_CWORD" -eq 1 ]; then COMPREPLY=( $(compgen -W "${commands.join(' ')}" -- "$cur") ); return; fi
-  case "$cmd" in
-${cases}
-    *) opts="${global.join(' ')}" ;;
-  esac
-  if [[ "$cur" == -* ]]; then COMPREPLY=( $(compgen -W "$opts" -- "$cur") ); return; fi
-  case "\${COMP_WORDS[COMP_CWORD-1]}" in
-    -n|--namespace) COMPREPLY=( $(compgen -W "$(kubectl get ns -o name 2>/dev/null | sed 's|^namespace/||')" -- "$cur") ) ;;
-    -o|--output) COMPREPLY=( $(compgen -W "table json" -- "$cur") ) ;;
-    *) COMPREPLY=( $(compgen -W "$(kubectl get pods -o name 2>/dev/null | sed 's|^pod/||')" -- "$cur") ) ;;
-  esac
+  local cur words cword
+  if declare -F _get_comp_words_by_ref >/dev/null 2>&1; then
+    _get_comp_words_by_ref -n =: cur words cword
+  else
+    cur=\${COMP_WORDS[COMP_CWORD]} words=("\${COMP_WORDS[@]}") cword=$COMP_CWORD
+  fi
+  local out directive values v
+  out=$("\${words[0]}" __complete "\${words[@]:1:cword-1}" "$cur" 2>/dev/null) || return
+  directive=\${out##*:}
+  values=""
+  if [[ $out == *$'\\n'* ]]; then values=\${out%$'\\n'*}; fi
+  if (( directive & 1 )); then return 0; fi
+  COMPREPLY=()
+  local IFS=$'\\n'
+  for v in $values; do
+    v=\${v%%$'\\t'*}
+    # "--output=" is split by bash at "="; the candidates then replace only what follows it.
+    if [[ $cur == *=* && $COMP_WORDBREAKS == *=* ]]; then v=\${v#*=}; fi
+    COMPREPLY+=("$v")
+  done
+  # compopt fails outside a completion (a script calling this): not an error here.
+  if (( directive & 2 )); then compopt -o nospace 2>/dev/null || true; fi
+  if (( \${#COMPREPLY[@]} == 0 && !(directive & 4) )); then compopt -o default 2>/dev/null || true; fi
+  return 0
 }
 complete -F _nsinspect nsinspect kubectl-nsinspect
-`);
-    return;
-  }
-  if (shell === 'zsh') {
-    const lines = program.commands.map((c) => `    '${c.name()}:${c.description().replaceAll("'", '').replaceAll(':', ' -')}'`).join('\n');
-    process.stdout.write(`#compdef nsinspect kubectl-nsinspect
+`;
+
+const ZSH = `#compdef nsinspect kubectl-nsinspect
 # zsh completion for nsinspect; load with: source <(nsinspect completion zsh)
 _nsinspect() {
-  local -a commands
-  commands=(
-${lines}
-  )
-  if (( CURRENT == 2 )); then _describe 'command' commands; return; fi
-  case "$words[CURRENT-1]" in
-    -n|--namespace) compadd -- \${(f)"$(kubectl get ns -o name 2>/dev/null | sed 's|^namespace/||')"} ;;
-    -o|--output) compadd table json ;;
-    *) compadd -- \${(f)"$(kubectl get pods -o name 2>/dev/null | sed 's|^pod/||')"} ${global.join(' ')} ;;
-  esac
+  local out directive l tab=$'\\t'
+  local -a lines described
+  out=$("\${words[1]}" __complete "\${(@)words[2,CURRENT-1]}" "\${words[CURRENT]}" 2>/dev/null) || return 1
+  lines=("\${(@f)out}")
+  directive=\${lines[-1]#:}
+  (( directive & 1 )) && return 1
+  for l in "\${(@)lines[1,-2]}"; do
+    # "value<TAB>description" becomes _describe's "value:description", a colon in the value escaped.
+    if [[ $l == *$tab* ]]; then described+=("\${\${l%%$tab*}//:/\\\\:}:\${l#*$tab}")
+    else described+=("\${l//:/\\\\:}"); fi
+  done
+  if (( \${#described} == 0 )); then
+    (( directive & 4 )) || _files
+    return
+  fi
+  if (( directive & 2 )); then _describe -t values 'values' described -S ''
+  else _describe -t values 'values' described; fi
 }
-compdef _nsinspect nsinspect kubectl-nsinspect
-`);
-    return;
-  }
-  throw new NsinspectError('INVALID', `no completion for shell ${JSON.stringify(shell)}`, { hint: 'use bash or zsh' });
+if [[ "\${funcstack[1]}" == _nsinspect ]]; then _nsinspect "$@"; else compdef _nsinspect nsinspect kubectl-nsinspect; fi
+`;
+
+const FISH = `# fish completion for nsinspect; load with: nsinspect completion fish | source
+function __nsinspect_complete
+    set -l args (commandline -opc)
+    set -l cmd $args[1]
+    set -e args[1]
+    set -l cur (commandline -ct)
+    set -l out ($cmd __complete $args $cur 2>/dev/null)
+    or return
+    set -l directive (string replace -r '^:' '' -- $out[-1])
+    set -e out[-1]
+    test (math "bitand($directive, 1)") -eq 1; and return
+    if test (count $out) -eq 0
+        test (math "bitand($directive, 4)") -eq 0; and __fish_complete_path $cur
+        return
+    end
+    printf '%s\\n' $out
+end
+complete -c nsinspect -f -a '(__nsinspect_complete)'
+complete -c kubectl-nsinspect -f -a '(__nsinspect_complete)'
+`;
+
+const SCRIPTS: Record<string, string> = { bash: BASH, zsh: ZSH, fish: FISH };
+
+export function completion(shell: string): void {
+  const script = SCRIPTS[shell];
+  if (script === undefined) throw new NsinspectError('INVALID', `no completion for shell ${JSON.stringify(shell)}`, { hint: 'use bash, zsh or fish' });
+  process.stdout.write(script);
 }

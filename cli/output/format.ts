@@ -3,6 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import { NsinspectError } from '../../agent/errors.js';
 import { setNoHeaders, visibleLines } from '../render/table.js';
 import { compileJsonPath, JsonPathError } from './jsonpath.js';
+import { paint } from '../render/colour.js';
 
 export type OutputFormat =
   | { kind: 'table' | 'wide' | 'json' | 'yaml' | 'name' }
@@ -75,7 +76,7 @@ export async function print<T>(data: T, opts: OutputOptions, render: (d: T) => s
       return;
     default: {
       setNoHeaders(opts.noHeaders === true);
-      process.stdout.write(visibleLines(render(data)));
+      process.stdout.write(paint(visibleLines(render(data))));
     }
   }
 }

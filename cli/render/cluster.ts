@@ -33,6 +33,10 @@ export function renderPod(p: PodJSON): string {
   // Lowercase type headers keep the matrix inside 80 columns; PID shows the state when not running.
   out += table(['CONTAINER', 'KIND', 'PID', ...NS_TYPES], rows);
   out += '\nsame letter: same namespace; H: the host\'s\n';
+  const notes: string[] = [];
+  if (p.containers.some((c) => c.state === 'missing')) notes.push('missing: running per the API, but not found on the node (just restarted, or gone)');
+  if (rows.some((r) => r.slice(3).includes('?'))) notes.push("?: not read (the container is not running, or its process is gone)");
+  if (notes.length) out += notes.join('\n') + '\n';
   out += mismatchLines(p.mismatches);
   const exited = p.containers.filter((c) => c.exitCode !== undefined);
   if (exited.length > 0) out += `\nexited on this node: ${exited.map((c) => `${c.name} (code ${c.exitCode})`).join(', ')}\n`;
@@ -43,6 +47,17 @@ export function renderPod(p: PodJSON): string {
 function mismatchLines(ms: PodJSON['mismatches']): string {
   if (ms.length === 0) return '';
   return '\nnot as the pod spec predicts:\n' + ms.map((m) => `! ${m.message} [${m.cause}]`).join('\n') + '\n';
+}
+
+interface StatusShape {
+  status?: { [k in 'containerStatuses' | 'initContainerStatuses' | 'ephemeralContainerStatuses']?: Array<{ name: string; containerID?: string }> };
+}
+
+/** Container ID (without its runtime:// scheme) → name, from a pod's status: how cluster ps names containers. */
+export function podContainerNames(pod: StatusShape): Map<string, string> {
+  const s = pod.status ?? {};
+  const all = [...(s.containerStatuses ?? []), ...(s.initContainerStatuses ?? []), ...(s.ephemeralContainerStatuses ?? [])];
+  return new Map(all.filter((c) => c.containerID).map((c) => [(c.containerID as string).replace(/^[a-z-]+:\/\//, ''), c.name]));
 }
 
 export function renderPodDiff(d: PodDiffJSON): string {
@@ -62,10 +77,11 @@ export interface EphemeralRow {
 export function renderEphemeral(rows: EphemeralRow[], allNamespaces: boolean, now = Date.now()): string {
   if (rows.length === 0) return 'no ephemeral containers\n';
   return table(
-    [...(allNamespaces ? ['NAMESPACE'] : []), 'POD', 'NAME', 'IMAGE', 'TARGET', 'STATE', 'STARTED', 'AGE'],
+    // AGE says when, as kubectl get does; with -A the IMAGE gives way to NAMESPACE, so a line
+    // fits 80 columns for kubectl debug's names (debugger-xxxxx) and Deployment pods. Both are in -o json.
+    [...(allNamespaces ? ['NAMESPACE'] : []), 'POD', 'NAME', ...(allNamespaces ? [] : ['IMAGE']), 'TARGET', 'STATE', 'AGE'],
     rows.map((r) => [
-      ...(allNamespaces ? [r.namespace] : []), r.pod, r.name, r.image, r.target ?? '-', r.state,
-      r.startedAt ? r.startedAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, '') : '-',
+      ...(allNamespaces ? [r.namespace] : []), r.pod, r.name, ...(allNamespaces ? [] : [r.image]), r.target ?? '-', r.state,
       r.startedAt ? age(now - Date.parse(r.startedAt)) : '-',
     ]),
     { width: terminalWidth() },

@@ -1,7 +1,7 @@
 // Turns the engine's JSON answers into the human tables of ns, diff, ps, whois and lsns.
 import type { DiffJSON, LsnsJSON, NsListJSON, PsJSON, SubjectJSON, WhoisJSON } from '../../agent/wire/local.js';
 import { NS_TYPES } from '../../agent/model/types.js';
-import { keyValues, table, terminalWidth } from './table.js';
+import { keyValues, table, terminalWidth, wrapWords } from './table.js';
 import { renderAccessBrief } from './access.js';
 import { renderLayers } from './layers.js';
 
@@ -22,37 +22,46 @@ export function renderDiff(d: DiffJSON): string {
     d.namespaces.map((r) => [r.type, inode(r.target), inode(r.debugger), r.shared === null ? '?' : r.shared ? 'yes' : 'no', r.with ?? '?']),
   );
   out += `\nshared:     ${d.shared.join(', ') || '-'}\nnot shared: ${d.notShared.join(', ') || '-'}\n`;
-  if (d.findings.length > 0) out += '\n' + d.findings.map((f) => `* ${f.message}`).join('\n') + '\n';
+  if (d.findings.length > 0) out += '\n' + d.findings.map((f) => wrapWords(`* ${f.message}`, terminalWidth())).join('\n') + '\n';
   out += renderLayers(d.layers);
   if (d.access) out += '\n' + renderAccessBrief(d.access);
   return out;
 }
 
-/** One column per ref; a "=" marks an inode equal to the first ref's. */
+/**
+ * One column per ref. An inode that more than one ref has gets a letter, the same letter in a
+ * row for the same namespace, whichever columns share it.
+ */
 export function renderNs(n: NsListJSON): string {
   const head = n.items.map((it, i) => `[${i + 1}] ${subjectLine(it)}${it.unreadable ? `  (${it.unreadable})` : ''}`).join('\n');
-  const first = n.items[0]?.namespaces ?? {};
-  const rows = NS_TYPES.map((t) => [
-    t,
-    ...n.items.map((it, i) => {
-      const v = it.namespaces[t];
-      return inode(v) + (i > 0 && v !== undefined && v === first[t] ? ' =' : '');
-    }),
-  ]);
-  return `${head}\n\n${table(['TYPE', ...n.items.map((_, i) => `[${i + 1}]`)], rows)}`;
+  let anyShared = false;
+  const rows = NS_TYPES.map((t) => {
+    const values = n.items.map((it) => it.namespaces[t]);
+    const letters = new Map<number, string>();
+    for (const v of values) {
+      if (v === undefined || v === null || letters.has(v)) continue;
+      if (values.filter((x) => x === v).length > 1) letters.set(v, String.fromCharCode(65 + letters.size));
+    }
+    if (letters.size > 0) anyShared = true;
+    return [t, ...values.map((v) => inode(v) + (v !== undefined && v !== null && letters.has(v) ? ` ${letters.get(v)}` : ''))];
+  });
+  const legend = n.items.length > 1 ? (anyShared ? '\nsame letter in a row: the same namespace, shared; no letter: that ref\'s own\n' : '\nno namespace is shared\n') : '';
+  return `${head}\n\n${table(['TYPE', ...n.items.map((_, i) => `[${i + 1}]`)], rows)}${legend}`;
 }
 
 /** The CONTAINER column of ps: the container, or who else put the process in the namespace. */
-export function psOwner(r: PsJSON['processes'][number]): string {
+export function psOwner(r: PsJSON['processes'][number], names: ReadonlyMap<string, string> = new Map()): string {
   if (r.owner?.kind === 'host-entered') return '(entered from host)';
   if (r.owner?.kind === 'node') return '(node)';
-  return short(r.containerID);
+  // By name where the runtime's record or the pod's status knows it; else the short ID.
+  return r.containerName ?? (r.containerID ? names.get(r.containerID) : undefined) ?? short(r.containerID);
 }
 
-export function renderPs(p: PsJSON): string {
+/** `names`: container ID → name, e.g. from the pod's status (podContainerNames). */
+export function renderPs(p: PsJSON, names?: ReadonlyMap<string, string>): string {
   return table(
     ['PID', 'NSPID', 'PPID', 'UID', 'STARTED', 'CONTAINER', 'COMMAND'],
-    p.processes.map((r) => [String(r.pid), String(r.nspid), String(r.ppid), String(r.uid), started(r.startTime), psOwner(r), r.command]),
+    p.processes.map((r) => [String(r.pid), String(r.nspid), String(r.ppid), String(r.uid), started(r.startTime), psOwner(r, names), r.command]),
     { width: terminalWidth() },
   );
 }

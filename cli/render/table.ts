@@ -51,13 +51,39 @@ export function table(headers: string[], rows: string[][], opts: TableOptions = 
   return lines.length ? lines.join('\n') + '\n' : '';
 }
 
-/** The terminal's width when stdout is a terminal, else undefined (pipes get whole lines). */
+/**
+ * The terminal's width when stdout is a terminal (80 when it tells none: a pty without a size),
+ * else undefined: pipes get whole lines.
+ */
 export function terminalWidth(): number | undefined {
-  return process.stdout.isTTY ? process.stdout.columns : undefined;
+  if (!process.stdout.isTTY) return undefined;
+  return process.stdout.columns > 0 ? process.stdout.columns : 80;
 }
 
 /** Key/value lines: "key:  value", keys aligned. */
 export function keyValues(pairs: Array<[string, string]>): string {
   const w = Math.max(...pairs.map(([k]) => k.length)) + 1;
   return pairs.map(([k, v]) => `${(k + ':').padEnd(w)}  ${visible(v)}`).join('\n') + '\n';
+}
+
+/**
+ * A line of prose wrapped at word boundaries to `width` columns, the following lines indented
+ * by `indent` spaces. Undefined width (a pipe): the line stays whole, for grep.
+ */
+export function wrapWords(line: string, width: number | undefined, indent = 2): string {
+  if (width === undefined || line.length <= width) return line;
+  const out: string[] = [];
+  let cur = '';
+  const words = line.split(' ');
+  // A bullet ("*", "!") stays with the first word.
+  if (words.length > 1 && /^[*!-]$/.test(words[0])) words.splice(0, 2, `${words[0]} ${words[1]}`);
+  for (const word of words) {
+    const next = cur === '' ? word : `${cur} ${word}`;
+    if (next.length > width && cur.trim() !== '') {
+      out.push(cur);
+      cur = ' '.repeat(indent) + word;
+    } else cur = next;
+  }
+  out.push(cur);
+  return out.join('\n');
 }
