@@ -1,4 +1,5 @@
 // Shell completion's one source of candidates: `nsinspect __complete WORDS… CURRENT` answers as cobra does (one candidate a line, then `:<directive>`).
+import { FORMATS } from './output/format.js';
 import type { Command, Option } from 'commander';
 import { NS_TYPES } from '../agent/model/types.js';
 
@@ -112,6 +113,9 @@ async function flagValues(o: Option, cur: string, line: Line, src: Sources): Pro
     case '--kubeconfig':
     case '--token-file':
       return { values: [], directive: Directive.default };
+    case '--output':
+      // jsonpath takes its template after the =: no space after it.
+      return cur.startsWith('jsonpath') ? { values: ['jsonpath='], directive: Directive.noFileComp | Directive.noSpace } : list(FORMATS.map((f) => f.replace(/=TEMPLATE$/, '=')));
   }
   if (o.argChoices) return list(o.argChoices);
   return none;

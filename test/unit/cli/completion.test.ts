@@ -40,7 +40,7 @@ t.test('flags of the command and the globals', async (t) => {
 });
 
 t.test("a flag's values", async (t) => {
-  t.equal(await run('ps', 'web', '-o', ''), 'table\njson\n:4\n', '-o from its choices');
+  t.equal(await run('ps', 'web', '-o', ''), 'table\nwide\njson\nyaml\nname\njsonpath=\n:4\n', '-o: every format kubectl users know');
   t.equal(await run('ps', '--output=j'), '--output=json\n:4\n', '--flag=value');
   t.equal(await run('--context', ''), 'prod\nstaging\n:4\n');
   t.equal(await run('-n', 's'), 'shop\n:4\n');
