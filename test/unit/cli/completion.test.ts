@@ -41,7 +41,7 @@ t.test('flags of the command and the globals', async (t) => {
 
 t.test("a flag's values", async (t) => {
   t.equal(await run('ps', 'web', '-o', ''), 'table\nwide\njson\nyaml\nname\njsonpath=\n:4\n', '-o: every format kubectl users know');
-  t.equal(await run('ps', '--output=j'), '--output=json\n:4\n', '--flag=value');
+  t.equal(await run('ps', '--output=j'), '--output=json\n--output=jsonpath=\n:4\n', '--flag=value');
   t.equal(await run('--context', ''), 'prod\nstaging\n:4\n');
   t.equal(await run('-n', 's'), 'shop\n:4\n');
   t.equal(await run('lsns', '-t', 'net,u'), 'net,user\nnet,uts\n:6\n', 'a comma list: the last item, no space after it');
