@@ -71,7 +71,10 @@ function parse(program: Command, words: string[]): { cmd?: Command; line: Line; 
       const [flag, ...rest] = w.split('=');
       const o = options().find((x) => named(x, flag));
       if (o?.long === '--all-namespaces') line.allNamespaces = true;
-      if (o && takesValue(o)) rest.length ? set(o, rest.join('=')) : (pending = o);
+      if (o && takesValue(o)) {
+        if (rest.length) set(o, rest.join('='));
+        else pending = o;
+      }
     } else if (w.startsWith('-') && w.length > 1) {
       // -nshop, -it, -A: the first letter that takes a value takes the rest of the word, or the next word.
       for (let i = 1; i < w.length; i++) {

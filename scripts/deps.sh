@@ -20,6 +20,9 @@ if [ "${NSINSPECT_DEPS:-}" = "test" ]; then
   command -v promtool >/dev/null || need_apt+=(prometheus)
   command -v ps >/dev/null || need_apt+=(procps)
   command -v openssl >/dev/null || need_apt+=(openssl)
+  # The completion scripts are loaded by the shells they are for (test/cli-completion-shells).
+  command -v zsh >/dev/null || need_apt+=(zsh)
+  command -v fish >/dev/null || need_apt+=(fish)
   # kubectl's plugin discovery, for the install test (Debian's kubectl is kubernetes-client).
   command -v kubectl >/dev/null || need_apt+=(kubernetes-client)
   # dockerd's libraries (test/runtime/docker).

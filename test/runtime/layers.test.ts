@@ -17,7 +17,7 @@ import type { PodContainer, PodInfo } from '../../agent/model/pod.js';
 import type { ContainerID } from '../../agent/model/types.js';
 import type { LayerRowJSON } from '../../agent/wire/layers.js';
 import { type CriContainer, criFor } from '../helpers/cri.js';
-import { BUSYBOX_IMAGE } from './cri/images.js';
+import { BUSYBOX_IMAGE } from '../../lab/cri/images.js';
 import { statNamespaces, waitFor } from '../helpers/lab.js';
 
 const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
