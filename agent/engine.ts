@@ -12,6 +12,7 @@ import { diffNamespaces } from './analysis/diff.js';
 import { findings } from './analysis/findings.js';
 import { accessOf, accessSummary } from './access.js';
 import type { AccessJSON } from './wire/access.js';
+import type { PodSecurity } from './model/access.js';
 import type { RecordRoots, RuntimeRecord } from './model/records.js';
 import { allRecords, defaultRoots, readExit, runningContainerdRoots, tryReadRecord } from './discovery/records.js';
 import { containerOfPod, recordName, recordNames, recordedTarget, recordsOfPod } from './discovery/pod-records.js';
@@ -169,7 +170,7 @@ export class Engine {
    * names: how the findings call the two sides (container names in a pod); default their IDs.
    * sandbox: the pod's sandbox namespaces when the caller already has them (the pod view).
    */
-  diff(target: Subject, dbg: Subject, names?: { target: string; debugger: string }, sandboxNs?: NsSet): DiffJSON {
+  diff(target: Subject, dbg: Subject, names?: { target: string; debugger: string }, sandboxNs?: NsSet, podSecurity?: PodSecurity): DiffJSON {
     const host = hostNamespaces();
     const samePod = target.podUID !== undefined && target.podUID === dbg.podUID;
     const recorded = samePod ? this.recordedSandbox(target) : undefined;
@@ -191,13 +192,13 @@ export class Engine {
         debuggerName: names?.debugger ?? nameOf(dbg),
         ...(target.runtime === 'docker' && !target.podUID && target.containerID ? { docker: { targetID: target.containerID } } : {}),
       }),
-      access: accessSummary(target, dbg),
+      access: accessSummary(target, dbg, podSecurity),
     };
   }
 
   /** Both sides' privileges, the node's Yama and perf settings, and every op's verdict with its walk. */
-  access(target: Subject, dbg: Subject): AccessJSON {
-    return accessOf(target, dbg, subjectJSON);
+  access(target: Subject, dbg: Subject, podSecurity?: PodSecurity): AccessJSON {
+    return accessOf(target, dbg, subjectJSON, podSecurity);
   }
 
   ns(subjects: Subject[]): NsListJSON {

@@ -4,6 +4,7 @@ import { NS_TYPES } from './model/types.js';
 import type { PodContainer, PodInfo } from './model/pod.js';
 import { NsinspectError } from './errors.js';
 import type { Engine, Subject } from './engine.js';
+import type { PodSecurity } from './model/access.js';
 import { hostNamespaces } from './discovery/host.js';
 import { cgroupHierarchies } from './procfs/cgroupfs.js';
 import { ownerOf } from './analysis/diff.js';
@@ -134,7 +135,7 @@ export class PodView {
    * debugger's targetContainerName, else the pod's only app container; otherwise INVALID
    * listing the candidates.
    */
-  diff(pod: PodInfo, debuggerName: string, targetName?: string): PodDiffJSON {
+  diff(pod: PodInfo, debuggerName: string, targetName?: string, podSecurity?: PodSecurity): PodDiffJSON {
     const dbg = pod.containers.find((c) => c.name === debuggerName);
     if (!dbg) throw notInPod(pod, debuggerName);
     let tname = targetName ?? dbg.target;
@@ -153,7 +154,7 @@ export class PodView {
     const subjectOf = (c: PodContainer): Subject => resolved.find((r) => r.spec === c)?.subject ?? this.running(pod, c);
     const [ts, ds] = [subjectOf(tgt), subjectOf(dbg)];
     const sandbox = resolved.find((r) => r.spec.kind === 'sandbox')?.subject?.namespaces;
-    const d = this.engine.diff(ts, ds, { target: tgt.name, debugger: dbg.name }, sandbox);
+    const d = this.engine.diff(ts, ds, { target: tgt.name, debugger: dbg.name }, sandbox, podSecurity);
     return {
       pod: { namespace: pod.namespace, name: pod.name, uid: pod.uid },
       targetContainer: tgt.name,
