@@ -3,7 +3,8 @@ import { NsinspectError } from './errors.js';
 import { readCreds, readNodeSecurity } from './procfs/creds.js';
 import { readStat } from './procfs/proc.js';
 import { hostNamespaces } from './discovery/host.js';
-import { ACCESS_OPS, type AccessInput, type AccessParty, accessVerdicts } from './analysis/access.js';
+import { ACCESS_OPS, type AccessInput, type AccessParty, accessVerdicts, verdict } from './analysis/access.js';
+import type { DebuggerAccessJSON } from './wire/api.js';
 import type { PodSecurity } from './model/access.js';
 import { type AccessJSON, type AccessSummaryJSON, privilegesJSON, verdictJSON } from './wire/access.js';
 import type { NsSet } from './model/types.js';
@@ -53,5 +54,21 @@ export function accessSummary(target: Subject, dbg: Subject, podSecurity?: PodSe
     // status file this parser does not understand) makes the access part unknown, not the diff an error.
     if (!(err instanceof NsinspectError)) throw err;
     return ACCESS_OPS.map((op) => ({ op, allowed: 'unknown', reason: err.message }));
+  }
+}
+
+/** ptrace and read-root only, for the pod view and metrics: unknown (not an error) when a side cannot be read. */
+export function debuggerAccess(target: Subject, dbg: Subject, targetName: string): DebuggerAccessJSON {
+  try {
+    const input = accessInput(target, dbg);
+    const p = verdict('ptrace', input);
+    const r = verdict('read-root', input);
+    return {
+      target: targetName, ptrace: p.allowed, readRoot: r.allowed,
+      ...(p.blockedBy ? { ptraceBlockedBy: p.blockedBy } : {}), ...(r.blockedBy ? { readRootBlockedBy: r.blockedBy } : {}),
+    };
+  } catch (err) {
+    if (!(err instanceof NsinspectError)) throw err;
+    return { target: targetName, ptrace: 'unknown', readRoot: 'unknown' };
   }
 }

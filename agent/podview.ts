@@ -5,6 +5,7 @@ import type { PodContainer, PodInfo } from './model/pod.js';
 import { NsinspectError } from './errors.js';
 import type { Engine, Subject } from './engine.js';
 import type { PodSecurity } from './model/access.js';
+import { debuggerAccess } from './access.js';
 import { hostNamespaces } from './discovery/host.js';
 import { cgroupHierarchies } from './procfs/cgroupfs.js';
 import { ownerOf } from './analysis/diff.js';
@@ -115,6 +116,8 @@ export class PodView {
       if ('image' in s && s.image) j.image = s.image;
       if (target) j.target = target;
       if ('startedAt' in s && s.startedAt) j.startedAt = s.startedAt;
+      const ts = s.kind === 'ephemeral' && target && r.subject ? resolved.find((x) => x.spec.name === target && x.spec.kind !== 'sandbox')?.subject : undefined;
+      if (ts && r.subject) j.access = debuggerAccess(ts, r.subject, target as string);
       return j;
     });
     const json: PodJSON = {

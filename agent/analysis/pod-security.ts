@@ -36,9 +36,10 @@ export function admitFix(fixes: Fix[], text: string, ps: PodSecurity): { fix: st
   if (ps.enforce === 'unknown') {
     const strict = fixes.filter((f) => forbidden('baseline', f.needs).length || forbidden('restricted', f.needs).length);
     if (strict.length === 0) return { fix: text, admission: { level: 'unknown', allowed: 'yes', reason: `no Pod Security level forbids this fix (${ns}'s level is unknown: ${ps.why})` } };
-    const what = [...new Set(strict.flatMap((f) => forbidden('restricted', f.needs)))].join('; ');
+    const base = [...new Set(strict.flatMap((f) => forbidden('baseline', f.needs)))];
+    const what = base.length ? `baseline and restricted forbid ${base.join('; ')}` : `restricted forbids ${[...new Set(strict.flatMap((f) => forbidden('restricted', f.needs)))].join('; ')}`;
     return {
-      fix: `${text} (if admitted: ${ns}'s Pod Security level is unknown, ${ps.why}; baseline or restricted would forbid ${what})`,
+      fix: `${text} (if admitted: ${ns}'s Pod Security level is unknown, ${ps.why}; ${what})`,
       admission: { level: 'unknown', allowed: 'unknown', reason: `${ns}'s Pod Security level is unknown: ${ps.why}` },
     };
   }

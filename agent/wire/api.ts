@@ -4,6 +4,18 @@ import type { ContainerKind, ContainerState } from '../model/pod.js';
 import type { Owner } from '../analysis/diff.js';
 import type { Mismatch } from '../analysis/expected.js';
 import type { DiffJSON } from './local.js';
+import type { Tri } from '../model/creds.js';
+import type { BlockCode } from '../model/access.js';
+
+/** What a debugger can do to its target, in short: the two ops on-call asks first. */
+export interface DebuggerAccessJSON {
+  target: string;
+  ptrace: Tri;
+  readRoot: Tri;
+  /** The code of the first blocking check, for an op that is not a plain yes. */
+  ptraceBlockedBy?: BlockCode;
+  readRootBlockedBy?: BlockCode;
+}
 
 export interface PodContainerJSON {
   name: string;
@@ -16,6 +28,8 @@ export interface PodContainerJSON {
   image?: string;
   target?: string;
   startedAt?: string;
+  /** Ephemeral containers with a target: whether they can ptrace it and read its root (nsinspect access explains). */
+  access?: DebuggerAccessJSON;
   namespaces: NsSet;
   /** Whose each namespace is: sandbox, target, host or private. */
   owners: Partial<Record<NsType, Owner>>;

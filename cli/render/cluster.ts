@@ -32,8 +32,22 @@ export function renderPod(p: PodJSON): string {
   // Lowercase type headers keep the matrix inside 80 columns; PID shows the state when not running.
   out += table(['CONTAINER', 'KIND', 'PID', ...NS_TYPES], rows);
   out += '\nsame letter: same namespace; H: the host\'s\n';
+  const marked = p.containers.filter((c) => accessMark(c.access));
+  if (marked.length) {
+    // Below the table, not in it: the matrix keeps its 80 columns.
+    out += '\n' + marked.map((c) => `${c.name} → ${c.access?.target}:${accessMark(c.access)}\n`).join('');
+    out += '!P, !R: the debugger cannot ptrace (P) or read the root (R) of its target;\n?P, ?R: cannot tell. `nsinspect access POD DEBUGGER` says why\n';
+  }
   out += mismatchLines(p.mismatches);
   return out;
+}
+
+/** " !P!R" for what a debugger cannot do to its target (ptrace, read its root; "?" when unknown); "" when it can do both. */
+export function accessMark(a: PodJSON['containers'][number]['access']): string {
+  if (!a) return '';
+  const m = (v: string, what: string): string[] => (v === 'no' ? [`!${what}`] : v === 'unknown' ? [`?${what}`] : []);
+  const marks = [...m(a.ptrace, 'P'), ...m(a.readRoot, 'R')];
+  return marks.length ? ` ${marks.join('')}` : '';
 }
 
 function mismatchLines(ms: PodJSON['mismatches']): string {

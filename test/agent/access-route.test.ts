@@ -17,6 +17,15 @@ t.test('a pod debugger\'s access to its target, with pods/exec rights only', asy
   const d = await get(agent, '/v1/pods/shop/web/diff?debugger=debugger', 'debugger-token');
   t.same(d.body.access.map((v: { op: string }) => v.op), r.body.verdicts.map((v: { op: string }) => v.op), 'the pod diff carries the short form');
 
+  // The pod view marks what each targeted debugger can do, as the full answer says it.
+  const view = await get(agent, '/v1/pods/shop/web', 'debugger-token');
+  const byName = (n: string) => view.body.containers.find((c: { name: string }) => c.name === n);
+  const verdictOf = (op: string) => r.body.verdicts.find((v: { op: string }) => v.op === op);
+  t.match(byName('debugger').access, { target: 'app', ptrace: verdictOf('ptrace').allowed, readRoot: verdictOf('read-root').allowed });
+  t.equal(byName('debugger').access.ptraceBlockedBy, verdictOf('ptrace').blockedBy);
+  t.equal(byName('debugger-notarget').access, undefined, 'no target, no mark');
+  t.equal(byName('app').access, undefined);
+
   t.equal((await get(agent, '/v1/pods/shop/web/access?debugger=debugger', 'viewer-token')).status, 403, 'get pods alone is not enough');
   t.equal((await get(agent, '/v1/pods/shop/web/access?debugger=nope', 'debugger-token')).status, 404, 'an unknown container');
   t.equal((await get(agent, '/v1/pods/shop/web/access', 'debugger-token')).status, 400, 'debugger is required');
