@@ -3,7 +3,9 @@ import { NsinspectError } from './errors.js';
 import { readCreds, readNodeSecurity } from './procfs/creds.js';
 import { readStat } from './procfs/proc.js';
 import { hostNamespaces } from './discovery/host.js';
-import { ACCESS_OPS, type AccessInput, type AccessParty, accessVerdicts } from './analysis/access.js';
+import { ACCESS_OPS, type AccessInput, type AccessParty, accessVerdicts, verdict } from './analysis/access.js';
+import type { DebuggerAccessJSON } from './wire/api.js';
+import type { PodSecurity } from './model/access.js';
 import { type AccessJSON, type AccessSummaryJSON, privilegesJSON, verdictJSON } from './wire/access.js';
 import type { NsSet } from './model/types.js';
 import type { SubjectJSON } from './wire/local.js';
@@ -25,13 +27,14 @@ function party(s: Subject): AccessParty {
   return { creds, namespaces: s.namespaces, pidDepth: creds.pidDepth };
 }
 
-export function accessInput(target: Subject, dbg: Subject): AccessInput {
-  return { target: party(target), debugger: party(dbg), host: hostNamespaces(), node: readNodeSecurity() };
+/** podSecurity: the pod's namespace's level, for pod subjects (fixes are then judged against it). */
+export function accessInput(target: Subject, dbg: Subject, podSecurity?: PodSecurity): AccessInput {
+  return { target: party(target), debugger: party(dbg), host: hostNamespaces(), node: readNodeSecurity(), ...(podSecurity ? { podSecurity } : {}) };
 }
 
 /** Both sides' privileges and every op's verdict with its full walk. */
-export function accessOf<S extends Subject>(target: S, dbg: S, subject: (s: S) => SubjectJSON): AccessJSON {
-  const input = accessInput(target, dbg);
+export function accessOf<S extends Subject>(target: S, dbg: S, subject: (s: S) => SubjectJSON, podSecurity?: PodSecurity): AccessJSON {
+  const input = accessInput(target, dbg, podSecurity);
   const t = input.target.creds;
   const d = input.debugger.creds;
   return {
@@ -43,13 +46,29 @@ export function accessOf<S extends Subject>(target: S, dbg: S, subject: (s: S) =
 }
 
 /** The short form diff carries: six verdicts, all unknown (saying why) when a side's credentials cannot be read. */
-export function accessSummary(target: Subject, dbg: Subject): AccessSummaryJSON[] {
+export function accessSummary(target: Subject, dbg: Subject, podSecurity?: PodSecurity): AccessSummaryJSON[] {
   try {
-    return accessVerdicts(accessInput(target, dbg)).map((v) => verdictJSON(v, false));
+    return accessVerdicts(accessInput(target, dbg, podSecurity)).map((v) => verdictJSON(v, false));
   } catch (err) {
     // The namespace diff stands on its own: a side whose credentials cannot be read (gone, hidden, or a
     // status file this parser does not understand) makes the access part unknown, not the diff an error.
     if (!(err instanceof NsinspectError)) throw err;
     return ACCESS_OPS.map((op) => ({ op, allowed: 'unknown', reason: err.message }));
+  }
+}
+
+/** ptrace and read-root only, for the pod view and metrics: unknown (not an error) when a side cannot be read. */
+export function debuggerAccess(target: Subject, dbg: Subject, targetName: string): DebuggerAccessJSON {
+  try {
+    const input = accessInput(target, dbg);
+    const p = verdict('ptrace', input);
+    const r = verdict('read-root', input);
+    return {
+      target: targetName, ptrace: p.allowed, readRoot: r.allowed,
+      ...(p.blockedBy ? { ptraceBlockedBy: p.blockedBy } : {}), ...(r.blockedBy ? { readRootBlockedBy: r.blockedBy } : {}),
+    };
+  } catch (err) {
+    if (!(err instanceof NsinspectError)) throw err;
+    return { target: targetName, ptrace: 'unknown', readRoot: 'unknown' };
   }
 }

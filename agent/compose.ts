@@ -8,6 +8,7 @@ import { Metrics } from './metrics/registry.js';
 import { PodView } from './podview.js';
 import { NodeScanner, type NodeCounts } from './discovery/counts.js';
 import type { AccessReviewer } from './model/auth.js';
+import type { PodSecurity } from './model/access.js';
 import type { PodCache } from './kube/pod-cache.js';
 import { EXEC_DEFAULTS, ExecService } from './exec/service.js';
 
@@ -76,6 +77,7 @@ export async function buildAgent(cfg: AgentConfig, logger: FastifyServerOptions[
   }
   let pods: PodCache | null = null;
   let reviewer: AccessReviewer | null = null;
+  let podSecurity: ((namespace: string) => Promise<PodSecurity>) | undefined;
   if (loaded) {
     if (!cfg.nodeName) throw new NsinspectError('INVALID', 'the node name is unknown', { hint: 'pass --node-name, or set NODE_NAME from the downward API (spec.nodeName)' });
     const { PodCache } = await import('./kube/pod-cache.js');
@@ -83,6 +85,9 @@ export async function buildAgent(cfg: AgentConfig, logger: FastifyServerOptions[
     // One reviewer (one cache) for both listeners.
     if (cfg.auth === 'kubernetes' || metricsAuth === 'kubernetes') reviewer = new KubeReviewer(loaded.client, { audience: cfg.tokenAudience });
     // The cache logs through the app's pino logger, which exists only once the app is built.
+    const { PodSecurityReader } = await import('./kube/pod-security.js');
+    const pss = new PodSecurityReader(loaded.client);
+    podSecurity = (ns) => pss.level(ns);
     pods = new PodCache(loaded.client, cfg.nodeName, { info: (o, m) => podLog?.info(o, m), warn: (o, m) => podLog?.warn(o, m) });
   }
 
@@ -103,7 +108,7 @@ export async function buildAgent(cfg: AgentConfig, logger: FastifyServerOptions[
   const view = new PodView(engine);
   const metrics = new Metrics({ pods, view, kubeUp: pods ? () => (pods as PodCache).up() : undefined, nodeCounts: () => counts, containerInodes: cfg.metricsContainerInodes, podLabels: cfg.metricsPodLabels === true || cfg.metricsContainerInodes, cacheMs: cfg.metricsCacheMs ?? METRICS_CACHE_MS, execActive: () => exec.activeSessions, execLimits: exec.limitValues() });
   exec.onSession = metrics.countExec;
-  const app = await buildApp({ engine, pods, reviewer: cfg.auth === 'kubernetes' ? reviewer : null, nodeName: cfg.nodeName ?? '', onDecision: metrics.countDecision, exec, tokenAudience: cfg.tokenAudience }, { logger });
+  const app = await buildApp({ engine, pods, reviewer: cfg.auth === 'kubernetes' ? reviewer : null, nodeName: cfg.nodeName ?? '', onDecision: metrics.countDecision, exec, tokenAudience: cfg.tokenAudience, podSecurity }, { logger });
   podLog = app.log.child({ component: 'pod-watch' });
   auditLog = app.log.child({ component: 'audit' });
   app.log.info({ exec: exec.containment.info }, 'exec sessions: each in its own cgroup, killed as a unit by the method named');

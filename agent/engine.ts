@@ -13,6 +13,7 @@ import { findings } from './analysis/findings.js';
 import { accessOf, accessSummary } from './access.js';
 import { type LayerSpecs, layersOf } from './layers-of.js';
 import type { AccessJSON } from './wire/access.js';
+import type { PodSecurity } from './model/access.js';
 import type { ExitRecord, RecordRoots, RuntimeRecord } from './model/records.js';
 import { allRecords, defaultRoots, readExit, runningContainerdRoots, tryReadRecord } from './discovery/records.js';
 import { containerOfPod, recordName, recordNames, recordedTarget, recordsOfPod } from './discovery/pod-records.js';
@@ -176,7 +177,7 @@ export class Engine {
    * sandbox: the pod's sandbox namespaces when the caller already has them (the pod view).
    * specs: what the pod spec asks of each side, when the API gave it (the pod view); for `layers`.
    */
-  diff(target: Subject, dbg: Subject, names?: { target: string; debugger: string }, sandboxNs?: NsSet, specs?: LayerSpecs): DiffJSON {
+  diff(target: Subject, dbg: Subject, names?: { target: string; debugger: string }, sandboxNs?: NsSet, specs?: LayerSpecs, podSecurity?: PodSecurity): DiffJSON {
     const host = hostNamespaces();
     const samePod = target.podUID !== undefined && target.podUID === dbg.podUID;
     const recorded = samePod ? this.recordedSandbox(target) : undefined;
@@ -199,14 +200,14 @@ export class Engine {
         debuggerName: who.debugger,
         ...(target.runtime === 'docker' && !target.podUID && target.containerID ? { docker: { targetID: target.containerID } } : {}),
       }),
-      access: accessSummary(target, dbg),
+      access: accessSummary(target, dbg, podSecurity),
       layers: layersOf(target, dbg, who, { host, sandbox }, specs),
     };
   }
 
   /** Both sides' privileges, the node's Yama and perf settings, and every op's verdict with its walk. */
-  access(target: Subject, dbg: Subject): AccessJSON {
-    return accessOf(target, dbg, subjectJSON);
+  access(target: Subject, dbg: Subject, podSecurity?: PodSecurity): AccessJSON {
+    return accessOf(target, dbg, subjectJSON, podSecurity);
   }
 
   ns(subjects: Subject[]): NsListJSON {

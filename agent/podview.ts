@@ -4,6 +4,8 @@ import { NS_TYPES } from './model/types.js';
 import type { PodContainer, PodInfo } from './model/pod.js';
 import { NsinspectError } from './errors.js';
 import type { Engine, Subject } from './engine.js';
+import type { PodSecurity } from './model/access.js';
+import { debuggerAccess } from './access.js';
 import { hostNamespaces } from './discovery/host.js';
 import { cgroupHierarchies } from './procfs/cgroupfs.js';
 import { ownerOf } from './analysis/diff.js';
@@ -122,6 +124,8 @@ export class PodView {
       if (r.exitCode !== undefined) j.exitCode = r.exitCode;
       if (target) j.target = target;
       if ('startedAt' in s && s.startedAt) j.startedAt = s.startedAt;
+      const ts = s.kind === 'ephemeral' && target && r.subject ? resolved.find((x) => x.spec.name === target && x.spec.kind !== 'sandbox')?.subject : undefined;
+      if (ts && r.subject) j.access = debuggerAccess(ts, r.subject, target as string);
       return j;
     });
     const json: PodJSON = {
@@ -148,7 +152,7 @@ export class PodView {
    * debugger's targetContainerName, else the pod's only app container; otherwise INVALID
    * listing the candidates.
    */
-  diff(pod: PodInfo, debuggerName: string, targetName?: string): PodDiffJSON {
+  diff(pod: PodInfo, debuggerName: string, targetName?: string, podSecurity?: PodSecurity): PodDiffJSON {
     const dbg = pod.containers.find((c) => c.name === debuggerName);
     if (!dbg) throw notInPod(pod, debuggerName);
     let tname = targetName ?? dbg.target;
@@ -169,7 +173,7 @@ export class PodView {
     const sandbox = resolved.find((r) => r.spec.kind === 'sandbox')?.subject?.namespaces;
     const v2 = isCgroupV2();
     const specOf = (c: PodContainer) => ({ pod, container: { kind: c.kind, privileged: c.privileged, ...(c.target ? { target: c.target } : {}) }, cgroupV2: v2 });
-    const d = this.engine.diff(ts, ds, { target: tgt.name, debugger: dbg.name }, sandbox, { target: specOf(tgt), debugger: specOf(dbg) });
+    const d = this.engine.diff(ts, ds, { target: tgt.name, debugger: dbg.name }, sandbox, { target: specOf(tgt), debugger: specOf(dbg) }, podSecurity);
     return {
       pod: { namespace: pod.namespace, name: pod.name, uid: pod.uid },
       targetContainer: tgt.name,

@@ -2,7 +2,8 @@
 import { CAP, type ProcCreds, hasCap } from '../model/creds.js';
 import { ACCESS_OPS, type AccessCheck, type AccessInput, type AccessOp, type AccessParty, type AccessVerdict, type BlockCode } from '../model/access.js';
 import { type Side, capableIn } from './capable.js';
-import { fixFor } from './access-fixes.js';
+import { fixText, fixesFor } from './access-fixes.js';
+import { admitFix } from './pod-security.js';
 
 export { ACCESS_OPS };
 export type { AccessCheck, AccessInput, AccessOp, AccessParty, AccessVerdict, BlockCode };
@@ -36,8 +37,13 @@ export function verdict(op: AccessOp, input: AccessInput): AccessVerdict {
   const v: AccessVerdict = { op, allowed: fail ? 'no' : 'unknown', reason: `${decisive.check}: ${decisive.detail}`, checks };
   if (decisive.code) {
     v.blockedBy = decisive.code;
-    const fix = fixFor(decisive.code, op, input);
-    if (fix) v.fix = fix;
+    const fixes = fixesFor(decisive.code, op, input);
+    const fix = fixText(decisive.code, fixes);
+    if (fix && fixes.length && input.podSecurity) {
+      const a = admitFix(fixes, fix, input.podSecurity);
+      v.fix = a.fix;
+      v.podSecurity = a.admission;
+    } else if (fix) v.fix = fix;
   }
   return v;
 }

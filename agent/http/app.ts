@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import type { Engine } from '../engine.js';
 import type { PodDirectory } from '../model/pod.js';
 import type { AccessReviewer } from '../model/auth.js';
+import type { PodSecurity } from '../model/access.js';
 import { PodView } from '../podview.js';
 import { boundRequestTime, clientErrorHandler, registerErrorHandling } from './errors.js';
 import { type DecisionKind, registerAuth } from './auth.js';
@@ -26,6 +27,8 @@ export interface AppDeps {
   onDecision?: (d: DecisionKind) => void;
   /** Exec endpoints are served only when given. */
   exec?: ExecService;
+  /** A pod namespace's Pod Security level, for access fixes; absent without Kubernetes. Never rejects. */
+  podSecurity?: (namespace: string) => Promise<PodSecurity>;
   /** --token-audience, for the hint of a 401. */
   tokenAudience?: string;
 }

@@ -4,7 +4,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
-import type { KubeConfig, V1PodList, V1SubjectAccessReview, V1TokenReview } from '@kubernetes/client-node';
+import type { KubeConfig, V1Namespace, V1PodList, V1SubjectAccessReview, V1TokenReview } from '@kubernetes/client-node';
 
 /** An error status from the API server: `code` as client-node's ApiException has it, `statusCode` as its Watch. */
 export class KubeHttpError extends Error {
@@ -52,7 +52,7 @@ export class KubeClient {
   /**
    * One JSON request; rejects with KubeHttpError on a status other than 2xx. A keep-alive socket
    * the server closed just as we reused it (ECONNRESET, EPIPE on a reused socket) is retried once
-   * on a fresh one: all three calls are safe to repeat (a list, and reviews that change nothing).
+   * on a fresh one: every call is safe to repeat (a list, a get, and reviews that change nothing).
    */
   async request<T>(method: 'GET' | 'POST', path: string, body?: object): Promise<T> {
     try {
@@ -92,12 +92,17 @@ export class KubeClient {
     });
   }
 
-  // The three calls the agent makes, named as client-node's CoreV1Api, AuthenticationV1Api and
+  // The calls the agent makes, named as client-node's CoreV1Api, AuthenticationV1Api and
   // AuthorizationV1Api name them (test/deploy/rbac.test.ts finds the agent's calls by these names).
   // Objects are the API's JSON: timestamps stay strings.
 
   listPodForAllNamespaces(q: { fieldSelector: string }): Promise<V1PodList> {
     return this.request('GET', `/api/v1/pods?fieldSelector=${encodeURIComponent(q.fieldSelector)}`);
+  }
+
+  /** A namespace, for its pod-security.kubernetes.io labels. */
+  readNamespace(p: { name: string }): Promise<V1Namespace> {
+    return this.request('GET', `/api/v1/namespaces/${encodeURIComponent(p.name)}`);
   }
 
   createTokenReview(p: { body: V1TokenReview }): Promise<V1TokenReview> {

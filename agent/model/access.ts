@@ -24,6 +24,8 @@ export interface AccessVerdict {
   blockedBy?: BlockCode;
   reason: string;
   fix?: string;
+  /** Set when the pod's namespace is known: whether its Pod Security level admits the fix. */
+  podSecurity?: FixAdmission;
   checks: AccessCheck[];
 }
 
@@ -40,5 +42,37 @@ export interface AccessInput {
   /** The host's (agent's) namespaces: the initial user and pid namespaces. */
   host: NsSet;
   node: NodeSecurity;
+  /** The pod's namespace's Pod Security level; absent for node-local subjects. */
+  podSecurity?: PodSecurity;
 }
 
+
+/** The Pod Security Standards levels, as the pod-security.kubernetes.io/enforce label names them. */
+export const PSS_LEVELS = ['privileged', 'baseline', 'restricted'] as const;
+export type PssLevel = (typeof PSS_LEVELS)[number];
+
+/** The target namespace's enforced Pod Security level, or why it is unknown. */
+export type PodSecurity =
+  | { namespace: string; enforce: PssLevel; version?: string }
+  | { namespace: string; enforce: 'unknown'; why: string };
+
+/** What applying a fix would set on the debugger's container: what Pod Security admission judges. */
+export interface FixNeeds {
+  addCaps?: string[];
+  runAsUser?: number;
+  privileged?: boolean;
+  appArmorUnconfined?: boolean;
+}
+
+/** One way to fix a blocked op. */
+export interface Fix {
+  text: string;
+  needs: FixNeeds;
+}
+
+/** Whether the namespace's Pod Security level lets the fix through admission. */
+export interface FixAdmission {
+  level: PssLevel | 'unknown';
+  allowed: Tri;
+  reason: string;
+}

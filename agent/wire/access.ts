@@ -1,6 +1,6 @@
 // The JSON shapes of the access answer: privileges side by side (masks as hex and names) and the verdicts.
 import { CAP_SET_NAMES, type IdMapLine, type IdQuad, type NodeSecurity, type ProcCreds, type Tri, decodeCaps, mapIn } from '../model/creds.js';
-import type { AccessCheck, AccessOp, AccessVerdict, BlockCode } from '../model/access.js';
+import type { AccessCheck, AccessOp, AccessVerdict, BlockCode, FixAdmission } from '../model/access.js';
 import type { SubjectJSON } from './subject.js';
 
 export interface CapSetJSON {
@@ -40,6 +40,8 @@ export interface AccessSummaryJSON {
   blockedBy?: BlockCode;
   reason: string;
   fix?: string;
+  /** When the pod's namespace is known: whether its Pod Security level (enforce label) admits the fix. */
+  podSecurity?: FixAdmission;
 }
 
 export interface AccessVerdictJSON extends AccessSummaryJSON {
@@ -82,6 +84,7 @@ export function verdictJSON(v: AccessVerdict, withChecks: boolean): AccessSummar
   const j: AccessSummaryJSON = { op: v.op, allowed: v.allowed, reason: v.reason };
   if (v.blockedBy) j.blockedBy = v.blockedBy;
   if (v.fix) j.fix = v.fix;
+  if (v.podSecurity) j.podSecurity = v.podSecurity;
   if (!withChecks) return j;
   const full: AccessVerdictJSON = { ...j, checks: v.checks };
   return full;

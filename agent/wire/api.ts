@@ -5,6 +5,18 @@ import type { Owner } from '../analysis/diff.js';
 import type { Mismatch } from '../analysis/expected.js';
 import type { DiffJSON } from './local.js';
 import type { LayerRowJSON } from './layers.js';
+import type { Tri } from '../model/creds.js';
+import type { BlockCode } from '../model/access.js';
+
+/** What a debugger can do to its target, in short: the two ops on-call asks first. */
+export interface DebuggerAccessJSON {
+  target: string;
+  ptrace: Tri;
+  readRoot: Tri;
+  /** The code of the first blocking check, for an op that is not a plain yes. */
+  ptraceBlockedBy?: BlockCode;
+  readRootBlockedBy?: BlockCode;
+}
 
 export interface PodContainerJSON {
   name: string;
@@ -19,6 +31,8 @@ export interface PodContainerJSON {
   startedAt?: string;
   /** The exit code the runtime's records keep, for a container that exited on this node. */
   exitCode?: number;
+  /** Ephemeral containers with a target: whether they can ptrace it and read its root (nsinspect access explains). */
+  access?: DebuggerAccessJSON;
   namespaces: NsSet;
   /** Whose each namespace is: sandbox, target, host or private. */
   owners: Partial<Record<NsType, Owner>>;

@@ -37,11 +37,25 @@ export function renderPod(p: PodJSON): string {
   if (p.containers.some((c) => c.state === 'missing')) notes.push('missing: running per the API, but not found on the node (just restarted, or gone)');
   if (rows.some((r) => r.slice(3).includes('?'))) notes.push("?: not read (the container is not running, or its process is gone)");
   if (notes.length) out += notes.join('\n') + '\n';
+  const marked = p.containers.filter((c) => accessMark(c.access));
+  if (marked.length) {
+    // Below the table, not in it: the matrix keeps its 80 columns.
+    out += '\n' + marked.map((c) => `${c.name} → ${c.access?.target}:${accessMark(c.access)}\n`).join('');
+    out += '!P, !R: the debugger cannot ptrace (P) or read the root (R) of its target;\n?P, ?R: cannot tell. `nsinspect access POD DEBUGGER` says why\n';
+  }
   out += mismatchLines(p.mismatches);
   const exited = p.containers.filter((c) => c.exitCode !== undefined);
   if (exited.length > 0) out += `\nexited on this node: ${exited.map((c) => `${c.name} (code ${c.exitCode})`).join(', ')}\n`;
   out += renderLayers(p.layers);
   return out;
+}
+
+/** " !P!R" for what a debugger cannot do to its target (ptrace, read its root; "?" when unknown); "" when it can do both. */
+export function accessMark(a: PodJSON['containers'][number]['access']): string {
+  if (!a) return '';
+  const m = (v: string, what: string): string[] => (v === 'no' ? [`!${what}`] : v === 'unknown' ? [`?${what}`] : []);
+  const marks = [...m(a.ptrace, 'P'), ...m(a.readRoot, 'R')];
+  return marks.length ? ` ${marks.join('')}` : '';
 }
 
 function mismatchLines(ms: PodJSON['mismatches']): string {

@@ -4,7 +4,9 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { MANIFESTS, ROOT, find, render } from './render.js';
-import { agentFor, apiServerFor, get } from '../helpers/cluster.js';
+import { NODE, agentFor, apiServerFor, get } from '../helpers/cluster.js';
+import { waitFor } from '../helpers/lab.js';
+import { makePod } from '../fake-apiserver/index.js';
 
 type Perm = string; // "verb group/resource[/subresource]"
 const perm = (verb: string, group: string, resource: string): Perm => `${verb} ${group}/${resource}`;
@@ -19,6 +21,7 @@ const CALLS: Record<string, Perm> = {
   createTokenReview: perm('create', 'authentication.k8s.io', 'tokenreviews'),
   createSubjectAccessReview: perm('create', 'authorization.k8s.io', 'subjectaccessreviews'),
   readNamespacedPod: perm('get', '', 'pods'),
+  readNamespace: perm('get', '', 'namespaces'),
   listNamespacedPod: perm('list', '', 'pods'),
   PortForward: perm('create', '', 'pods/portforward'),
 };
@@ -120,9 +123,17 @@ t.test('a running agent calls only what its ClusterRole grants', async (t) => {
   const agent = await agentFor(t, srv);
   t.equal((await get(agent, '/v1/pods/shop/nope', 'viewer-token')).status, 404);
   await get(agent, '/v1/containers', 'admin-token');
+  // A pod's diff reads its namespace's Pod Security label (the containers need not exist for that).
+  srv.pods.add(makePod({ name: 'web', namespace: 'shop', nodeName: NODE, containers: ['app'], ephemeralContainers: [{ name: 'debugger', targetContainerName: 'app' }] }));
+  await waitFor('the pod in the agent', () => agent.pods?.get('shop', 'web'), 5_000);
+  await get(agent, '/v1/pods/shop/web/diff?debugger=debugger', 'debugger-token');
   const granted = rulesOf('ClusterRole', 'nsinspect-agent');
   const used = new Set<Perm>();
   for (const r of srv.requests) {
+    if (r.verb === 'GET' && /^\/api\/v1\/namespaces\/[^/]+$/.test(r.path)) {
+      used.add(perm('get', '', 'namespaces'));
+      continue;
+    }
     const m = /^\/(?:api\/v1|apis\/([^/]+)\/v1)\/(\w+)$/.exec(r.path);
     if (!m) {
       t.fail(`unexpected request ${r.verb} ${r.path}`);
@@ -131,5 +142,5 @@ t.test('a running agent calls only what its ClusterRole grants', async (t) => {
     const verb = r.verb === 'WATCH' ? 'watch' : r.verb === 'POST' ? 'create' : r.verb === 'GET' ? 'list' : r.verb.toLowerCase();
     used.add(perm(verb, m[1] ?? '', m[2]));
   }
-  t.same([...used].sort(), [...granted].sort(), 'list+watch pods, a TokenReview, SubjectAccessReviews: nothing else, nothing unused');
+  t.same([...used].sort(), [...granted].sort(), 'list+watch pods, get a namespace, a TokenReview, SubjectAccessReviews: nothing else, nothing unused');
 });

@@ -66,6 +66,12 @@ export interface FakeApiServer {
     resourceVersion(): number;
   };
 
+  namespaces: {
+    /** Makes a namespace exist (or replaces its labels), e.g. { 'pod-security.kubernetes.io/enforce': 'restricted' }. */
+    set(name: string, labels?: Record<string, string>): void;
+    delete(name: string): boolean;
+  };
+
   auth: {
     /** Token -> identity for both the caller check and TokenReview. */
     addUser(token: string, info: UserInfo): void;
@@ -168,6 +174,13 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
       list: () => store.list(),
       addEphemeralContainer: (ns, name, ec) => store.update(ns, name, (p) => withEphemeralContainer(p, ec)),
       resourceVersion: () => store.resourceVersion(),
+    },
+    namespaces: {
+      set: (name, labels = {}) => {
+        const prev = http.namespaces.get(name);
+        http.namespaces.set(name, { uid: prev?.uid ?? randomUUID(), created: prev?.created ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z'), labels });
+      },
+      delete: (name) => http.namespaces.delete(name),
     },
     auth: {
       addUser: (t, info) => http.auth.addUser(t, info),

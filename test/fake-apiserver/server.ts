@@ -62,6 +62,8 @@ export class FakeApiHttpServer {
   readonly watches: WatchHub;
   readonly portForwards = new PortForwardHub();
   readonly log: RequestLogEntry[] = [];
+  /** Namespaces by name, with their labels; GET /api/v1/namespaces/NAME answers 404 for any other name. */
+  readonly namespaces = new Map<string, { uid: string; created: string; labels: Record<string, string> }>();
   port = 0;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
@@ -243,6 +245,24 @@ export class FakeApiHttpServer {
       const pod = this.store.get(namespace, name);
       if (!pod) return sendStatus(res, 404, 'NotFound', `pods "${name}" not found`, { name, kind: 'pods' });
       return sendJson(res, 200, { kind: 'Pod', apiVersion: 'v1', ...pod });
+    }
+
+    m = /^\/api\/v1\/namespaces\/([^/]+)$/.exec(path);
+    if (m) {
+      if (req.method !== 'GET') return notAllowed();
+      const name = decodeURIComponent(m[1]);
+      // kube-apiserver's RequestInfo puts a namespace's own name in the namespace attribute, so a
+      // RoleBinding in a namespace can grant get on it.
+      if (!this.rbac(res, caller, { verb: 'get', group: '', resource: 'namespaces', namespace: name, name })) return;
+      const ns = this.namespaces.get(name);
+      if (!ns) return sendStatus(res, 404, 'NotFound', `namespaces "${name}" not found`, { name, kind: 'namespaces' });
+      return sendJson(res, 200, {
+        kind: 'Namespace', apiVersion: 'v1',
+        // The API server always sets kubernetes.io/metadata.name (NamespaceDefaultLabelName).
+        metadata: { name, uid: ns.uid, resourceVersion: String(this.store.resourceVersion()), creationTimestamp: ns.created, labels: { ...ns.labels, 'kubernetes.io/metadata.name': name } },
+        spec: { finalizers: ['kubernetes'] },
+        status: { phase: 'Active' },
+      });
     }
 
     m = PORTFORWARD_PATH.exec(path);

@@ -4,10 +4,11 @@ import type { PodDirectory } from '../../model/pod.js';
 import type { PodView } from '../../podview.js';
 import type { Engine } from '../../engine.js';
 import type { PodAccessJSON } from '../../wire/access.js';
+import type { PodSecurity } from '../../model/access.js';
 import { DiffQuery, PodParams } from '../schemas.js';
 import { podRequirer } from './pods.js';
 
-export async function accessRoutes(app: FastifyInstance, deps: { engine: Engine; view: PodView; pods: PodDirectory | null; nodeName: string }): Promise<void> {
+export async function accessRoutes(app: FastifyInstance, deps: { engine: Engine; view: PodView; pods: PodDirectory | null; nodeName: string; podSecurity?: (namespace: string) => Promise<PodSecurity> }): Promise<void> {
   const requirePod = podRequirer(deps.pods, deps.nodeName);
   // Credentials, capabilities and the security profile of processes: as sensitive as their command lines.
   const execPod = (req: FastifyRequest) => {
@@ -22,7 +23,8 @@ export async function accessRoutes(app: FastifyInstance, deps: { engine: Engine;
       // The diff resolves the target as diff does (the debugger's target, else the only app container) and validates both names.
       const d = deps.view.diff(pod, req.query.debugger, req.query.target);
       const byName = (name: string) => deps.view.running(pod, pod.containers.find((c) => c.name === name) as (typeof pod.containers)[number]);
-      const a = deps.engine.access(byName(d.targetContainer), byName(d.debuggerContainer));
+      // The namespace's Pod Security level judges the fixes (kubectl debug adds an ephemeral container, which admission checks).
+      const a = deps.engine.access(byName(d.targetContainer), byName(d.debuggerContainer), await deps.podSecurity?.(pod.namespace));
       return {
         pod: d.pod,
         targetContainer: d.targetContainer,

@@ -4,6 +4,7 @@ import { NsinspectError } from '../../errors.js';
 import type { PodDirectory, PodInfo } from '../../model/pod.js';
 import type { PodView } from '../../podview.js';
 import type { Engine } from '../../engine.js';
+import type { PodSecurity } from '../../model/access.js';
 import { DiffQuery, PodContainerParams, PodParams } from '../schemas.js';
 
 export interface PodRouteDeps {
@@ -11,6 +12,8 @@ export interface PodRouteDeps {
   view: PodView;
   pods: PodDirectory | null;
   nodeName: string;
+  /** The namespace's Pod Security level, which judges the diff's access fixes. */
+  podSecurity?: (namespace: string) => Promise<PodSecurity>;
 }
 
 /** The pod from the cache, or 503 (off, not synced) / 404 (not on this node). */
@@ -41,7 +44,10 @@ export async function podRoutes(app: FastifyInstance, deps: PodRouteDeps): Promi
   app.get<{ Params: PodParams; Querystring: DiffQuery }>(
     '/pods/:namespace/:pod/diff',
     { schema: { params: PodParams, querystring: DiffQuery }, config: { summary: 'Which namespaces a debugger container shares with its target, with findings.', access: getPod } },
-    async (req) => view.diff(requirePod(req.params.namespace, req.params.pod), req.query.debugger, req.query.target),
+    async (req) => {
+      const pod = requirePod(req.params.namespace, req.params.pod);
+      return view.diff(pod, req.query.debugger, req.query.target, await deps.podSecurity?.(pod.namespace));
+    },
   );
 
   app.get<{ Params: PodContainerParams }>(
