@@ -14,7 +14,9 @@ COPY package.json package-lock.json tsconfig.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
 COPY agent ./agent
 COPY cli ./cli
-RUN npx tsc -p tsconfig.json && chmod +x dist/cli/main.js dist/cli/nsinspect.cjs && node dist/cli/help-build.js
+COPY scripts/bundle.mjs ./scripts/
+# The agent runs the tsc output; the CLI on the PATH is the bundle, as the npm package ships it.
+RUN npx tsc -p tsconfig.json && chmod +x dist/cli/main.js dist/cli/nsinspect.cjs dist/cli/kubectl-complete.cjs && node dist/cli/help-build.js && node scripts/bundle.mjs
 RUN node -e "require('node-pty')" && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
@@ -29,8 +31,9 @@ COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist/agent ./dist/agent
 COPY --from=build /src/dist/cli ./dist/cli
-RUN ln -s /opt/nsinspect/dist/cli/nsinspect.cjs /usr/local/bin/nsinspect \
- && ln -s /opt/nsinspect/dist/cli/nsinspect.cjs /usr/local/bin/kubectl-nsinspect
+RUN ln -s /opt/nsinspect/dist/cli/bundle/nsinspect.cjs /usr/local/bin/nsinspect \
+ && ln -s /opt/nsinspect/dist/cli/bundle/nsinspect.cjs /usr/local/bin/kubectl-nsinspect \
+ && ln -s /opt/nsinspect/dist/cli/kubectl-complete.cjs /usr/local/bin/kubectl_complete-nsinspect
 # Runs as root, on purpose: reading /proc/<pid>/ns/* of other users' processes and setns(2)
 # need capabilities in the host's user namespace, which the DaemonSet grants to root only
 # (SYS_ADMIN, SYS_PTRACE, SYS_CHROOT, DAC_READ_SEARCH; every other capability is dropped).

@@ -44,8 +44,8 @@ t.test('two stages: a build stage and a slim runtime on a supported Node.js LTS'
 t.test('the runtime stage installs what exec mode "tools" promises, and runs `nsinspect agent` as root', async (t) => {
   const runtime = stages.get('runtime')!.steps;
   const installed = new Set(runtime.filter((s) => s.includes('apt-get install')).flatMap((s) => s.split(/\s+/)).filter((w) => /^[a-z0-9][a-z0-9+.-]+$/.test(w)));
-  // The README's promise for `--ns tools` (ps, ss, ip, cat...) and what argv.ts runs (nsenter, unshare).
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  // The docs' promise for `--ns tools` (ps, ss, ip, cat...) and what argv.ts runs (nsenter, unshare).
+  const readme = readFileSync(join(ROOT, 'docs/cluster.md'), 'utf8');
   const promised = /binaries: ([a-z, ]+)…/.exec(readme)?.[1].split(',').map((s) => s.trim()).filter(Boolean) ?? [];
   t.ok(promised.length >= 3, `the README promises ${promised.join(', ')}`);
   const argv = readFileSync(join(ROOT, 'agent/exec/argv.ts'), 'utf8');
