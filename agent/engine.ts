@@ -133,13 +133,19 @@ export class Engine {
    * container whose pid namespace the runtime was told to join (TARGET), else the only other one.
    */
   podDiff(namespace: string, name: string, debuggerName: string, targetName?: string): DiffJSON {
+    const p = this.podPair(namespace, name, debuggerName, targetName);
+    return this.diff(p.target, p.debugger);
+  }
+
+  /** A pod's debugger and its target (as podDiff picks it), node-local. */
+  podPair(namespace: string, name: string, debuggerName: string, targetName?: string): { target: Subject; debugger: Subject } {
     const pod = this.podRecords(namespace, name);
     const dbg = containerOfPod(pod, debuggerName);
     let target: RuntimeRecord | undefined = targetName === undefined ? undefined : containerOfPod(pod, targetName);
     target ??= recordedTarget(pod, dbg, (id) => this.initPidOf(id));
     target ??= containerOfPod(pod.filter((r) => r !== dbg));
     const ref = (r: RuntimeRecord) => `${namespace}/${name}/${r.containerName ?? r.containerID.slice(0, 12)}`;
-    return this.diff(this.containerSubject(target.containerID, ref(target)), this.containerSubject(dbg.containerID, ref(dbg)));
+    return { target: this.containerSubject(target.containerID, ref(target)), debugger: this.containerSubject(dbg.containerID, ref(dbg)) };
   }
 
   /** The sandbox named in the subject's record (its sandbox-id), exactly; undefined when there is no record or it is not running. */

@@ -7,7 +7,7 @@ import type { AccessJSON, PodAccessJSON } from '../../agent/wire/access.js';
 import type { ClusterFlags } from './cluster.js';
 import { renderAccess } from '../render/access.js';
 import { print } from '../output/format.js';
-import { isLocalRef, label, podName } from '../refs.js';
+import { isLocalRef, label, nodePodRef, podName, routesLocal } from '../refs.js';
 
 export type AccessFlags = ClusterFlags & { op?: string; target?: string };
 
@@ -23,13 +23,16 @@ const only = <T extends AccessJSON>(a: T, ops: string[] | undefined): T => (ops 
 
 export async function access(target: string, dbg: string, opts: AccessFlags): Promise<void> {
   const ops = opsOf(opts.op);
-  if (!isLocalRef(target)) return podAccess(target, dbg, ops, opts);
-  const [t, d] = [parseLocalRef(target), parseLocalRef(dbg)];
+  if (!isLocalRef(target) && !routesLocal(target, opts)) return podAccess(target, dbg, ops, opts);
+  // A pod on this node: DEBUGGER is its container's name, the target as diff picks it (the runtime's records).
+  const pod = isLocalRef(target) ? undefined : { ...nodePodRef(target, opts.namespace), dbg: label('container name', dbg), within: opts.target === undefined ? undefined : label('container name', opts.target) };
+  const refs = pod ? undefined : ([parseLocalRef(target), parseLocalRef(dbg)] as const);
   if (process.geteuid?.() !== 0) {
     throw new NsinspectError('NOT_ROOT', "nsinspect access needs root to read other processes' credentials", { hint: 'run it with sudo, or name a pod to ask its agent' });
   }
   const engine = new Engine();
-  await print(only(engine.access(engine.subject(t), engine.subject(d)), ops), opts, renderAccess);
+  const pair = pod ? engine.podPair(pod.namespace, pod.name, pod.dbg, pod.within) : { target: engine.subject(refs![0]), debugger: engine.subject(refs![1]) };
+  await print(only(engine.access(pair.target, pair.debugger), ops), opts, renderAccess);
 }
 
 /** A pod's debugger container and its target, answered by the agent on the pod's node. */

@@ -122,6 +122,9 @@ t.test('node-local pod refs with no kubeconfig: ns, ps, diff from the records', 
   const d = await cli(['diff', `${NS}/web`, 'debugger']);
   t.match(d, { target: { containerID: app.id, containerName: 'app', podName: 'web', podNamespace: NS }, debugger: { containerID: dbg.id, containerName: 'debugger' } });
   t.ok(d.shared?.includes('pid'), 'the debugger shares the app’s pid namespace');
+  const a = await cli(['access', `${NS}/web`, 'debugger']);
+  t.match(a, { target: { ref: `${NS}/web/app` }, debugger: { ref: `${NS}/web/debugger` } }, 'access by pod name: the debugger against its recorded target');
+  t.same(a.verdicts?.map((v: any) => v.op), ['see-processes', 'signal', 'ptrace', 'read-root', 'read-environ', 'capture-packets']);
   const miss = await execa(process.execPath, [CLI, 'ns', `${NS}/nope`], { reject: false, env, extendEnv: false });
   t.equal(miss.exitCode, 1);
   t.match(miss.stderr, new RegExp(`^nsinspect: no pod ${NS}/nope has a running container on this node\\. Try: pods with records here: .*${NS}/web`));
