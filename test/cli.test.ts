@@ -83,7 +83,7 @@ t.test('JSON shapes and tables on real containers', async (t) => {
   const diff = await run(['diff', app, dbg, '-o', 'json']);
   t.equal(diff.exitCode, 0, diff.stderr);
   const d = JSON.parse(diff.stdout);
-  t.same(Object.keys(d), ['target', 'debugger', 'namespaces', 'shared', 'notShared', 'findings', 'access']);
+  t.same(Object.keys(d), ['target', 'debugger', 'namespaces', 'shared', 'notShared', 'findings', 'access', 'layers']);
   t.same(d.access.map((a: { op: string }) => a.op), ['see-processes', 'signal', 'ptrace', 'read-root', 'read-environ', 'capture-packets']);
   t.same(d.target, { ref: app, pid: pod.app.pid, containerID: pod.app.id, podUID: pod.uid });
   t.same(Object.keys(d.namespaces[0]), ['type', 'target', 'debugger', 'shared', 'with']);
