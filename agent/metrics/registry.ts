@@ -44,6 +44,9 @@ export class Metrics {
   private readonly g = {
     info: this.gauge('nsinspect_ephemeral_container_info', 'Ephemeral containers on this node; always 1.', ['namespace', 'pod', 'container', 'target_container', 'image']),
     start: this.gauge('nsinspect_ephemeral_container_start_time_seconds', 'When the ephemeral container started, in seconds since the epoch.', ['namespace', 'pod', 'container']),
+    // 1 yes, 0 no, -1 cannot tell (a root target's dumpable state, an unreadable filter): an alert
+    // on == 0 fires only for a debugger the kernel will certainly refuse.
+    access: this.gauge('nsinspect_ephemeral_access', 'Whether the ephemeral container can do op (ptrace, read-root) to its target: 1 yes, 0 no, -1 cannot tell (nsinspect access says why).', ['namespace', 'pod', 'container', 'target_container', 'op']),
     shared: this.gauge('nsinspect_ephemeral_namespace_shared', '1 when the ephemeral container shares this namespace type with its target, else 0.', ['namespace', 'pod', 'container', 'target_container', 'type']),
     hostNs: this.gauge('nsinspect_pod_host_namespace', '1 when a container of the pod runs in the host\'s namespace of this type.', ['namespace', 'pod', 'type']),
     mismatch: this.gauge('nsinspect_namespace_mismatch', '1 for each namespace that differs from what the pod spec predicts.', ['namespace', 'pod', 'container', 'type', 'cause']),
@@ -145,6 +148,12 @@ export class Metrics {
       if (c.kind === 'ephemeral') {
         this.g.info.set({ ...base, container: c.name, target_container: c.target ?? '', image: c.image ?? '' }, 1);
         if (c.startedAt) this.g.start.set({ ...base, container: c.name }, Date.parse(c.startedAt) / 1000);
+        if (c.access) {
+          const value = (v: string): number => (v === 'yes' ? 1 : v === 'no' ? 0 : -1);
+          const labels = { ...base, container: c.name, target_container: c.access.target };
+          this.g.access.set({ ...labels, op: 'ptrace' }, value(c.access.ptrace));
+          this.g.access.set({ ...labels, op: 'read-root' }, value(c.access.readRoot));
+        }
         const target = v.containers.find((x) => x.name === c.target && x.kind !== 'sandbox');
         if (target && c.pid !== undefined && target.pid !== undefined) {
           for (const [type, inode] of Object.entries(c.namespaces)) {

@@ -18,11 +18,11 @@ const write = (name: string, obj: unknown): string => {
 t.test('promtool check rules accepts the PrometheusRule groups', async (t) => {
   const groups = ruleGroups();
   t.same(groups.flatMap((g) => g.rules.map((r) => r.alert)).sort(), [
-    'NsinspectAgentNotSynced', 'NsinspectDebuggerRunningLong', 'NsinspectHostNamespaceNotAllowed', 'NsinspectNamespaceMismatch', 'NsinspectScanFailing',
+    'NsinspectAgentNotSynced', 'NsinspectDebuggerCannotPtrace', 'NsinspectDebuggerRunningLong', 'NsinspectHostNamespaceNotAllowed', 'NsinspectNamespaceMismatch', 'NsinspectScanFailing',
   ]);
   const r = await execa('promtool', ['check', 'rules', write('rules.yaml', { groups })], { reject: false });
   t.equal(r.exitCode, 0, r.stdout + r.stderr);
-  t.match(r.stdout, 'SUCCESS: 5 rules found');
+  t.match(r.stdout, 'SUCCESS: 6 rules found');
 });
 
 t.test('promtool check rules accepts every dashboard query (as recording rules)', async (t) => {
@@ -49,6 +49,10 @@ t.test('promtool test rules: each alert fires when it should, and only then', as
           { series: `nsinspect_pod_host_namespace{${agent}, namespace="shop", pod="sneaky", type="net"}`, values: '1x300' },
           { series: `nsinspect_pod_host_namespace{${agent}, namespace="kube-system", pod="kube-proxy-x", type="net"}`, values: '1x300' },
           { series: `nsinspect_kube_sync_up{${agent}}`, values: '1x200 0x100' },
+          // One debugger the kernel will refuse, one it cannot tell about, one that can.
+          { series: `nsinspect_ephemeral_access{${agent}, namespace="shop", pod="web", container="debugger-x", target_container="app", op="ptrace"}`, values: '0x300' },
+          { series: `nsinspect_ephemeral_access{${agent}, namespace="shop", pod="web", container="debugger-y", target_container="app", op="ptrace"}`, values: '-1x300' },
+          { series: `nsinspect_ephemeral_access{${agent}, namespace="shop", pod="web", container="debugger-z", target_container="app", op="ptrace"}`, values: '1x300' },
           { series: `nsinspect_scrape_success{${agent}}`, values: '1x300' },
         ],
         alert_rule_test: [
@@ -58,6 +62,7 @@ t.test('promtool test rules: each alert fires when it should, and only then', as
           { eval_time: '205m', alertname: 'NsinspectAgentNotSynced', exp_alerts: [] },
           { eval_time: '215m', alertname: 'NsinspectAgentNotSynced', exp_alerts: [{ exp_labels: { severity: 'warning', node: 'node-a', agent_pod: 'nsinspect-agent-x' }, exp_annotations: { summary: 'nsinspect agent on node-a has not been synced with the API server for 10 minutes', description: 'Its log says why (kubectl logs -n nsinspect-system nsinspect-agent-x): RBAC, NetworkPolicy egress, or the API server unreachable.' } }] },
           { eval_time: '60m', alertname: 'NsinspectScanFailing', exp_alerts: [] },
+          { eval_time: '10m', alertname: 'NsinspectDebuggerCannotPtrace', exp_alerts: [{ exp_labels: { severity: 'info', namespace: 'shop', pod: 'web', container: 'debugger-x', target_container: 'app' }, exp_annotations: { summary: 'Debugger debugger-x in shop/web cannot ptrace app', description: 'Why, and the kubectl debug profile that would work: kubectl nsinspect access web debugger-x -n shop' } }] },
         ],
       },
     ],

@@ -11,7 +11,7 @@ const POD: PodJSON = {
   spec: { hostNetwork: false, hostPID: false, hostIPC: false, shareProcessNamespace: false, hostUsers: true },
   containers: [
     { name: 'app', kind: 'app', state: 'running', pid: 10, namespaces: { pid: 4026532001, net: 4026532002 }, owners: {} },
-    { name: 'debugger', kind: 'ephemeral', state: 'running', pid: 11, target: 'app', image: 'busybox', startedAt: '2026-11-28T10:00:00Z', namespaces: { pid: 4026532001, net: 4026532002 }, owners: {} },
+    { name: 'debugger', kind: 'ephemeral', state: 'running', pid: 11, target: 'app', image: 'busybox', startedAt: '2026-11-28T10:00:00Z', namespaces: { pid: 4026532001, net: 4026532002 }, owners: {}, access: { target: 'app', ptrace: 'no', readRoot: 'unknown', ptraceBlockedBy: 'NO_CAP_SYS_PTRACE' } },
   ],
   sharing: {} as PodJSON['sharing'],
   mismatches: [{ container: 'debugger', type: 'pid', cause: 'runtime_ignored_target' }] as unknown as PodJSON['mismatches'],
@@ -66,12 +66,14 @@ t.test('per-pod families (namespace and pod labels) only when asked for', async 
   const off = await metricsWith({}).m.render();
   t.notMatch(off, /payroll|salaries/, 'by default no pod name or namespace is exported');
   t.match(off, /^nsinspect_scrape_success 1$/m, 'the pods were still read');
-  for (const name of ['nsinspect_ephemeral_container_info', 'nsinspect_ephemeral_namespace_shared', 'nsinspect_ephemeral_container_start_time_seconds', 'nsinspect_namespace_mismatch', 'nsinspect_container_namespace_info']) {
+  for (const name of ['nsinspect_ephemeral_container_info', 'nsinspect_ephemeral_access', 'nsinspect_ephemeral_namespace_shared', 'nsinspect_ephemeral_container_start_time_seconds', 'nsinspect_namespace_mismatch', 'nsinspect_container_namespace_info']) {
     t.notMatch(off, new RegExp(`^${name}\\{`, 'm'), `${name}: no samples`);
   }
   const on = await metricsWith({ podLabels: true }).m.render();
   t.match(on, /^nsinspect_ephemeral_container_info\{namespace="payroll",pod="salaries-7f9c",container="debugger",target_container="app",image="busybox"\} 1$/m);
   t.match(on, /^nsinspect_namespace_mismatch\{namespace="payroll",pod="salaries-7f9c",container="debugger",type="pid",cause="runtime_ignored_target"\} 1$/m);
+  t.match(on, /^nsinspect_ephemeral_access\{namespace="payroll",pod="salaries-7f9c",container="debugger",target_container="app",op="ptrace"\} 0$/m, 'a debugger that cannot ptrace its target: 0');
+  t.match(on, /^nsinspect_ephemeral_access\{namespace="payroll",pod="salaries-7f9c",container="debugger",target_container="app",op="read-root"\} -1$/m, 'cannot tell: -1');
   t.notMatch(on, /^nsinspect_container_namespace_info\{/m, 'inodes stay behind their own flag');
   const inodes = await metricsWith({ containerInodes: true }).m.render();
   t.match(inodes, /^nsinspect_container_namespace_info\{namespace="payroll",pod="salaries-7f9c",container="app",type="pid",inode="4026532001"\} 1$/m);
