@@ -19,7 +19,7 @@ $(filter-out $(firstword $(MAKECMDGOALS)),$(MAKECMDGOALS)):
 	@:
 else
 
-.PHONY: all deps deps-test build test check demo bench bench-cluster-cli soak lint dist release image deploy undeploy e2e-kind clean sweep
+.PHONY: all deps deps-test build test check demo bench bench-node bench-cluster-cli soak lint dist release image deploy undeploy e2e-kind clean sweep
 
 all: build
 
@@ -60,6 +60,10 @@ demo: build
 ## Every benchmark in one go (about 30 minutes), then one table of every target: bench/results/SUMMARY.md.
 bench: build
 	@$(NODE) dist/bench/lsns.js; $(NODE) dist/bench/cli.js; $(NODE) dist/bench/cluster-cli.js; $(NODE) dist/bench/exec.js; $(NODE) dist/bench/idle.js; $(NODE) dist/bench/ps.js; $(NODE) dist/bench/agent.js $(BENCH_AGENT_FLAGS); $(NODE) dist/bench/suite.js
+
+## The node-side rows only (about 10 minutes): lsns and lookup against util-linux, the agent's idle scans, host-side ps against nsenter.
+bench-node: build
+	@$(NODE) dist/bench/lsns.js; $(NODE) dist/bench/idle.js; $(NODE) dist/bench/ps.js; $(NODE) dist/bench/suite.js
 
 ## The cluster commands against kubectl get --raw, and --help and lsns -o json against node -e 0 (a few minutes).
 bench-cluster-cli: build

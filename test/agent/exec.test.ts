@@ -55,12 +55,14 @@ t.test('exec in a pod container', async (t) => {
   t.equal(big.body.stdout.length, 1024 * 1024, 'output capped at 1 MiB');
 
   const before = Date.now();
-  const slow = await post(agent, url, { command: ['sh', '-c', 'sleep 300 & sleep 300 & sleep 300'], namespaces: 'all', timeoutSeconds: 1 });
+  // A duration of this run's own: another run's leftover `sleep 300` is not ours to count.
+  const secs = String(300_000 + Math.floor(Math.random() * 99_999));
+  const slow = await post(agent, url, { command: ['sh', '-c', `sleep ${secs} & sleep ${secs} & sleep ${secs}`], namespaces: 'all', timeoutSeconds: 1 });
   t.ok(Date.now() - before < 10_000, 'the timeout is honoured');
   t.equal(slow.body.exitCode, 137, 'killed');
   const sleepers = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).filter((n) => {
     try {
-      return readFileSync(`/proc/${n}/cmdline`, 'utf8') === 'sleep\x00300\x00';
+      return readFileSync(`/proc/${n}/cmdline`, 'utf8') === `sleep\x00${secs}\x00`;
     } catch {
       return false;
     }
