@@ -1,8 +1,9 @@
 // Attach over a real WebSocket to a real pty and real nsenter in runc containers: I/O, resize, limits, cleanup.
 import t, { type Test } from 'tap';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import WebSocket from 'ws';
 import { apiServerFor, agentFor, demoPodJson, NODE } from '../helpers/cluster.js';
+import { running } from '../helpers/children.js';
 import { labFor, waitFor } from '../helpers/lab.js';
 import { startDemoPod, type DemoPod } from '../../lab/pod.js';
 import { type Agent, buildAgent } from '../../agent/compose.js';
@@ -43,18 +44,6 @@ const until = (what: string, f: () => boolean, ms = 10_000): Promise<true> => wa
 async function prompt(io: { out: string }): Promise<void> {
   await until('the shell prompt', () => /# (\x1b\[6n)?$/.test(io.out));
   await new Promise((r) => setTimeout(r, 200));
-}
-
-/** Processes whose command line is exactly argv: what a leaked session would leave behind. */
-function running(argv: string[]): number[] {
-  const want = argv.join('\0') + '\0';
-  return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).filter((n) => {
-    try {
-      return readFileSync(`/proc/${n}/cmdline`, 'utf8') === want;
-    } catch {
-      return false;
-    }
-  }).map(Number);
 }
 
 /** Our own open pty masters: node-pty must close every one it opened. */

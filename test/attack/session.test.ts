@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execa } from 'execa';
 import WebSocket from 'ws';
 import { apiServerFor, agentFor, demoPodJson, NODE, TEST_CGROUP_PARENT } from '../helpers/cluster.js';
+import { running } from '../helpers/children.js';
 import { labFor, spawnFor, waitFor } from '../helpers/lab.js';
 import { startAgentProcess } from '../helpers/agent-process.js';
 import { startDemoPod, startPodContainer } from '../../lab/pod.js';
@@ -55,18 +56,6 @@ async function attach(t: Test, base: string, path: string, q: { command: string[
     ws.once('error', reject);
   });
   return { ws, out: () => out, done };
-}
-
-/** Host PIDs whose command line is exactly argv. */
-function running(argv: string[]): number[] {
-  const want = argv.join('\0') + '\0';
-  return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).filter((n) => {
-    try {
-      return readFileSync(`/proc/${n}/cmdline`, 'utf8') === want;
-    } catch {
-      return false;
-    }
-  }).map(Number);
 }
 
 /** "memory" | "pids" | "freezer" | "0" (v2) -> the cgroup path of pid, from the host's view. */

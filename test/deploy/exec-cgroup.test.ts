@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { ROOT, agentDaemonSet } from './render.js';
 import { labFor, waitFor } from '../helpers/lab.js';
+import { running } from '../helpers/children.js';
 import { freePort } from '../helpers/agent-process.js';
 import { startDemoPod } from '../../lab/pod.js';
 
@@ -16,18 +17,6 @@ const { ds, container } = agentDaemonSet();
 function v2Root(): string | undefined {
   const line = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => / - cgroup2 /.test(l));
   return line?.split(' ')[4];
-}
-
-/** Host PIDs whose command line is exactly argv. */
-function running(argv: string[]): number[] {
-  const want = argv.join('\0') + '\0';
-  return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).filter((n) => {
-    try {
-      return readFileSync(`/proc/${n}/cmdline`, 'utf8') === want;
-    } catch {
-      return false;
-    }
-  }).map(Number);
 }
 
 t.test('the DaemonSet gives the sessions one writable cgroup directory, the flag names it, the rest stays read-only', async (t) => {

@@ -1,5 +1,5 @@
-// Reads a process's direct children from procfs, for tests that need the PID inside a wrapper.
-import { readFileSync } from 'node:fs';
+// Finds processes from procfs for tests: a process's direct children, and every process running an exact argv.
+import { readdirSync, readFileSync } from 'node:fs';
 
 export function childrenOf(pid: number): number[] {
   try {
@@ -7,4 +7,16 @@ export function childrenOf(pid: number): number[] {
   } catch {
     return [];
   }
+}
+
+/** Host PIDs whose command line is exactly argv. */
+export function running(argv: string[]): number[] {
+  const want = argv.join('\0') + '\0';
+  return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).filter((n) => {
+    try {
+      return readFileSync(`/proc/${n}/cmdline`, 'utf8') === want;
+    } catch {
+      return false;
+    }
+  }).map(Number);
 }
