@@ -136,10 +136,7 @@ export class SessionCgroups {
       if (w.kind === 'v2') {
         // Controllers reach the sessions only if enabled here; the agent's parent already has them
         // enabled for the agent's own cgroup (a pod's cgroup does), so this usually works.
-        const avail = readText(join(base, 'cgroup.controllers')).split(' ');
-        const on = ['memory', 'pids'].filter((c) => avail.includes(c));
-        if (on.length > 0) write(join(base, 'cgroup.subtree_control'), on.map((c) => `+${c}`).join(' '));
-        limits = readText(join(base, 'cgroup.subtree_control')).split(' ').includes('memory');
+        limits = enableLimits(base);
       }
       hs.push({ kind: w.kind, base, limits });
     }
@@ -165,10 +162,7 @@ export class SessionCgroups {
       try {
         mkdirSync(probe);
         rmdirSync(probe);
-        const avail = readText(join(dir, 'cgroup.controllers')).split(' ');
-        const on = ['memory', 'pids'].filter((c) => avail.includes(c));
-        if (on.length > 0) write(join(dir, 'cgroup.subtree_control'), on.map((c) => `+${c}`).join(' '));
-        hs.push({ kind: 'v2', base: dir, limits: readText(join(dir, 'cgroup.subtree_control')).split(' ').includes('memory') });
+        hs.push({ kind: 'v2', base: dir, limits: enableLimits(dir) });
       } catch (err) {
         problems.push(`v2: creating a cgroup in ${dir}: ${errnoOf(err) ?? (err as Error).message}`);
       }
@@ -263,6 +257,14 @@ export class SessionCgroups {
       },
     };
   }
+}
+
+/** v2: turns on memory and pids for the cgroups below dir where they reach it; whether memory.max will exist there. */
+function enableLimits(dir: string): boolean {
+  const avail = readText(join(dir, 'cgroup.controllers')).split(' ');
+  const on = ['memory', 'pids'].filter((c) => avail.includes(c));
+  if (on.length > 0) write(join(dir, 'cgroup.subtree_control'), on.map((c) => `+${c}`).join(' '));
+  return readText(join(dir, 'cgroup.subtree_control')).split(' ').includes('memory');
 }
 
 function readText(path: string): string {
