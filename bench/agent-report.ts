@@ -95,7 +95,7 @@ export interface AgentResult {
 }
 
 /** The agent's own modules: their inclusive times say where a request's CPU goes. */
-const OURS = /^\S+ (engine|podview|containers|cgroupfs|cgroup-path|sandbox|proc|parse|registry|pods|expected|findings|host|auth|errors)\.js:/;
+const OURS = /^\S+ (engine|pod-inspector|containers|cgroupfs|cgroup-path|sandbox|proc|parse|registry|pods|expected|findings|host|auth|errors)\.js:/;
 
 export interface AgentProfile { kind: string; code?: string; file: string; units: number; sampledMs: number; top: FunctionTime[]; ours: Array<FunctionTime & { perUnitMs: number }> }
 

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { buildAgent, type Agent } from '../agent/compose.js';
+import { buildAgent, type Agent } from '../agent/server/compose.js';
 import { Lab, randomHex } from '../lab/runc.js';
 import { type DemoPod, startDemoPod } from '../lab/pod.js';
 import { type FakeApiServer, makePod, startFakeApiServer } from '../test/fake-apiserver/index.js';

@@ -12,7 +12,7 @@ import { codeVersion, machineInfo, waitCalm, type Calm } from './agent-report.js
 import { freePort, percentile, round, series, timeCommand, type Series } from './measure.js';
 import { pad } from './report.js';
 import { attachURL } from '../cli/cluster/attach-client.js';
-import { CH } from '../agent/exec/frames.js';
+import { CH } from '../agent/protocol/frames.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'dist/cli/main.js');

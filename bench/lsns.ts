@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import os from 'node:os';
-import { Engine } from '../agent/engine.js';
+import { Engine } from '../agent/inspect/engine.js';
 import { Lab } from '../lab/runc.js';
 import { startDemoPod } from '../lab/pod.js';
 import { Load, type LoadInfo, NS_PER_GROUP, countProcs } from './load.js';

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Lab, randomHex, randomUUID } from '../lab/runc.js';
 import { podCgroupPath, startPodContainer } from '../lab/pod.js';
-import { Engine } from '../agent/engine.js';
+import { Engine } from '../agent/inspect/engine.js';
 import { ownerOfPid } from '../agent/discovery/pidns-members.js';
 import { listPids, readCmdline, readStat, readStatus, scanNamespaceLinks } from '../agent/procfs/proc.js';
 import { machine, percentile, round, timeCommand } from './measure.js';

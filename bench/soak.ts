@@ -13,7 +13,7 @@ import { codeVersion, machineInfo } from './agent-report.js';
 import { type Sample, plot, sampleAgent, verdict } from './soak-report.js';
 import { freePort } from './measure.js';
 import { attachURL } from '../cli/cluster/attach-client.js';
-import { CH } from '../agent/exec/frames.js';
+import { CH } from '../agent/protocol/frames.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'dist/cli/main.js');

@@ -1,5 +1,5 @@
 // Maps errors to one line on stderr and an exit code: 1 for errors, 2 for usage errors.
-import { NsinspectError } from '../agent/errors.js';
+import { NsinspectError } from '../agent/model/errors.js';
 import { visible } from './render/table.js';
 import { didYouMean } from './suggest.js';
 

@@ -2,10 +2,10 @@
 // The nsinspect command line: parses arguments, loads only the command it runs, maps errors to exit codes.
 import { basename } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { NsinspectError } from '../agent/errors.js';
+import { NsinspectError } from '../agent/model/errors.js';
 import { exitCodeOf, formatError } from './errors.js';
 import { routesLocal } from './refs.js';
-import { EXEC_LIMITS, VERSION } from '../agent/wire/protocol.js';
+import { EXEC_LIMITS, VERSION } from '../agent/protocol/protocol.js';
 import type { ClusterFlags } from './commands/cluster.js';
 import { FORMATS, parseOutput } from './output/format.js';
 

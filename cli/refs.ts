@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { NsinspectError } from '../agent/errors.js';
+import { NsinspectError } from '../agent/model/errors.js';
 import { NS_TYPES, type NsType, isNsType } from '../agent/model/types.js';
 
 const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

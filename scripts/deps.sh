@@ -20,7 +20,7 @@ if [ "${NSINSPECT_DEPS:-}" = "test" ]; then
   command -v promtool >/dev/null || need_apt+=(prometheus)
   command -v ps >/dev/null || need_apt+=(procps)
   command -v openssl >/dev/null || need_apt+=(openssl)
-  # The completion scripts are loaded by the shells they are for (test/cli-completion-shells).
+  # The completion scripts are loaded by the shells they are for (test/cli/completion-shells.test.ts).
   command -v zsh >/dev/null || need_apt+=(zsh)
   command -v fish >/dev/null || need_apt+=(fish)
   # kubectl's plugin discovery, for the install test (Debian's kubectl is kubernetes-client).

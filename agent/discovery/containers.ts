@@ -1,7 +1,7 @@
 // Container ID <-> cgroup directory <-> PIDs, with a cached index re-walked when it goes stale.
 import type { Container, ContainerID } from '../model/types.js';
-import { NsinspectError } from '../errors.js';
-import { errnoOf } from '../errors.js';
+import { NsinspectError } from '../model/errors.js';
+import { errnoOf } from '../model/errors.js';
 import { cgroupExists, cgroupHierarchies, readCgroupProcs, walkCgroups } from '../procfs/cgroupfs.js';
 import { listPids, readCgroupLines, readStat } from '../procfs/proc.js';
 import { type ParsedCgroupPath, containerOfName, parseCgroupPath } from './cgroup-path.js';

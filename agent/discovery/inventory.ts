@@ -4,7 +4,7 @@ import { NS_TYPES } from '../model/types.js';
 import { listPids, readCmdline, readOwnerUid, readStat, scanNamespaceLinks } from '../procfs/proc.js';
 import { userName } from '../procfs/users.js';
 import type { ContainerIndex } from './containers.js';
-import type { LsnsRowJSON } from '../wire/local.js';
+import type { LsnsRowJSON } from '../protocol/answers.js';
 
 /** Every namespace on the node with its process count, lowest PID, user, command and container. */
 export function inventory(index: ContainerIndex, types: readonly NsType[] = NS_TYPES): LsnsRowJSON[] {

@@ -1,5 +1,5 @@
 // Picks a pod's containers out of the runtime's records by name: node-local pod refs without an API server.
-import { NsinspectError } from '../errors.js';
+import { NsinspectError } from '../model/errors.js';
 import type { RuntimeRecord } from '../model/records.js';
 
 /** A pod on this node named by the runtime's records: its namespace, name, and records (the sandbox first, then by name). */

@@ -9,7 +9,7 @@
 // task and so still says that a container exited, and with which code.
 import { readFileSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { NsinspectError, errnoOf, wrap } from '../errors.js';
+import { NsinspectError, errnoOf, wrap } from '../model/errors.js';
 import type { ExitRecord, RecordRoots, RuntimeRecord } from '../model/records.js';
 import type { NsType, Runtime } from '../model/types.js';
 import { dockerName } from './docker-records.js';

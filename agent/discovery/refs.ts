@@ -1,5 +1,5 @@
 // Parses node-local refs (pid/<n>, container/<id-prefix>) at the edge into typed values.
-import { NsinspectError } from '../errors.js';
+import { NsinspectError } from '../model/errors.js';
 import { CONTAINER_PREFIX } from './containers.js';
 
 export type LocalRef =

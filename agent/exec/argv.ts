@@ -1,7 +1,7 @@
 // Pure: builds the nsenter (and unshare) argv that runs a command in a target's namespaces. No shell.
 import type { NsSet, NsType } from '../model/types.js';
 import { NS_TYPES, isNsType } from '../model/types.js';
-import { NsinspectError } from '../errors.js';
+import { NsinspectError } from '../model/errors.js';
 
 /** all: exactly nsenter --all; tools: every namespace but mnt, with the host's binaries. */
 export type NsSelection = 'all' | 'tools' | NsType[];

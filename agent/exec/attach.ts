@@ -1,7 +1,7 @@
 // One attached exec session: a pty (node-pty) or pipes, bridged to a WebSocket with the frames.ts framing.
 import type { WebSocket } from 'ws';
 import { execa, type ResultPromise } from 'execa';
-import { CH, type EndReason, type StatusFrame, frame, frames, parseResize } from './frames.js';
+import { CH, type EndReason, type StatusFrame, frame, frames, parseResize } from '../protocol/frames.js';
 import { closeLeftStreams, sessionTag } from './reap.js';
 import { readStartTime } from '../procfs/proc.js';
 import { PtyWriter } from './pty-writer.js';

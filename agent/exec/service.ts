@@ -1,13 +1,13 @@
 // Exec sessions: PID-reuse guard, concurrency limit, limits, audit lines and metrics, one-shot or attached.
-import { NsinspectError } from '../errors.js';
-import type { Subject } from '../engine.js';
+import { NsinspectError } from '../model/errors.js';
+import type { Subject } from '../inspect/engine.js';
 import type { UserInfo } from '../model/auth.js';
 import { readNamespaces, readStartTime } from '../procfs/proc.js';
 import { openNsFds } from '../procfs/nsfds.js';
 import { type ExecPlan, type NsSelection, type PinnedPaths, pinnedPlan, wantedTypes } from './argv.js';
 import { Containment } from './contain.js';
 import { type RunResult, runCapped } from './run.js';
-import { EXEC_LIMITS } from '../wire/protocol.js';
+import { EXEC_LIMITS } from '../protocol/protocol.js';
 
 export const EXEC_DEFAULTS = {
   timeoutSeconds: EXEC_LIMITS.defaultTimeoutSeconds,

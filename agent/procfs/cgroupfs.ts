@@ -1,6 +1,6 @@
 // Reads /sys/fs/cgroup: which hierarchies are mounted, walking their directories, cgroup.procs.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { errnoOf, wrap } from '../errors.js';
+import { errnoOf, wrap } from '../model/errors.js';
 import { PROC, readSmallFile } from './proc.js';
 import { type CgroupMount, parseCgroupMounts } from './parse.js';
 

@@ -1,7 +1,7 @@
 // Reads a process's credentials from /proc (status, uid_map, gid_map, attr, owner) and the node's Yama/perf sysctls.
 import { existsSync, statSync } from 'node:fs';
 import type { CapSets, IdMapLine, IdQuad, NodeSecurity, ProcCreds, Tri } from '../model/creds.js';
-import { NsinspectError, errnoOf, wrap } from '../errors.js';
+import { NsinspectError, errnoOf, wrap } from '../model/errors.js';
 import { PROC, readSmallFile } from './proc.js';
 import { ParseError } from './parse.js';
 

@@ -1,7 +1,7 @@
 // Opens a process's namespace files (and root, cwd) and keeps them open: the PID is looked up once.
 import { closeSync, existsSync, fstatSync, openSync } from 'node:fs';
 import type { NsType } from '../model/types.js';
-import { NsinspectError, errnoOf, wrap } from '../errors.js';
+import { NsinspectError, errnoOf, wrap } from '../model/errors.js';
 import { PROC, readStartTime } from './proc.js';
 
 /** Open descriptors on one process's namespaces, pinned: they name the same objects whatever the PID does next. */

@@ -2,7 +2,7 @@
 import { closeSync, openSync, readFileSync, readSync, readlinkSync, readdirSync, statSync } from 'node:fs';
 import type { NsRead, NsSet, NsType, ProcessInfo, ProcStat, ProcStatus } from '../model/types.js';
 import { NS_TYPES } from '../model/types.js';
-import { errnoOf, wrap } from '../errors.js';
+import { errnoOf, wrap } from '../model/errors.js';
 import { type CgroupLine, parseCgroupFile, parseStat, parseStatus } from './parse.js';
 
 /** Where procfs is mounted. The agent runs with hostPID, so this is the host's. */

@@ -1,7 +1,7 @@
 // Exec session cgroups under /sys/fs/cgroup: create with limits, kill as a unit (v2 cgroup.kill, v1 freezer), remove.
 import { existsSync, mkdirSync, readFileSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { errnoOf } from '../errors.js';
+import { errnoOf } from '../model/errors.js';
 import { readCgroupProcs, subdirs } from './cgroupfs.js';
 import { type CgroupMount, parseCgroupFile, parseCgroupMounts } from './parse.js';
 import { PROC } from './proc.js';

@@ -1,6 +1,6 @@
 // A small HTTP client for one node's agent: sends the user's token, turns error bodies into one line.
-import { NsinspectError } from '../../agent/errors.js';
-import { codeOf, type ErrorJSON } from '../../agent/wire/protocol.js';
+import { NsinspectError } from '../../agent/model/errors.js';
+import { codeOf, type ErrorJSON } from '../../agent/protocol/protocol.js';
 import { checkAgentURL } from './trust.js';
 
 /**

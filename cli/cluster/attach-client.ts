@@ -1,8 +1,8 @@
 // The client end of an attach WebSocket: opens it with the user's token and speaks the frames.ts framing.
 import WebSocket from 'ws';
-import { NsinspectError } from '../../agent/errors.js';
-import { ATTACH_MAX_MESSAGE_BYTES, codeOf, type ErrorJSON } from '../../agent/wire/protocol.js';
-import { ATTACH_PROTOCOL, CH, type StatusFrame, frame, frames } from '../../agent/exec/frames.js';
+import { NsinspectError } from '../../agent/model/errors.js';
+import { ATTACH_MAX_MESSAGE_BYTES, codeOf, type ErrorJSON } from '../../agent/protocol/protocol.js';
+import { ATTACH_PROTOCOL, CH, type StatusFrame, frame, frames } from '../../agent/protocol/frames.js';
 
 export interface AttachParams {
   command: string[];

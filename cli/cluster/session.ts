@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
-import { NsinspectError } from '../../agent/errors.js';
+import { NsinspectError } from '../../agent/model/errors.js';
 import { AgentClient } from './agent-client.js';
 import type { Kube } from './api.js';
 import { contextOf, kubeconfigFiles, readKubeconfig, targetOf } from './kubeconfig.js';

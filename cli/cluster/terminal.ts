@@ -1,5 +1,5 @@
 // Bridges the user's terminal to an attach session: raw mode, keystrokes out, resizes, restored on exit.
-import type { StatusFrame } from '../../agent/exec/frames.js';
+import type { StatusFrame } from '../../agent/protocol/frames.js';
 import type { AttachConnection } from './attach-client.js';
 
 /**

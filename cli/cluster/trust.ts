@@ -1,6 +1,6 @@
 // Decides whom the CLI may hand the user's token to: an agent URL that does not leak it, an agent pod the nsinspect DaemonSet controls.
 import type { V1Pod } from '@kubernetes/client-node';
-import { NsinspectError } from '../../agent/errors.js';
+import { NsinspectError } from '../../agent/model/errors.js';
 
 /** The agent's DaemonSet in manifests/agent/daemonset.yaml. */
 export const AGENT_DAEMONSET = 'nsinspect-agent';

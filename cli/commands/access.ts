@@ -1,9 +1,9 @@
 // nsinspect access TARGET DEBUGGER: privileges side by side and each op's verdict with its walk (node-local, or a pod through its agent).
-import { NsinspectError } from '../../agent/errors.js';
-import { Engine } from '../../agent/engine.js';
+import { NsinspectError } from '../../agent/model/errors.js';
+import { Engine } from '../../agent/inspect/engine.js';
 import { parseLocalRef } from '../../agent/discovery/refs.js';
 import { ACCESS_OPS } from '../../agent/model/access.js';
-import type { AccessJSON, PodAccessJSON } from '../../agent/wire/access.js';
+import type { AccessJSON, PodAccessJSON } from '../../agent/protocol/access.js';
 import type { ClusterFlags } from './cluster.js';
 import { renderAccess } from '../render/access.js';
 import { print } from '../output/format.js';

@@ -1,6 +1,6 @@
 // `nsinspect agent`: starts the agent and shuts it down cleanly on SIGTERM or SIGINT.
-import { NsinspectError } from '../../agent/errors.js';
-import { runAgent } from '../../agent/server.js';
+import { NsinspectError } from '../../agent/model/errors.js';
+import { runAgent } from '../../agent/server/run.js';
 import { exitCodeOf, formatError } from '../errors.js';
 
 export interface AgentFlags {

@@ -1,8 +1,8 @@
 // The cluster commands: pod refs resolved through the API, answered by the agent on the pod's node.
 import type { V1Pod } from '@kubernetes/client-node';
-import type { PodDiffJSON, PodJSON } from '../../agent/wire/api.js';
-import type { PsJSON } from '../../agent/wire/local.js';
-import { NsinspectError } from '../../agent/errors.js';
+import type { PodDiffJSON, PodJSON } from '../../agent/protocol/pod.js';
+import type { PsJSON } from '../../agent/protocol/answers.js';
+import { NsinspectError } from '../../agent/model/errors.js';
 import { parsePid } from '../../agent/discovery/refs.js';
 import { Cluster, type ClusterOptions } from '../cluster/session.js';
 import type { AgentClient } from '../cluster/agent-client.js';

@@ -1,5 +1,5 @@
 // `nsinspect completion bash|zsh|fish`: scripts that ask `nsinspect __complete` for every candidate, as cobra's do.
-import { NsinspectError } from '../../agent/errors.js';
+import { NsinspectError } from '../../agent/model/errors.js';
 
 // Each script sends the words before the cursor and the current word; the answer is one
 // candidate a line ("value<TAB>description"), then ":<directive>" (cobra's bits: 1 error,

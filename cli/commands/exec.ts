@@ -1,8 +1,8 @@
 // `nsinspect exec`: run a command in a container's namespaces, node-locally or through the agent.
-import { NsinspectError } from '../../agent/errors.js';
+import { NsinspectError } from '../../agent/model/errors.js';
 import { checkCommand, execPlan, parseSelection } from '../../agent/exec/argv.js';
 import type { ExecResponse } from '../../agent/exec/service.js';
-import { EXEC_LIMITS } from '../../agent/wire/protocol.js';
+import { EXEC_LIMITS } from '../../agent/protocol/protocol.js';
 import type { GlobalOptions } from '../options.js';
 import { isLocalRef, label, podName } from '../refs.js';
 import type { ClusterFlags } from './cluster.js';
@@ -99,7 +99,7 @@ async function interactive(agent: AgentClient, path: string, argv: string[], nam
 
 async function execLocal(ref: string, argv: string[], selection: ReturnType<typeof parseSelection>): Promise<number> {
   const { parseLocalRef } = await import('../../agent/discovery/refs.js');
-  const { Engine } = await import('../../agent/engine.js');
+  const { Engine } = await import('../../agent/inspect/engine.js');
   const { readNamespaces, readStartTime } = await import('../../agent/procfs/proc.js');
   const { runAttached } = await import('../../agent/exec/run.js');
   const r = parseLocalRef(ref);

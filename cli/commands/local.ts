@@ -1,6 +1,6 @@
 // The node-local commands (ns, diff, ps, whois, lsns): run the engine in-process, as root.
-import { NsinspectError } from '../../agent/errors.js';
-import { Engine } from '../../agent/engine.js';
+import { NsinspectError } from '../../agent/model/errors.js';
+import { Engine } from '../../agent/inspect/engine.js';
 import { parseLocalRef, parsePid } from '../../agent/discovery/refs.js';
 import { type NsType, NS_TYPES } from '../../agent/model/types.js';
 import type { GlobalOptions } from '../options.js';

@@ -1,6 +1,6 @@
 // -o for every command: parses the format once (table, wide, json, yaml, name, jsonpath=…) and writes a command's data in it.
 import { InvalidArgumentError } from 'commander';
-import { NsinspectError } from '../../agent/errors.js';
+import { NsinspectError } from '../../agent/model/errors.js';
 import { setNoHeaders, visibleLines } from '../render/table.js';
 import { compileJsonPath, JsonPathError } from './jsonpath.js';
 import { paint } from '../render/colour.js';

@@ -1,5 +1,5 @@
 // Turns the access answer into text: privileges side by side, then each op's verdict and its walk of checks.
-import type { AccessJSON, AccessSummaryJSON, AccessVerdictJSON, PrivilegesJSON } from '../../agent/wire/access.js';
+import type { AccessJSON, AccessSummaryJSON, AccessVerdictJSON, PrivilegesJSON } from '../../agent/protocol/access.js';
 import type { IdMapLine, IdQuad, NodeSecurity } from '../../agent/model/creds.js';
 import { CAP_NAMES } from '../../agent/model/creds.js';
 import { keyValues, table } from './table.js';

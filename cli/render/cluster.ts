@@ -1,6 +1,6 @@
 // Human tables for the cluster commands: a pod's namespaces as a sharing matrix, ephemeral containers.
 import { NS_TYPES } from '../../agent/model/types.js';
-import type { PodDiffJSON, PodJSON } from '../../agent/wire/api.js';
+import type { PodDiffJSON, PodJSON } from '../../agent/protocol/pod.js';
 import { renderDiff } from './local.js';
 import { renderLayers } from './layers.js';
 import { table, terminalWidth } from './table.js';

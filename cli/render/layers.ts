@@ -1,5 +1,5 @@
 // The "layers" section of diff: shown only where the pod spec, the runtime's record and the kernel disagree.
-import { type LayerRowJSON, disagreeing } from '../../agent/wire/layers.js';
+import { type LayerRowJSON, disagreeing } from '../../agent/protocol/layers.js';
 import { table } from './table.js';
 
 const told = (r: LayerRowJSON): string => {

@@ -1,5 +1,5 @@
 // Turns the engine's JSON answers into the human tables of ns, diff, ps, whois and lsns.
-import type { DiffJSON, LsnsJSON, NsListJSON, PsJSON, SubjectJSON, WhoisJSON } from '../../agent/wire/local.js';
+import type { DiffJSON, LsnsJSON, NsListJSON, PsJSON, SubjectJSON, WhoisJSON } from '../../agent/protocol/answers.js';
 import { NS_TYPES } from '../../agent/model/types.js';
 import { keyValues, table, terminalWidth, wrapWords } from './table.js';
 import { renderAccessBrief } from './access.js';

@@ -3,7 +3,7 @@ import t from 'tap';
 import { apiServerFor, demoPodJson, NODE, TEST_CGROUP_PARENT } from '../helpers/cluster.js';
 import { labFor, waitFor } from '../helpers/lab.js';
 import { startDemoPod } from '../../lab/pod.js';
-import { buildAgent } from '../../agent/compose.js';
+import { buildAgent } from '../../agent/server/compose.js';
 import { attachURL, openAttach } from '../../cli/cluster/attach-client.js';
 
 t.test('sessions in a pty that end by exit: audit lines, no warning', async (t) => {

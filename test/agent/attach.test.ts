@@ -6,10 +6,10 @@ import { apiServerFor, agentFor, demoPodJson, NODE } from '../helpers/cluster.js
 import { running } from '../helpers/children.js';
 import { labFor, waitFor } from '../helpers/lab.js';
 import { startDemoPod, type DemoPod } from '../../lab/pod.js';
-import { type Agent, buildAgent } from '../../agent/compose.js';
+import { type Agent, buildAgent } from '../../agent/server/compose.js';
 import { Writable } from 'node:stream';
 import { attachURL, openAttach } from '../../cli/cluster/attach-client.js';
-import { CH, frame } from '../../agent/exec/frames.js';
+import { CH, frame } from '../../agent/protocol/frames.js';
 
 const POD_URL = '/v1/pods/shop/web/containers/app/attach';
 

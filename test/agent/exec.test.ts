@@ -3,7 +3,7 @@ import t from 'tap';
 import { readdirSync, readFileSync } from 'node:fs';
 import { waitFor } from '../helpers/lab.js';
 import { demoClusterFor } from '../helpers/cluster.js';
-import type { Agent } from '../../agent/compose.js';
+import type { Agent } from '../../agent/server/compose.js';
 
 async function post(agent: Agent, url: string, body: unknown, token = 'admin-token'): Promise<{ status: number; body: any }> {
   const r = await agent.app.inject({ method: 'POST', url, payload: body as object, headers: { authorization: `Bearer ${token}` } });

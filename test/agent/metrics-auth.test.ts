@@ -1,7 +1,7 @@
 // The metrics listener: /metrics behind TokenReview + SubjectAccessReview (get on the nonResourceURL /metrics), open probes, the API's error shape.
 import t from 'tap';
 import type { Test } from 'tap';
-import { buildAgent, type Agent } from '../../agent/compose.js';
+import { buildAgent, type Agent } from '../../agent/server/compose.js';
 import { apiServerFor, NODE } from '../helpers/cluster.js';
 import type { FakeApiServer } from '../fake-apiserver/index.js';
 import { waitFor } from '../helpers/lab.js';

@@ -5,8 +5,8 @@ import { type Server, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { NsinspectError } from '../../agent/errors.js';
-import { runAgent } from '../../agent/server.js';
+import { NsinspectError } from '../../agent/model/errors.js';
+import { runAgent } from '../../agent/server/run.js';
 import { apiServerFor, NODE } from '../helpers/cluster.js';
 import { CLI, freePort } from '../helpers/agent-process.js';
 

@@ -3,7 +3,7 @@ import t from 'tap';
 import { apiServerFor, agentFor, demoPodJson, NODE } from '../helpers/cluster.js';
 import { labFor } from '../helpers/lab.js';
 import { startDemoPod } from '../../lab/pod.js';
-import type { Agent } from '../../agent/compose.js';
+import type { Agent } from '../../agent/server/compose.js';
 import { attachURL, openAttach } from '../../cli/cluster/attach-client.js';
 
 type Reply = { status: number; body: any };

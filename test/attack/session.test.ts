@@ -8,7 +8,7 @@ import { running } from '../helpers/children.js';
 import { labFor, spawnFor, waitFor } from '../helpers/lab.js';
 import { startAgentProcess } from '../helpers/agent-process.js';
 import { startDemoPod, startPodContainer } from '../../lab/pod.js';
-import { ATTACH_PROTOCOL, CH, frame } from '../../agent/exec/frames.js';
+import { ATTACH_PROTOCOL, CH, frame } from '../../agent/protocol/frames.js';
 import { ExecService } from '../../agent/exec/service.js';
 import { readStat } from '../../agent/procfs/proc.js';
 
@@ -135,7 +135,7 @@ t.test('escapes from an attached session stay in its cgroup and die with it', as
 t.test('a session cannot fork past its pids limit', async (t) => {
   const { pod } = await setup(t);
   const svc = new ExecService({ info: () => undefined }, { pidsMax: 20, cgroupParent: TEST_CGROUP_PARENT });
-  const { Engine } = await import('../../agent/engine.js');
+  const { Engine } = await import('../../agent/inspect/engine.js');
   const s = new Engine().containerSubject(pod.app.id);
   // ash stops at the first fork that fails: the last number it printed is how many sleeps started.
   const script = 'i=0; while [ $i -lt 40 ]; do sleep 1000 & i=$((i+1)); echo $i; done';

@@ -2,8 +2,8 @@
 // good users unaffected, tokens never logged), and audience-narrowed tokens (--token-audience).
 import t, { type Test } from 'tap';
 import { randomBytes } from 'node:crypto';
-import { buildAgent, type Agent } from '../../agent/compose.js';
-import { FAILURE_LIMITS } from '../../agent/http/authn-limit.js';
+import { buildAgent, type Agent } from '../../agent/server/compose.js';
+import { FAILURE_LIMITS } from '../../agent/server/authn-limit.js';
 import { apiServerFor, NODE } from '../helpers/cluster.js';
 import type { FakeApiServer } from '../fake-apiserver/index.js';
 

@@ -9,7 +9,7 @@ import { exportedNames, metricNames, queries } from './promql.js';
 import { apiServerFor, demoPodJson, NODE } from '../helpers/cluster.js';
 import { labFor, waitFor } from '../helpers/lab.js';
 import { startDemoPod } from '../../lab/pod.js';
-import { isLoopback, parseListen } from '../../agent/server.js';
+import { isLoopback, parseListen } from '../../agent/server/run.js';
 import { AGENT_PORT } from '../../cli/cluster/session.js';
 
 const CLI = join(ROOT, 'dist/cli/main.js');

@@ -74,7 +74,7 @@ function grants(rules: Array<{ apiGroups: string[]; resources: string[]; verbs: 
 /** The permission each /v1 route checks with a SubjectAccessReview, from its access declaration. */
 function routeChecks(): Set<Perm> {
   const out = new Set<Perm>();
-  for (const file of sources(join(ROOT, 'agent/http/routes'))) {
+  for (const file of sources(join(ROOT, 'agent/server/routes'))) {
     const src = readFileSync(file, 'utf8');
     for (const m of src.matchAll(/verb: '(\w+)', resource: '(\w+)'(?:, subresource: '(\w+)')?/g)) out.add(perm(m[1], '', m[3] ? `${m[2]}/${m[3]}` : m[2]));
   }

@@ -3,7 +3,7 @@ import t from 'tap';
 import { demoClusterFor, get, NODE } from '../helpers/cluster.js';
 import { waitFor } from '../helpers/lab.js';
 import { makePod } from '../fake-apiserver/index.js';
-import type { Agent } from '../../agent/compose.js';
+import type { Agent } from '../../agent/server/compose.js';
 
 const syncUp = async (agent: Agent): Promise<string | undefined> =>
   /^nsinspect_kube_sync_up (\d)$/m.exec((await agent.metricsApp.inject({ method: 'GET', url: '/metrics' })).body)?.[1];

@@ -76,7 +76,7 @@ const [dist, mnt, id] = process.argv.slice(2);
 execFileSync('umount', ['-R', '/sys/fs/cgroup']);
 mkdirSync(mnt, { recursive: true });
 execFileSync('mount', ['-t', 'cgroup2', 'none', mnt]);
-const { Engine } = await import(dist + '/agent/engine.js');
+const { Engine } = await import(dist + '/agent/inspect/engine.js');
 const { cgroupHierarchies } = await import(dist + '/agent/procfs/cgroupfs.js');
 const e = new Engine();
 const s = e.containerSubject(id);

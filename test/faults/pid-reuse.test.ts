@@ -5,7 +5,7 @@ import { demoClusterFor, NODE } from '../helpers/cluster.js';
 import { spawnFor, waitFor } from '../helpers/lab.js';
 import { ExecService } from '../../agent/exec/service.js';
 import { readStat } from '../../agent/procfs/proc.js';
-import type { Agent } from '../../agent/compose.js';
+import type { Agent } from '../../agent/server/compose.js';
 
 const user = { username: 'dev', groups: [] };
 

@@ -70,7 +70,7 @@ t.test(`${REQUESTS} hostile requests against a live agent; parser errors in the 
 
 t.test('a body dribbled a byte at a time is cut at the request timeout (Node stops counting after the headers)', async (t) => {
   const { default: Fastify } = await import('fastify');
-  const { boundRequestTime, clientErrorHandler } = await import('../../agent/http/errors.js');
+  const { boundRequestTime, clientErrorHandler } = await import('../../agent/server/errors.js');
   const app = Fastify({ clientErrorHandler });
   t.teardown(() => app.close());
   boundRequestTime(app, 400);

@@ -4,10 +4,10 @@ import fc from 'fast-check';
 import { deepStrictEqual } from 'node:assert/strict';
 import { Value } from '@sinclair/typebox/value';
 import { PID_MAX, parseLocalRef, parsePid } from '../../agent/discovery/refs.js';
-import { NsinspectError } from '../../agent/errors.js';
+import { NsinspectError } from '../../agent/model/errors.js';
 import { NS_TYPES } from '../../agent/model/types.js';
 import { isLocalRef, label, nsTypes, podName } from '../../cli/refs.js';
-import { ContainerRef, DNS1123Label, DNS1123Subdomain, PidParam } from '../../agent/http/schemas.js';
+import { ContainerRef, DNS1123Label, DNS1123Subdomain, PidParam } from '../../agent/server/schemas.js';
 import { HEX, check, chars, hex, hostile } from './fc.js';
 
 /** The outcome of f: its value, or the code of an NsinspectError. Any other throw fails the property. */

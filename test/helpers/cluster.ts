@@ -54,7 +54,7 @@ export function demoPodJson(pod: DemoPod, name = 'web', namespace = 'shop'): Pod
   return p;
 }
 
-import { buildAgent, type Agent } from '../../agent/compose.js';
+import { buildAgent, type Agent } from '../../agent/server/compose.js';
 import { waitFor } from './lab.js';
 
 /** An in-process agent against the fake API server, closed at teardown; resolves once pods synced. */

@@ -7,9 +7,9 @@ import { execa } from 'execa';
 import { labFor, statNamespaces, waitFor } from '../helpers/lab.js';
 import { type Lab, randomHex } from '../../lab/runc.js';
 import { RUNTIME_DEFAULT_CAPS, type SecurityContext, securityContext } from '../../lab/security.js';
-import { Engine } from '../../agent/engine.js';
+import { Engine } from '../../agent/inspect/engine.js';
 import { ACCESS_OPS, type BlockCode } from '../../agent/model/access.js';
-import type { AccessVerdictJSON } from '../../agent/wire/access.js';
+import type { AccessVerdictJSON } from '../../agent/protocol/access.js';
 import { readCreds } from '../../agent/procfs/creds.js';
 import { CAP_SET_NAMES, decodeCaps } from '../../agent/model/creds.js';
 

@@ -3,7 +3,7 @@ import t from 'tap';
 import { execa } from 'execa';
 import { labFor } from '../helpers/lab.js';
 import { startDemoPod } from '../../lab/pod.js';
-import { Engine } from '../../agent/engine.js';
+import { Engine } from '../../agent/inspect/engine.js';
 
 t.test('kubectl debug with and without --target', async (t) => {
   const lab = await labFor(t);

@@ -3,7 +3,7 @@ import t from 'tap';
 import { labFor, statNamespaces } from '../helpers/lab.js';
 import { LAYOUTS, type Layout, containerCgroupPath, podCgroupPath, startPodContainer } from '../../lab/pod.js';
 import { randomHex, randomUUID } from '../../lab/runc.js';
-import { Engine } from '../../agent/engine.js';
+import { Engine } from '../../agent/inspect/engine.js';
 import { containerOfPid } from '../../agent/discovery/containers.js';
 import type { QosClass, Runtime } from '../../agent/model/types.js';
 

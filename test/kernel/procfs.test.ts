@@ -3,7 +3,7 @@ import t from 'tap';
 import { execa } from 'execa';
 import { childrenOf, spawnFor, statNamespaces, waitFor } from '../helpers/lab.js';
 import { readNamespaces, readProcess, readStat, listPids } from '../../agent/procfs/proc.js';
-import { Engine } from '../../agent/engine.js';
+import { Engine } from '../../agent/inspect/engine.js';
 import { hostNamespaces } from '../../agent/discovery/host.js';
 import { NS_TYPES } from '../../agent/model/types.js';
 

@@ -4,8 +4,8 @@ import { readdirSync, statSync } from 'node:fs';
 import { labFor, spawnFor, waitFor } from '../helpers/lab.js';
 import { containerCgroupPath } from '../../lab/pod.js';
 import { randomHex } from '../../lab/runc.js';
-import { Engine } from '../../agent/engine.js';
-import type { PsJSON } from '../../agent/wire/local.js';
+import { Engine } from '../../agent/inspect/engine.js';
+import type { PsJSON } from '../../agent/protocol/answers.js';
 
 const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
 const SLEEP = ['sleep', '2147483647'];

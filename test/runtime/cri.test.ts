@@ -4,7 +4,7 @@ import t, { type Test } from 'tap';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { Engine } from '../../agent/engine.js';
+import { Engine } from '../../agent/inspect/engine.js';
 import { type CriContainer, type CriPod, CriFixture, criFor } from '../helpers/cri.js';
 import { Containerd, pidsMentioning } from '../../lab/cri/containerd.js';
 import { childrenOf, spawnFor, statNamespaces, waitFor } from '../helpers/lab.js';

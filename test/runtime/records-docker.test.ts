@@ -3,7 +3,7 @@
 import t from 'tap';
 import { statSync } from 'node:fs';
 import { readRecord } from '../../agent/discovery/records.js';
-import { Engine } from '../../agent/engine.js';
+import { Engine } from '../../agent/inspect/engine.js';
 import { dockerFor } from '../helpers/docker.js';
 import { statNamespaces } from '../helpers/lab.js';
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
-import { Engine } from '../../agent/engine.js';
+import { Engine } from '../../agent/inspect/engine.js';
 import { readRecord, taskDirs } from '../../agent/discovery/records.js';
 import { criFor } from '../helpers/cri.js';
 import { BUSYBOX_IMAGE } from '../../lab/cri/images.js';

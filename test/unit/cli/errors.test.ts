@@ -1,6 +1,6 @@
 // The CLI's one error line: the agent's candidates become "did you mean", control characters are escaped.
 import t from 'tap';
-import { NsinspectError } from '../../../agent/errors.js';
+import { NsinspectError } from '../../../agent/model/errors.js';
 import { formatError } from '../../../cli/errors.js';
 import { closest } from '../../../cli/suggest.js';
 

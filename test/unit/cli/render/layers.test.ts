@@ -1,7 +1,7 @@
 // The diff's "layers" section: present only when the layers disagree, one row per broken type.
 import t from 'tap';
 import { renderLayers } from '../../../../cli/render/layers.js';
-import type { LayerRowJSON } from '../../../../agent/wire/layers.js';
+import type { LayerRowJSON } from '../../../../agent/protocol/layers.js';
 
 const ok: LayerRowJSON = { side: 'target', type: 'net', spec: 'sandbox', told: { join: 'path', path: '/proc/9/ns/net', owner: 'sandbox', inode: 14 }, kernel: 'sandbox', kernelInode: 14, agree: true, broke: [] };
 const bad: LayerRowJSON = {

@@ -3,8 +3,8 @@ import t from 'tap';
 import { wrapWords } from '../../../../cli/render/table.js';
 import { renderNs, renderPs } from '../../../../cli/render/local.js';
 import { podContainerNames, renderEphemeral, renderPod } from '../../../../cli/render/cluster.js';
-import type { NsListJSON, PsJSON } from '../../../../agent/wire/local.js';
-import type { PodJSON } from '../../../../agent/wire/api.js';
+import type { NsListJSON, PsJSON } from '../../../../agent/protocol/answers.js';
+import type { PodJSON } from '../../../../agent/protocol/pod.js';
 
 t.test('wrapWords wraps at word boundaries, indents what follows, and leaves pipes alone', async (t) => {
   const line = '* mnt is private, as expected: from debugger, reach the files of app at /proc/1234/root';

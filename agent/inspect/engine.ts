@@ -1,0 +1,330 @@
+// The engine's entry points: resolve refs to processes, then diff, ns, ps, whois and lsns.
+import type { Container, ContainerID, NsSet, NsType, NsUnreadable, Runtime } from '../model/types.js';
+import { NsinspectError } from '../model/errors.js';
+import { CLOCK_TICKS, readBootTime, readNamespaces, readProcess, readStat, readStatus } from '../procfs/proc.js';
+import { ContainerIndex, containerOfPid } from '../discovery/containers.js';
+import { type LocalRef } from '../discovery/refs.js';
+import { type PodMember, findSandbox, podMembers } from '../discovery/sandbox.js';
+import { hostNamespaces } from '../discovery/host.js';
+import { inventory } from '../discovery/inventory.js';
+import { memberOwners, pidNsMembers } from '../discovery/pidns-members.js';
+import { diffNamespaces } from '../analysis/diff.js';
+import { findings } from '../analysis/findings.js';
+import { accessOf, accessSummary } from './access-of.js';
+import { type LayerSpecs, layersOf } from './layers-of.js';
+import type { AccessJSON } from '../protocol/access.js';
+import type { PodSecurity } from '../model/access.js';
+import type { ExitRecord, RecordRoots, RuntimeRecord } from '../model/records.js';
+import { allRecords, defaultRoots, readExit, runningContainerdRoots, tryReadRecord } from '../discovery/records.js';
+import { containerOfPod, recordName, recordNames, recordedTarget, recordsOfPod } from '../discovery/pod-records.js';
+import type { DiffJSON, LsnsJSON, NsItemJSON, NsListJSON, PsJSON, PsRowJSON, SubjectJSON, WhoisJSON } from '../protocol/answers.js';
+
+/** A ref resolved to a live process: the container's init process, or the PID itself. */
+export interface Subject {
+  ref: string;
+  pid: number;
+  /** Start time in clock ticks: with pid, the identity that guards against PID reuse. */
+  startTime: number;
+  containerID?: ContainerID;
+  podUID?: string;
+  runtime?: Runtime;
+  container?: Container;
+  namespaces: NsSet;
+  unreadable?: NsUnreadable;
+  /** What the runtime was told about the container, when its record was found. */
+  record?: RuntimeRecord;
+}
+
+export class Engine {
+  readonly index = new ContainerIndex();
+
+  /** roots: where the runtimes keep their records (a kubelet node's defaults, or NSINSPECT_* env). */
+  constructor(readonly roots: RecordRoots = defaultRoots()) {}
+
+  /** Resolves a node-local ref. NOT_FOUND, AMBIGUOUS or NOT_RUNNING when it cannot. */
+  subject(ref: LocalRef): Subject {
+    if (ref.kind === 'container') return this.containerSubject(ref.prefix, ref.text);
+    return this.pidSubject(ref.pid, ref.text);
+  }
+
+  pidSubject(pid: number, ref = `pid/${pid}`): Subject {
+    const st = readStat(pid);
+    if (!st) throw new NsinspectError('NOT_FOUND', `no process ${pid} on this node`, { hint: 'it may have exited; list processes with `ps -e`' });
+    const s: Subject = { ref, pid, startTime: st.startTime, namespaces: {} };
+    const owner = containerOfPid(pid);
+    if (owner) Object.assign(s, { containerID: owner.containerID, runtime: owner.runtime, ...(owner.podUID ? { podUID: owner.podUID } : {}) });
+    if (owner) this.withRecord(s, this.initPidOf(owner.containerID));
+    return this.withNamespaces(s);
+  }
+
+  containerSubject(prefix: string, ref = `container/${prefix}`): Subject {
+    const c = this.runningOrExited(prefix);
+    const pid = c.initPid as number;
+    const st = readStat(pid);
+    if (!st) throw new NsinspectError('NOT_RUNNING', `container ${c.containerID.slice(0, 12)} exited while being read`, { hint: 'try again, or check it with `crictl ps -a`' });
+    const s: Subject = { ref, pid, startTime: st.startTime, containerID: c.containerID, runtime: c.runtime, container: c, namespaces: {} };
+    if (c.podUID) s.podUID = c.podUID;
+    this.withRecord(s, pid);
+    return this.withNamespaces(s);
+  }
+
+  /** The running container, or NOT_RUNNING saying it exited (and its code) when the CRI's records show it did. */
+  private runningOrExited(prefix: string): Container {
+    try {
+      return this.index.container(prefix);
+    } catch (err) {
+      if (!(err instanceof NsinspectError) || err.code !== 'NOT_FOUND') throw err;
+      const exit = this.exitOf(prefix);
+      if (!exit) throw err;
+      const at = exit.finishedAt ? ` at ${exit.finishedAt.toISOString()}` : '';
+      throw new NsinspectError('NOT_RUNNING', `container ${exit.containerID.slice(0, 12)} exited with code ${exit.exitCode}${at}`, {
+        hint: `its namespaces went with it; see its logs with \`crictl logs ${exit.containerID.slice(0, 12)}\``,
+        details: { exitCode: exit.exitCode },
+      });
+    }
+  }
+
+  /** What the CRI's records keep of an exited container: the configured roots, then those of the containerd daemons running here. */
+  exitOf(prefix: string): ExitRecord | undefined {
+    return readExit(prefix, this.roots) ?? readExit(prefix, { ...this.roots, containerdRoot: [] }, runningContainerdRoots());
+  }
+
+  /** The runtime's record of the subject's container; a record that cannot be read leaves the answer as it was. */
+  private withRecord(s: Subject, initPid?: number): void {
+    const r = s.containerID ? tryReadRecord(s.containerID, this.roots, initPid) : undefined;
+    if (r) s.record = r;
+  }
+
+  private initPidOf(id: string): number | undefined {
+    try {
+      return this.index.container(id).initPid;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The records of a pod's running containers on this node, by pod namespace and name. */
+  podRecords(namespace: string, name: string): RuntimeRecord[] {
+    const inits = this.index.all().map((e) => this.initPidOf(e.containerID)).filter((p): p is number => p !== undefined);
+    return recordsOfPod(allRecords(this.roots, inits), namespace, name);
+  }
+
+  /** Every running container of a pod (the sandbox first), from the runtime's records alone: no API server. */
+  podSubjects(namespace: string, name: string): Subject[] {
+    const out: Subject[] = [];
+    for (const r of this.podRecords(namespace, name)) {
+      try {
+        out.push(this.containerSubject(r.containerID, `${namespace}/${name}/${r.kind === 'sandbox' ? '(sandbox)' : r.containerName ?? r.containerID.slice(0, 12)}`));
+      } catch (err) {
+        if (!(err instanceof NsinspectError) || (err.code !== 'NOT_RUNNING' && err.code !== 'NOT_FOUND')) throw err;
+      }
+    }
+    return out;
+  }
+
+  /** A pod's container by name (or its only one), from the runtime's records. */
+  podSubject(namespace: string, name: string, container?: string): Subject {
+    const r = containerOfPod(this.podRecords(namespace, name), container);
+    return this.containerSubject(r.containerID, `${namespace}/${name}/${r.containerName ?? r.containerID.slice(0, 12)}`);
+  }
+
+  /**
+   * diff of a pod's debugger with its target, node-local. The target: the one named, else the
+   * container whose pid namespace the runtime was told to join (TARGET), else the only other one.
+   */
+  podDiff(namespace: string, name: string, debuggerName: string, targetName?: string): DiffJSON {
+    const p = this.podPair(namespace, name, debuggerName, targetName);
+    return this.diff(p.target, p.debugger);
+  }
+
+  /** A pod's debugger and its target (as podDiff picks it), node-local. */
+  podPair(namespace: string, name: string, debuggerName: string, targetName?: string): { target: Subject; debugger: Subject } {
+    const pod = this.podRecords(namespace, name);
+    const dbg = containerOfPod(pod, debuggerName);
+    let target: RuntimeRecord | undefined = targetName === undefined ? undefined : containerOfPod(pod, targetName);
+    target ??= recordedTarget(pod, dbg, (id) => this.initPidOf(id));
+    target ??= containerOfPod(pod.filter((r) => r !== dbg));
+    const ref = (r: RuntimeRecord) => `${namespace}/${name}/${r.containerName ?? r.containerID.slice(0, 12)}`;
+    return { target: this.containerSubject(target.containerID, ref(target)), debugger: this.containerSubject(dbg.containerID, ref(dbg)) };
+  }
+
+  /** The sandbox named in the subject's record (its sandbox-id), exactly; undefined when there is no record or it is not running. */
+  recordedSandbox(s: Subject): NsSet | undefined {
+    const id = s.record?.sandboxID;
+    if (!id) return undefined;
+    if (id === s.containerID) return s.namespaces;
+    try {
+      return this.containerSubject(id).namespaces;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private withNamespaces(s: Subject): Subject {
+    const r = readNamespaces(s.pid);
+    s.namespaces = r.namespaces;
+    if (r.unreadable) s.unreadable = r.unreadable;
+    return s;
+  }
+
+  /** The sandbox of a pod, found from its cgroup alone; exclude lists known app containers. */
+  sandboxOf(podUID: string, exclude?: ReadonlySet<string>, maxAgeMs = 0): PodMember | undefined {
+    const members = podMembers(this.index.podContainers(podUID, maxAgeMs));
+    // The runtime's record names the sandbox exactly; the heuristic only when no record says.
+    for (const m of members) {
+      const kind = tryReadRecord(m.container.containerID, this.roots, m.container.initPid)?.kind;
+      if (kind === 'sandbox') return m;
+    }
+    return findSandbox(members, exclude);
+  }
+
+  /**
+   * names: how the findings call the two sides (container names in a pod); default their IDs.
+   * sandbox: the pod's sandbox namespaces when the caller already has them (the pod view).
+   * specs: what the pod spec asks of each side, when the API gave it (the pod view); for `layers`.
+   */
+  diff(target: Subject, dbg: Subject, names?: { target: string; debugger: string }, sandboxNs?: NsSet, specs?: LayerSpecs, podSecurity?: PodSecurity): DiffJSON {
+    const host = hostNamespaces();
+    const samePod = target.podUID !== undefined && target.podUID === dbg.podUID;
+    const recorded = samePod ? this.recordedSandbox(target) : undefined;
+    const sandbox = sandboxNs ?? recorded ?? (samePod && !target.record?.sandboxID ? this.sandboxOf(target.podUID as string)?.namespaces : undefined);
+    const d = diffNamespaces(target.namespaces, dbg.namespaces, { host, sandbox });
+    const nspid = readStatus(target.pid)?.nspid ?? [];
+    const who = { target: names?.target ?? nameOf(target), debugger: names?.debugger ?? nameOf(dbg) };
+    return {
+      target: subjectJSON(target),
+      debugger: subjectJSON(dbg),
+      ...d,
+      findings: findings({
+        target: target.namespaces,
+        debugger: dbg.namespaces,
+        host,
+        sandbox,
+        targetPid: target.pid,
+        targetInnerPid: nspid.at(-1) ?? target.pid,
+        targetName: who.target,
+        debuggerName: who.debugger,
+        ...(target.runtime === 'docker' && !target.podUID && target.containerID ? { docker: { targetID: target.containerID } } : {}),
+      }),
+      access: accessSummary(target, dbg, podSecurity),
+      layers: layersOf(target, dbg, who, { host, sandbox }, specs),
+    };
+  }
+
+  /** Both sides' privileges, the node's Yama and perf settings, and every op's verdict with its walk. */
+  access(target: Subject, dbg: Subject, podSecurity?: PodSecurity): AccessJSON {
+    return accessOf(target, dbg, subjectJSON, podSecurity);
+  }
+
+  ns(subjects: Subject[]): NsListJSON {
+    return {
+      items: subjects.map((s) => {
+        const item: NsItemJSON = { ...subjectJSON(s), namespaces: s.namespaces };
+        if (s.unreadable) item.unreadable = s.unreadable;
+        return item;
+      }),
+    };
+  }
+
+  /**
+   * Host-side ps of the subject's pid namespace: its exact members (one readlink per pid over
+   * /proc), whatever cgroup they sit in, each attributed to its container, to the node, or to
+   * the host that entered it (nsenter, nsinspect exec).
+   */
+  ps(s: Subject): PsJSON {
+    const pidns = s.namespaces.pid;
+    if (pidns === undefined) throw new NsinspectError('UNAVAILABLE', `cannot read the pid namespace of ${s.ref} (${s.unreadable ?? 'unknown'})`, { hint: 'run as root with CAP_SYS_PTRACE' });
+    const inHost = hostNamespaces().pid === pidns;
+    const boot = readBootTime();
+    const rows: PsRowJSON[] = [];
+    const members = pidNsMembers(pidns);
+    const ownerOf = memberOwners(this.cgroupOf(s), inHost);
+    for (const pid of members) {
+      const p = readProcess(pid);
+      if (!p) continue;
+      const owner = ownerOf(pid);
+      const row: PsRowJSON = {
+        pid: p.pid,
+        nspid: p.nspid.at(-1) ?? p.pid,
+        ppid: p.ppid,
+        uid: p.uid,
+        startTime: new Date((boot + p.startTime / CLOCK_TICKS) * 1000).toISOString(),
+        command: p.cmdline.length > 0 ? p.cmdline.join(' ') : `[${p.comm}]`,
+        owner,
+      };
+      if (owner.kind === 'container') Object.assign(row, { containerID: owner.containerID }, recordNames(this.recordOf(owner.containerID)));
+      rows.push(row);
+    }
+    return { processes: rows };
+  }
+
+  /** The subject's container and its cgroup directory, when it is a container's. */
+  private cgroupOf(s: Subject): { containerID: ContainerID; dir: string } | undefined {
+    if (s.container) return { containerID: s.container.containerID, dir: s.container.cgroupDir };
+    if (!s.containerID) return undefined;
+    try {
+      return { containerID: s.containerID, dir: this.index.resolve(s.containerID).dir };
+    } catch {
+      return undefined;
+    }
+  }
+
+  whois(pid: number): WhoisJSON {
+    const s = this.pidSubject(pid);
+    const out: WhoisJSON = { pid, namespaces: s.namespaces };
+    if (s.containerID) out.containerID = s.containerID;
+    if (s.podUID) out.podUID = s.podUID;
+    if (s.runtime) out.runtime = s.runtime;
+    if (s.unreadable) out.unreadable = s.unreadable;
+    return out;
+  }
+
+  lsns(types?: readonly NsType[]): LsnsJSON {
+    const rows = inventory(this.index, types);
+    if (rows.some((r) => r.containerID)) {
+      const inits = this.index.all(2_000).map((e) => this.initPidOf(e.containerID)).filter((p): p is number => p !== undefined);
+      const records = new Map(allRecords(this.roots, inits).map((r) => [r.containerID, r]));
+      for (const r of rows) if (r.containerID) Object.assign(r, recordNames(records.get(r.containerID)));
+    }
+    return { namespaces: rows };
+  }
+
+  private readonly records = new Map<string, RuntimeRecord | undefined>();
+
+  /** A container's record, read once per engine (a ps of a pod asks for the same few many times). */
+  private recordOf(id: string): RuntimeRecord | undefined {
+    if (!this.records.has(id)) this.records.set(id, tryReadRecord(id, this.roots, this.initPidOf(id)));
+    return this.records.get(id);
+  }
+}
+
+export function subjectJSON(s: Subject): SubjectJSON {
+  const j: SubjectJSON = { ref: s.ref, pid: s.pid };
+  if (s.containerID) j.containerID = s.containerID;
+  if (s.podUID) j.podUID = s.podUID;
+  const r = s.record;
+  if (r?.podNamespace) j.podNamespace = r.podNamespace;
+  if (r?.podName) j.podName = r.podName;
+  if (r?.containerName) j.containerName = r.containerName;
+  if (r?.kind) j.containerType = r.kind;
+  if (r?.image) j.image = r.image;
+  return j;
+}
+
+function nameOf(s: Subject): string {
+  if (s.record?.podName !== undefined) return recordName(s.record);
+  return s.containerID ? `container ${s.containerID.slice(0, 12)}` : `pid ${s.pid}`;
+}
+
+/** Every running container on the node, resolved; containers that exit mid-listing are skipped. */
+export function runningContainers(engine: Engine): Subject[] {
+  const out: Subject[] = [];
+  for (const e of engine.index.all()) {
+    try {
+      out.push(engine.containerSubject(e.containerID));
+    } catch (err) {
+      if (!(err instanceof NsinspectError) || (err.code !== 'NOT_RUNNING' && err.code !== 'NOT_FOUND')) throw err;
+    }
+  }
+  return out;
+}

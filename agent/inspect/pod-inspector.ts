@@ -1,0 +1,251 @@
+// Joins a pod from the API with what the node shows: containers to processes, sharing, expected-vs-actual.
+import type { NsSet, NsType } from '../model/types.js';
+import { NS_TYPES } from '../model/types.js';
+import type { PodContainer, PodInfo } from '../model/pod.js';
+import { NsinspectError } from '../model/errors.js';
+import type { Engine, Subject } from './engine.js';
+import type { PodSecurity } from '../model/access.js';
+import { debuggerAccess } from './access-of.js';
+import { hostNamespaces } from '../discovery/host.js';
+import { cgroupHierarchies } from '../procfs/cgroupfs.js';
+import { ownerOf } from '../analysis/diff.js';
+import { mismatches, type ObservedContainer } from '../analysis/expected.js';
+import { containerLayers } from './layers-of.js';
+import type { PodContainerJSON, PodDiffJSON, PodJSON } from '../protocol/pod.js';
+
+export const SANDBOX_NAME = '(sandbox)';
+
+interface Resolved {
+  spec: PodContainer | { name: string; kind: 'sandbox'; privileged: false; state: 'running' };
+  subject?: Subject;
+  missing?: boolean;
+  /** The runtime's records say it exited on this node, with this code. */
+  exitCode?: number;
+}
+
+/** Whether the node is pure cgroup v2 (the v2 hierarchy is the only one). */
+export function isCgroupV2(): boolean {
+  const h = cgroupHierarchies();
+  return h.length > 0 && h.every((m) => m.version === 2);
+}
+
+export class PodView {
+  private readonly snapshots = new Map<string, { at: number; signature: string; value: { json: PodJSON; resolved: Resolved[] } }>();
+
+  /**
+   * sandboxWalkMaxAgeMs: how stale the cgroup walk may be when looking for a pod's sandbox (it
+   * outlives its pod's containers). snapshotTtlMs: how long a pod's view is reused while the pod
+   * (its containers' IDs and states) is unchanged; 0 turns the cache off.
+   */
+  constructor(
+    private readonly engine: Engine,
+    private readonly sandboxWalkMaxAgeMs = 2_000,
+    private readonly snapshotTtlMs = 1_000,
+  ) {}
+
+  /** Each container of the pod resolved to its process on this node, plus the sandbox. */
+  private resolve(pod: PodInfo): Resolved[] {
+    const out: Resolved[] = [];
+    for (const c of pod.containers) {
+      if (c.state !== 'running' || !c.containerID) {
+        const exit = c.containerID ? this.engine.exitOf(c.containerID) : undefined;
+        out.push(exit ? { spec: c, exitCode: exit.exitCode } : { spec: c });
+        continue;
+      }
+      try {
+        out.push({ spec: c, subject: this.ownSubject(pod, c, c.containerID) });
+      } catch (err) {
+        // Another pod's container (CONFLICT) is shown as missing: its namespaces are not this pod's to show.
+        const exitCode = err instanceof NsinspectError ? err.details?.exitCode : undefined;
+        if (typeof exitCode === 'number') out.push({ spec: { ...c, state: 'terminated' }, exitCode });
+        else if (err instanceof NsinspectError && (err.code === 'NOT_FOUND' || err.code === 'NOT_RUNNING' || err.code === 'CONFLICT')) out.push({ spec: c, missing: true });
+        else throw err;
+      }
+    }
+    const known = new Set(pod.containers.flatMap((c) => (c.containerID ? [c.containerID] : [])));
+    const sb = this.engine.sandboxOf(pod.uid, known, this.sandboxWalkMaxAgeMs);
+    if (sb?.container.initPid !== undefined) {
+      try {
+        const subject = this.engine.containerSubject(sb.container.containerID);
+        out.unshift({ spec: { name: SANDBOX_NAME, kind: 'sandbox', privileged: false, state: 'running' }, subject });
+      } catch {
+        // The sandbox exited between the two reads: the pod view goes on without it.
+      }
+    }
+    return out;
+  }
+
+  pod(pod: PodInfo): PodJSON {
+    return this.snapshot(pod).json;
+  }
+
+  /**
+   * The pod view, with the resolved subjects it was built from (reused by diff). Reused for
+   * snapshotTtlMs while the pod's containers are the same: a burst of diffs reads /proc once.
+   */
+  private snapshot(pod: PodInfo): { json: PodJSON; resolved: Resolved[] } {
+    const key = `${pod.namespace}/${pod.name}`;
+    const signature = pod.uid + pod.containers.map((c) => `|${c.name}:${c.containerID ?? ''}:${c.state}`).join('');
+    const now = performance.now();
+    const hit = this.snapshots.get(key);
+    if (hit && hit.signature === signature && now - hit.at < this.snapshotTtlMs) return hit.value;
+    const value = this.build(pod);
+    if (this.snapshotTtlMs > 0) {
+      this.snapshots.set(key, { at: now, signature, value });
+      // Bounded: forget entries older than the TTL when the map grows.
+      if (this.snapshots.size > 1024) for (const [k, v] of this.snapshots) if (now - v.at >= this.snapshotTtlMs) this.snapshots.delete(k);
+    }
+    return value;
+  }
+
+  private build(pod: PodInfo): { json: PodJSON; resolved: Resolved[] } {
+    const resolved = this.resolve(pod);
+    const host = hostNamespaces();
+    const sandbox = resolved.find((r) => r.spec.kind === 'sandbox')?.subject?.namespaces;
+    const nsOf = (name?: string): NsSet | undefined => resolved.find((r) => r.spec.name === name && r.spec.kind !== 'sandbox')?.subject?.namespaces;
+    const containers: PodContainerJSON[] = resolved.map((r) => {
+      const s = r.spec;
+      const ns = r.subject?.namespaces ?? {};
+      const target = 'target' in s ? s.target : undefined;
+      const ctx = s.kind === 'sandbox' ? { host } : { host, sandbox, target: nsOf(target) };
+      const owners: PodContainerJSON['owners'] = {};
+      for (const t of NS_TYPES) {
+        const o = ownerOf(t, ns[t], ctx);
+        if (o) owners[t] = o;
+      }
+      const j: PodContainerJSON = { name: s.name, kind: s.kind, state: r.missing ? 'missing' : s.state, namespaces: ns, owners };
+      const id = r.subject?.containerID ?? ('containerID' in s ? s.containerID : undefined);
+      if (id) j.containerID = id;
+      const runtime = r.subject?.runtime ?? ('runtime' in s ? s.runtime : undefined);
+      if (runtime) j.runtime = runtime;
+      if (r.subject) j.pid = r.subject.pid;
+      if ('image' in s && s.image) j.image = s.image;
+      else if (r.subject?.record?.image) j.image = r.subject.record.image;
+      if (r.exitCode !== undefined) j.exitCode = r.exitCode;
+      if (target) j.target = target;
+      if ('startedAt' in s && s.startedAt) j.startedAt = s.startedAt;
+      const ts = s.kind === 'ephemeral' && target && r.subject ? resolved.find((x) => x.spec.name === target && x.spec.kind !== 'sandbox')?.subject : undefined;
+      if (ts && r.subject) j.access = debuggerAccess(ts, r.subject, target as string);
+      return j;
+    });
+    const json: PodJSON = {
+      namespace: pod.namespace,
+      name: pod.name,
+      uid: pod.uid,
+      ...(pod.nodeName ? { node: pod.nodeName } : {}),
+      spec: { hostNetwork: pod.hostNetwork, hostPID: pod.hostPID, hostIPC: pod.hostIPC, shareProcessNamespace: pod.shareProcessNamespace, hostUsers: pod.hostUsers },
+      containers,
+      sharing: sharing(containers),
+      mismatches: mismatches({ pod, containers: observed(resolved), host, cgroupV2: isCgroupV2() }),
+      layers: resolved.flatMap((r) => {
+        const s = r.spec;
+        const target = 'target' in s ? s.target : undefined;
+        const spec = { pod, container: { kind: s.kind, privileged: s.privileged, ...(target ? { target } : {}) }, cgroupV2: isCgroupV2() };
+        return r.subject ? containerLayers(s.name, r.subject, s.kind === 'sandbox' ? { host } : { host, sandbox, target: nsOf(target) }, spec) : [];
+      }),
+    };
+    return { json, resolved };
+  }
+
+  /**
+   * The engine's diff for two containers of the pod, by name. The target defaults to the
+   * debugger's targetContainerName, else the pod's only app container; otherwise INVALID
+   * listing the candidates.
+   */
+  diff(pod: PodInfo, debuggerName: string, targetName?: string, podSecurity?: PodSecurity): PodDiffJSON {
+    const dbg = pod.containers.find((c) => c.name === debuggerName);
+    if (!dbg) throw notInPod(pod, debuggerName);
+    let tname = targetName ?? dbg.target;
+    if (tname === undefined) {
+      const apps = pod.containers.filter((c) => c.kind === 'app' && c.name !== debuggerName);
+      if (apps.length !== 1) {
+        throw new NsinspectError('INVALID', `debugger ${debuggerName} has no target and pod ${pod.name} has ${apps.length} app containers: pick one with target=`, {
+          details: { candidates: apps.map((c) => c.name) },
+        });
+      }
+      tname = apps[0].name;
+    }
+    const tgt = pod.containers.find((c) => c.name === tname);
+    if (!tgt) throw notInPod(pod, tname);
+    const { json: view, resolved } = this.snapshot(pod);
+    const subjectOf = (c: PodContainer): Subject => resolved.find((r) => r.spec === c)?.subject ?? this.running(pod, c);
+    const [ts, ds] = [subjectOf(tgt), subjectOf(dbg)];
+    const sandbox = resolved.find((r) => r.spec.kind === 'sandbox')?.subject?.namespaces;
+    const v2 = isCgroupV2();
+    const specOf = (c: PodContainer) => ({ pod, container: { kind: c.kind, privileged: c.privileged, ...(c.target ? { target: c.target } : {}) }, cgroupV2: v2 });
+    const d = this.engine.diff(ts, ds, { target: tgt.name, debugger: dbg.name }, sandbox, { target: specOf(tgt), debugger: specOf(dbg) }, podSecurity);
+    return {
+      pod: { namespace: pod.namespace, name: pod.name, uid: pod.uid },
+      targetContainer: tgt.name,
+      debuggerContainer: dbg.name,
+      ...d,
+      target: { ...d.target, ref: `${pod.namespace}/${pod.name}/${tgt.name}` },
+      debugger: { ...d.debugger, ref: `${pod.namespace}/${pod.name}/${dbg.name}` },
+      mismatches: view.mismatches.filter((m) => m.container === dbg.name || m.container === tgt.name),
+    };
+  }
+
+  /**
+   * The container a pod's status names, provided the node agrees it is that pod's: the pod UID in
+   * its cgroup path must be the pod's UID. Whoever may write a pod's status could otherwise point
+   * containerID at another namespace's container and read (or enter) it with this pod's rights.
+   */
+  private ownSubject(pod: PodInfo, c: PodContainer, containerID: string): Subject {
+    const s = this.engine.containerSubject(containerID);
+    if (s.podUID !== pod.uid) {
+      const whose = s.podUID ? `the pod with UID ${s.podUID}` : 'no pod';
+      throw new NsinspectError('CONFLICT', `container ${c.name} of pod ${pod.namespace}/${pod.name}: its status names container ${containerID.slice(0, 12)}, which on this node belongs to ${whose}, not to this pod (UID ${pod.uid})`, {
+        hint: "the pod's status does not match the node; nsinspect answers only for the pod's own containers",
+      });
+    }
+    return s;
+  }
+
+  /** The subject of a named container, or NOT_RUNNING (409) / NOT_FOUND / CONFLICT (409, another pod's container). */
+  running(pod: PodInfo, c: PodContainer): Subject {
+    if (c.state !== 'running' || !c.containerID) {
+      throw new NsinspectError('NOT_RUNNING', `container ${c.name} of pod ${pod.namespace}/${pod.name} is ${c.state}, not running`, {
+        hint: `check it with kubectl describe pod ${pod.name} -n ${pod.namespace}`,
+      });
+    }
+    try {
+      return this.ownSubject(pod, c, c.containerID);
+    } catch (err) {
+      if (err instanceof NsinspectError && err.code === 'NOT_FOUND') {
+        throw new NsinspectError('NOT_RUNNING', `container ${c.name} of pod ${pod.namespace}/${pod.name} is running per the API, but not on this node`, {
+          hint: 'it may have just restarted; try again',
+          cause: err,
+        });
+      }
+      throw err;
+    }
+  }
+}
+
+function notInPod(pod: PodInfo, name: string): NsinspectError {
+  return new NsinspectError('NOT_FOUND', `pod ${pod.namespace}/${pod.name} has no container ${name}`, {
+    details: { candidates: pod.containers.map((c) => c.name) },
+  });
+}
+
+function observed(resolved: Resolved[]): ObservedContainer[] {
+  return resolved.flatMap((r) => {
+    if (!r.subject) return [];
+    const s = r.spec;
+    return [{ name: s.name, kind: s.kind, privileged: s.privileged, namespaces: r.subject.namespaces, ...('target' in s && s.target ? { target: s.target } : {}) }];
+  });
+}
+
+function sharing(containers: PodContainerJSON[]): Record<NsType, string[][]> {
+  const out = {} as Record<NsType, string[][]>;
+  for (const t of NS_TYPES) {
+    const groups = new Map<number, string[]>();
+    for (const c of containers) {
+      const ino = c.namespaces[t];
+      if (ino === undefined) continue;
+      groups.set(ino, [...(groups.get(ino) ?? []), c.name]);
+    }
+    out[t] = [...groups.values()].sort((a, b) => b.length - a.length);
+  }
+  return out;
+}
