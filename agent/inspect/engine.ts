@@ -4,7 +4,7 @@ import type { AccessReport, Diff, LsnsRow, PsRow, Subject } from '../model/answe
 import { NsinspectError } from '../model/errors.js';
 import { CLOCK_TICKS, readBootTime, readNamespaces, readProcess, readStat, readStatus } from '../procfs/proc.js';
 import { ContainerIndex, containerOfPid } from '../discovery/containers.js';
-import { type LocalRef } from '../discovery/refs.js';
+import type { LocalRef } from '../model/formats.js';
 import { type PodMember, findSandbox, podMembers } from '../discovery/sandbox.js';
 import { hostNamespaces } from '../discovery/host.js';
 import { inventory } from '../discovery/inventory.js';

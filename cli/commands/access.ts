@@ -1,7 +1,7 @@
 // nsinspect access TARGET DEBUGGER: privileges side by side and each op's verdict with its walk (node-local, or a pod through its agent).
 import { NsinspectError } from '../../agent/model/errors.js';
 import { Engine } from '../../agent/inspect/engine.js';
-import { parseLocalRef } from '../../agent/discovery/refs.js';
+import { parseLocalRef } from '../../agent/protocol/refs.js';
 import { ACCESS_OPS } from '../../agent/model/access.js';
 import { type AccessJSON, type PodAccessJSON, accessJSON } from '../../agent/protocol/access.js';
 import type { ClusterFlags } from './cluster.js';

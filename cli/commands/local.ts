@@ -2,7 +2,7 @@
 import { NsinspectError } from '../../agent/model/errors.js';
 import { Engine } from '../../agent/inspect/engine.js';
 import { diffJSON, lsnsJSON, nsListJSON, psJSON, whoisJSON } from '../../agent/protocol/answers.js';
-import { parseLocalRef, parsePid } from '../../agent/discovery/refs.js';
+import { parseLocalRef, parsePid } from '../../agent/protocol/refs.js';
 import { type NsType, NS_TYPES } from '../../agent/model/types.js';
 import type { GlobalOptions } from '../options.js';
 import { renderDiff, renderLsns, renderNs, renderPs, renderWhois } from '../render/local.js';
