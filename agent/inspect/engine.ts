@@ -44,9 +44,9 @@ export class Engine {
 
   containerSubject(prefix: string, ref = `container/${prefix}`): Subject {
     const c = this.runningOrExited(prefix);
-    const pid = c.initPid as number;
-    const st = readStat(pid);
-    if (!st) throw new NsinspectError('NOT_RUNNING', `container ${c.containerID.slice(0, 12)} exited while being read`, { hint: 'try again, or check it with `crictl ps -a`' });
+    const pid = c.initPid;
+    const st = pid === undefined ? undefined : readStat(pid);
+    if (pid === undefined || !st) throw new NsinspectError('NOT_RUNNING', `container ${c.containerID.slice(0, 12)} exited while being read`, { hint: 'try again, or check it with `crictl ps -a`' });
     const s: Subject = { ref, pid, startTime: st.startTime, containerID: c.containerID, runtime: c.runtime, container: c, namespaces: {} };
     if (c.podUID) s.podUID = c.podUID;
     this.withRecord(s, pid);

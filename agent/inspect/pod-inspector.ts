@@ -206,6 +206,13 @@ export class PodInspector {
     return s;
   }
 
+  /** The pod's container by name, or NOT_FOUND listing the candidates. */
+  container(pod: PodInfo, name: string): PodContainer {
+    const c = pod.containers.find((x) => x.name === name);
+    if (!c) throw notInPod(pod, name);
+    return c;
+  }
+
   /** The subject of a named container, or NOT_RUNNING (409) / NOT_FOUND / CONFLICT (409, another pod's container). */
   running(pod: PodInfo, c: PodContainer): Subject {
     if (c.state !== 'running' || !c.containerID) {

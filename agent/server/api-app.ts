@@ -2,11 +2,11 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import type { Engine } from '../inspect/engine.js';
 import type { PodDirectory } from '../model/pod.js';
-import type { AccessReviewer } from '../model/auth.js';
+import type { AccessReviewer, DecisionKind } from '../model/auth.js';
 import type { PodSecurity } from '../model/access.js';
 import type { PodInspector } from '../inspect/pod-inspector.js';
 import { boundRequestTime, clientErrorHandler, registerErrorHandling } from './errors.js';
-import { type DecisionKind, registerAuth } from './auth.js';
+import { registerAuth } from './auth.js';
 import { nodeRoutes } from './routes/node.js';
 import { podRequirer, podRoutes } from './routes/pods.js';
 import { execRoutes } from './routes/exec.js';

@@ -1,6 +1,6 @@
 // The one auth hook pair for the /v1 subtree: TokenReview on request, SubjectAccessReview per route.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AccessReviewer, Requirement, ResourceAttributes, UserInfo } from '../model/auth.js';
+import type { AccessReviewer, DecisionKind, Requirement, ResourceAttributes, UserInfo } from '../model/auth.js';
 import { describeAccess } from '../model/auth.js';
 import { HttpError } from './errors.js';
 import { NsinspectError } from '../model/errors.js';
@@ -16,7 +16,7 @@ declare module 'fastify' {
   }
 }
 
-export type DecisionKind = 'allowed' | 'denied' | 'unauthenticated' | 'error';
+
 
 const ANONYMOUS: UserInfo = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
 
@@ -128,7 +128,8 @@ export function registerAuth(app: FastifyInstance, reviewer: AccessReviewer | nu
     }
     const declared = access(req);
     const requirements: Requirement[] = Array.isArray(declared) ? declared : [{ attrs: declared }];
-    const user = req.user as UserInfo;
+    // Set by the onRequest hook above for every request that got this far; anonymous only without a reviewer.
+    const user = req.user ?? ANONYMOUS;
     // Every requirement must hold, checked in order: the 403 names the first one that does not.
     for (const { attrs, why, hint } of requirements) {
       let decision;

@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { PodDirectory } from '../model/pod.js';
 import type { NsType } from '../model/types.js';
 import type { PodInspector } from '../inspect/pod-inspector.js';
-import type { DecisionKind } from './auth.js';
+import type { DecisionKind } from '../model/auth.js';
 import type { PodView } from '../model/pod-view.js';
 import { hostNamespaces } from '../discovery/host.js';
 import { VERSION } from '../protocol/protocol.js';

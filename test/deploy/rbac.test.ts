@@ -77,6 +77,10 @@ function routeChecks(): Set<Perm> {
   for (const file of sources(join(ROOT, 'agent/server/routes'))) {
     const src = readFileSync(file, 'utf8');
     for (const m of src.matchAll(/verb: '(\w+)', resource: '(\w+)'(?:, subresource: '(\w+)')?/g)) out.add(perm(m[1], '', m[3] ? `${m[2]}/${m[3]}` : m[2]));
+    // The helpers of agent/server/permissions.ts, each one permission.
+    if (/\bgetPod\(/.test(src)) out.add(perm('get', '', 'pods'));
+    if (/\bexecPod\(/.test(src)) out.add(perm('create', '', 'pods/exec'));
+    for (const m of src.matchAll(/\bnodeProxy\('(\w+)'/g)) out.add(perm(m[1], '', 'nodes/proxy'));
   }
   return out;
 }

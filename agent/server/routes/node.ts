@@ -8,6 +8,7 @@ import type { ResourceAttributes } from '../../model/auth.js';
 import { ContainerParams, ProcessParams } from '../schemas.js';
 import { type ContainerJSON, containerJSON } from '../../protocol/pod.js';
 import { psJSON, whoisJSON } from '../../protocol/answers.js';
+import { nodeProxy } from '../permissions.js';
 
 export interface NodeRouteDeps {
   engine: Engine;
@@ -18,7 +19,7 @@ export interface NodeRouteDeps {
 export async function nodeRoutes(app: FastifyInstance, deps: NodeRouteDeps): Promise<void> {
   const { engine, pods } = deps;
   // kubelet's rule for node-level reads: get on nodes/proxy for this node.
-  const access = (): ResourceAttributes => ({ verb: 'get', resource: 'nodes', subresource: 'proxy', name: deps.nodeName });
+  const access = (): ResourceAttributes => nodeProxy('get', deps.nodeName);
 
   // The API's pods name a container better than its record does (they are what kubectl shows).
   const namesOf = (id: string | undefined) => {
