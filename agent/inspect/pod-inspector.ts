@@ -156,12 +156,13 @@ export class PodInspector {
     let tname = targetName ?? dbg.target;
     if (tname === undefined) {
       const apps = pod.containers.filter((c) => c.kind === 'app' && c.name !== debuggerName);
-      if (apps.length !== 1) {
+      const only = apps.length === 1 ? apps[0] : undefined;
+      if (!only) {
         throw new NsinspectError('INVALID', `debugger ${debuggerName} has no target and pod ${pod.name} has ${apps.length} app containers: pick one with target=`, {
           details: { candidates: apps.map((c) => c.name) },
         });
       }
-      tname = apps[0].name;
+      tname = only.name;
     }
     const tgt = pod.containers.find((c) => c.name === tname);
     if (!tgt) throw notInPod(pod, tname);

@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessReviewer, DecisionKind, Requirement, ResourceAttributes, UserInfo } from '../model/auth.js';
 import { describeAccess } from '../model/auth.js';
-import { HttpError } from './errors.js';
+import { HttpError, pathOf } from './errors.js';
 import { NsinspectError } from '../model/errors.js';
 import { FAILURE_LIMITS, FailureLimiter, LogLimiter, type FailureLimits } from './authn-limit.js';
 
@@ -42,7 +42,7 @@ export function logDenial(req: FastifyRequest, status: 401 | 403 | 429, why: str
   if (dropped === undefined) return;
   req.log.warn({
     component: 'auth', status, user: req.user?.username ?? null, method: req.method,
-    route: req.routeOptions.url ?? null, path: req.url.split('?')[0].slice(0, 200), client: req.ip,
+    route: req.routeOptions.url ?? null, path: pathOf(req.url), client: req.ip,
     ...(checked === undefined ? {} : { checked }), ...(dropped ? { droppedBefore: dropped } : {}),
   }, why);
 }

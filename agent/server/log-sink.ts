@@ -34,7 +34,7 @@ export class LogSink {
       return;
     }
     this.writing = true;
-    const buf = this.queue.length === 1 ? this.queue[0] : Buffer.concat(this.queue);
+    const buf = Buffer.concat(this.queue);
     const lines = this.queue.length;
     this.queue = [];
     this.queued = 0;

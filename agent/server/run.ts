@@ -14,11 +14,11 @@ export interface AgentOptions extends AgentConfig {
 
 export function parseListen(s: string): { host: string; port: number } {
   const m = /^\[([0-9a-fA-F:.]+)\]:(\d{1,5})$/.exec(s) ?? /^([^:]+):(\d{1,5})$/.exec(s);
-  const port = m ? Number(m[2]) : NaN;
-  if (!m || port > 65535 || (isIP(m[1]) === 0 && m[1] !== 'localhost')) {
+  const [host, port] = m?.[1] !== undefined && m[2] !== undefined ? [m[1], Number(m[2])] : ['', NaN];
+  if (!m || !(port <= 65535) || (isIP(host) === 0 && host !== 'localhost')) {
     throw new NsinspectError('INVALID', `invalid listen address ${JSON.stringify(s)}`, { hint: 'use HOST:PORT, e.g. 127.0.0.1:9742 or [::1]:9742' });
   }
-  return { host: m[1], port };
+  return { host, port };
 }
 
 export function isLoopback(host: string): boolean {
