@@ -9,9 +9,9 @@ import { Lab, randomHex } from '../lab/runc.js';
 import { type DemoPod, startDemoPod } from '../lab/pod.js';
 import { NODE_NAME, POD_NAMESPACE, kubeconfig, v1Pod } from './agent-kube.js';
 import { FUZZ_USERS, type FuzzKube, startFuzzKube } from './fuzz-kube.js';
-import { type FuzzTarget, fuzzHttp } from './fuzz-http-run.js';
-import { slowClients } from './fuzz-slow.js';
-import { fuzzWs } from './fuzz-ws.js';
+import { type FuzzTarget, fuzzHttp } from '../test/helpers/fuzz/http-run.js';
+import { slowClients } from '../test/helpers/fuzz/slow.js';
+import { fuzzWs } from '../test/helpers/fuzz/ws.js';
 import { freePort } from './measure.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
