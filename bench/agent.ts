@@ -25,7 +25,7 @@ const opt = args('agent', {
   // NODE_OPTIONS for the agent process: by default the DaemonSet's (small young generation, see README).
   'agent-node-options': AGENT_NODE_OPTIONS, 'cpu-prof': false, 'wait-calm': '1800',
 });
-const [PODS, DURATION, WARMUP, PHASE, CONNS, SCRAPES, WAIT_CALM] = (['pods', 'duration', 'warmup', 'phase', 'connections', 'scrapes', 'wait-calm'] as const).map((k) => opt.int(k)) as [number, number, number, number, number, number, number];
+const [PODS, DURATION, WARMUP, PHASE, CONNS, SCRAPES, WAIT_CALM] = (['pods', 'duration', 'warmup', 'phase', 'connections', 'scrapes', 'wait-calm'] as const).map((k) => opt.int(k, k === 'wait-calm' ? 0 : 1)) as [number, number, number, number, number, number, number];
 const LOADER = join(ROOT, 'dist/bench/harness/http-load.js');
 const code = (): string => `${codeVersion(ROOT)}, dist/agent built ${distStamp(ROOT)}`;
 

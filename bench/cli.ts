@@ -119,10 +119,10 @@ runBench('cli', async () => {
   const d = JSON.parse((await timeCommand([NODE, CLI, '-o', 'json', 'diff', `pid/${a}`, `pid/${b}`], ROOT)).stdout) as { shared: string[] };
   if (!d.shared.includes('pid')) throw new Error(`unexpected diff: ${JSON.stringify(d)}`);
 
-  calm.push(await waitCalm('measure', 120, ours));
+  calm.push(await waitCalm('measure', Math.min(120, WAIT_CALM), ours));
   console.log(`measuring: ${WARMUPS} warm-ups, then ${RUNS} interleaved rounds of ${cmds.length} commands ...`);
   const results = await measure(cmds);
-  calm.push(await waitCalm('imports', 120, ours));
+  calm.push(await waitCalm('imports', Math.min(120, WAIT_CALM), ours));
   const imports = await importBreakdown();
   const profiles = opt.flag('no-profile') ? [] : [['--help', profile('help', ['--help'])], ['diff', profile('diff', ['diff', `pid/${a}`, `pid/${b}`])]] as const;
   await lab.cleanup();

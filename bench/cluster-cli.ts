@@ -75,7 +75,7 @@ runBench('cluster-cli', async () => {
   if (!d.shared.includes('pid')) throw new Error(`unexpected diff: ${JSON.stringify(d)}`);
   if (sessions() < 1) throw new Error('the diff did not go through pods/portforward');
 
-  calm.push(await waitCalm('measure', 120, () => 6));
+  calm.push(await waitCalm('measure', Math.min(120, WAIT_CALM), () => 6));
   const procs = procCount();
   console.log(`measuring: ${WARMUPS} warm-ups, then ${RUNS} interleaved rounds of ${cmds.length} commands (${procs} processes on the machine) ...`);
   const results = await timeCommands(cmds, ROOT, WARMUPS, RUNS);

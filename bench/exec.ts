@@ -80,7 +80,7 @@ runBench('exec', async () => {
     if (n >= PROCS + 1) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  calm.push(await waitCalm('measure', 120, () => PROCS + BACKGROUND + 10));
+  calm.push(await waitCalm('measure', Math.min(120, WAIT_CALM), () => PROCS + BACKGROUND + 10));
   console.log(`measuring: ${WARMUPS} warm-ups, then ${RUNS} interleaved rounds ...`);
 
   const sid = small.id;
