@@ -105,7 +105,7 @@ runBench('cluster-cli', async () => {
     `nsinspect cluster-command benchmark  ${result.date}  code ${result.code}`,
     machineLine(result.machine),
     `machine before: ${calmLine(calm)}`,
-    `kubectl: ${kubectlVersion}; nsinspect = node ${result.entry}${CLEAN.length ? '; node runs without NODE_EXTRA_CA_CERTS (set here)' : ''}`,
+    `kubectl: ${kubectlVersion}; nsinspect = node ${result.entry}${CLEAN.length ? '; node runs without NODE_EXTRA_CA_CERTS (set in this environment)' : ''}`,
     `fake API server (TLS, bearer token) and an in-process agent behind its pods/portforward; wall time from spawn to exit, ${RUNS} rounds after ${WARMUPS} warm-ups`,
     '',
     pad(cmdRows),

@@ -43,7 +43,7 @@ export function floorInProcess(): number {
 }
 
 /**
- * The same loop in C: no runtime start-up at all, the floor the issue compares with. Distinct
+ * The same loop in C: no runtime start-up at all, the floor the CLI is judged against. Distinct
  * namespaces are counted in an open-addressing table of link strings (no libc hash needed).
  */
 const C_FLOOR = `#include <dirent.h>
