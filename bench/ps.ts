@@ -2,6 +2,7 @@
 import { Lab, randomHex, randomUUID } from '../lab/runc.js';
 import { podCgroupPath, startPodContainer } from '../lab/pod.js';
 import { Engine } from '../agent/inspect/engine.js';
+import { psJSON } from '../agent/protocol/answers.js';
 import { ownerOfPid } from '../agent/discovery/pidns-members.js';
 import { listPids, readCmdline, readStat, readStatus, scanNamespaceLinks } from '../agent/procfs/proc.js';
 import { ROOT, args } from './harness/args.js';
@@ -50,10 +51,10 @@ runBench('ps', async () => {
     const n = psBefore(s.namespaces.pid ?? NaN);
     const before = performance.now() - t0;
     t0 = performance.now();
-    const rows = engine.ps(s).processes;
+    const rows = engine.ps(s);
     const after = performance.now() - t0;
     t0 = performance.now();
-    JSON.stringify(engine.ps(s));
+    JSON.stringify(psJSON(engine.ps(s)));
     const json = performance.now() - t0;
     const ns = await timeCommand(['nsenter', '-t', String(big.pid), '--all', 'ps', '-ef'], ROOT);
     if (rows.length < PROCS || n < PROCS) throw new Error(`ps saw ${rows.length} (before: ${n}) processes`);

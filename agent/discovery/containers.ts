@@ -5,6 +5,7 @@ import { errnoOf } from '../model/errors.js';
 import { cgroupExists, cgroupHierarchies, readCgroupProcs, walkCgroups } from '../procfs/cgroupfs.js';
 import { listPids, readCgroupLines, readStat } from '../procfs/proc.js';
 import { type ParsedCgroupPath, containerOfName, parseCgroupPath } from './cgroup-path.js';
+import { CONTAINER_PREFIX } from '../model/formats.js';
 
 export interface IndexEntry extends ParsedCgroupPath {
   /** Absolute directory of the container's cgroup. */
@@ -15,7 +16,6 @@ export interface IndexEntry extends ParsedCgroupPath {
 const WALK_MAX_DEPTH = 32;
 
 /** Hex, 12 to 64 characters: what a container ref may hold after `container/`. */
-export const CONTAINER_PREFIX = /^[0-9a-f]{12,64}$/;
 
 /**
  * The node's containers by ID, found by walking the cgroup hierarchies (never by scanning

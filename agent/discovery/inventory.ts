@@ -4,10 +4,10 @@ import { NS_TYPES } from '../model/types.js';
 import { listPids, readCmdline, readOwnerUid, readStat, scanNamespaceLinks } from '../procfs/proc.js';
 import { userName } from '../procfs/users.js';
 import type { ContainerIndex } from './containers.js';
-import type { LsnsRowJSON } from '../protocol/answers.js';
+import type { LsnsRow } from '../model/answers.js';
 
 /** Every namespace on the node with its process count, lowest PID, user, command and container. */
-export function inventory(index: ContainerIndex, types: readonly NsType[] = NS_TYPES): LsnsRowJSON[] {
+export function inventory(index: ContainerIndex, types: readonly NsType[] = NS_TYPES): LsnsRow[] {
   const rows = new Map<number, { type: NsType; nprocs: number; pid: number }>();
   scanNamespaceLinks(listPids(), types, (pid, type, inode) => {
     const row = rows.get(inode);
@@ -28,9 +28,9 @@ export function inventory(index: ContainerIndex, types: readonly NsType[] = NS_T
     }
     return d;
   };
-  const out: LsnsRowJSON[] = [];
+  const out: LsnsRow[] = [];
   for (const [inode, r] of rows) {
-    const row: LsnsRowJSON = { inode, type: r.type, nprocs: r.nprocs, pid: r.pid, ...describe(r.pid) };
+    const row: LsnsRow = { inode, type: r.type, nprocs: r.nprocs, pid: r.pid, ...describe(r.pid) };
     const owner = owners.get(r.pid);
     if (owner) row.containerID = owner.containerID;
     out.push(row);

@@ -1,9 +1,10 @@
-// The engine's entry points: resolve refs to processes, then diff, ns, ps, whois and lsns.
-import type { Container, ContainerID, NsSet, NsType, NsUnreadable, Runtime } from '../model/types.js';
+// The engine's entry points: resolve refs to processes, then diff, ps, lsns and access, as plain values.
+import type { Container, ContainerID, NsSet, NsType } from '../model/types.js';
+import type { AccessReport, Diff, LsnsRow, PsRow, Subject } from '../model/answers.js';
 import { NsinspectError } from '../model/errors.js';
 import { CLOCK_TICKS, readBootTime, readNamespaces, readProcess, readStat, readStatus } from '../procfs/proc.js';
 import { ContainerIndex, containerOfPid } from '../discovery/containers.js';
-import { type LocalRef } from '../discovery/refs.js';
+import type { LocalRef } from '../model/formats.js';
 import { type PodMember, findSandbox, podMembers } from '../discovery/sandbox.js';
 import { hostNamespaces } from '../discovery/host.js';
 import { inventory } from '../discovery/inventory.js';
@@ -12,28 +13,12 @@ import { diffNamespaces } from '../analysis/diff.js';
 import { findings } from '../analysis/findings.js';
 import { accessOf, accessSummary } from './access-of.js';
 import { type LayerSpecs, layersOf } from './layers-of.js';
-import type { AccessJSON } from '../protocol/access.js';
 import type { PodSecurity } from '../model/access.js';
 import type { ExitRecord, RecordRoots, RuntimeRecord } from '../model/records.js';
 import { allRecords, defaultRoots, readExit, runningContainerdRoots, tryReadRecord } from '../discovery/records.js';
 import { containerOfPod, recordName, recordNames, recordedTarget, recordsOfPod } from '../discovery/pod-records.js';
-import type { DiffJSON, LsnsJSON, NsItemJSON, NsListJSON, PsJSON, PsRowJSON, SubjectJSON, WhoisJSON } from '../protocol/answers.js';
 
-/** A ref resolved to a live process: the container's init process, or the PID itself. */
-export interface Subject {
-  ref: string;
-  pid: number;
-  /** Start time in clock ticks: with pid, the identity that guards against PID reuse. */
-  startTime: number;
-  containerID?: ContainerID;
-  podUID?: string;
-  runtime?: Runtime;
-  container?: Container;
-  namespaces: NsSet;
-  unreadable?: NsUnreadable;
-  /** What the runtime was told about the container, when its record was found. */
-  record?: RuntimeRecord;
-}
+export type { Subject };
 
 export class Engine {
   readonly index = new ContainerIndex();
@@ -132,7 +117,7 @@ export class Engine {
    * diff of a pod's debugger with its target, node-local. The target: the one named, else the
    * container whose pid namespace the runtime was told to join (TARGET), else the only other one.
    */
-  podDiff(namespace: string, name: string, debuggerName: string, targetName?: string): DiffJSON {
+  podDiff(namespace: string, name: string, debuggerName: string, targetName?: string): Diff {
     const p = this.podPair(namespace, name, debuggerName, targetName);
     return this.diff(p.target, p.debugger);
   }
@@ -183,7 +168,7 @@ export class Engine {
    * sandbox: the pod's sandbox namespaces when the caller already has them (the pod view).
    * specs: what the pod spec asks of each side, when the API gave it (the pod view); for `layers`.
    */
-  diff(target: Subject, dbg: Subject, names?: { target: string; debugger: string }, sandboxNs?: NsSet, specs?: LayerSpecs, podSecurity?: PodSecurity): DiffJSON {
+  diff(target: Subject, dbg: Subject, names?: { target: string; debugger: string }, sandboxNs?: NsSet, specs?: LayerSpecs, podSecurity?: PodSecurity): Diff {
     const host = hostNamespaces();
     const samePod = target.podUID !== undefined && target.podUID === dbg.podUID;
     const recorded = samePod ? this.recordedSandbox(target) : undefined;
@@ -192,8 +177,8 @@ export class Engine {
     const nspid = readStatus(target.pid)?.nspid ?? [];
     const who = { target: names?.target ?? nameOf(target), debugger: names?.debugger ?? nameOf(dbg) };
     return {
-      target: subjectJSON(target),
-      debugger: subjectJSON(dbg),
+      target,
+      debugger: dbg,
       ...d,
       findings: findings({
         target: target.namespaces,
@@ -212,18 +197,8 @@ export class Engine {
   }
 
   /** Both sides' privileges, the node's Yama and perf settings, and every op's verdict with its walk. */
-  access(target: Subject, dbg: Subject, podSecurity?: PodSecurity): AccessJSON {
-    return accessOf(target, dbg, subjectJSON, podSecurity);
-  }
-
-  ns(subjects: Subject[]): NsListJSON {
-    return {
-      items: subjects.map((s) => {
-        const item: NsItemJSON = { ...subjectJSON(s), namespaces: s.namespaces };
-        if (s.unreadable) item.unreadable = s.unreadable;
-        return item;
-      }),
-    };
+  access(target: Subject, dbg: Subject, podSecurity?: PodSecurity): AccessReport {
+    return accessOf(target, dbg, podSecurity);
   }
 
   /**
@@ -231,31 +206,31 @@ export class Engine {
    * /proc), whatever cgroup they sit in, each attributed to its container, to the node, or to
    * the host that entered it (nsenter, nsinspect exec).
    */
-  ps(s: Subject): PsJSON {
+  ps(s: Subject): PsRow[] {
     const pidns = s.namespaces.pid;
     if (pidns === undefined) throw new NsinspectError('UNAVAILABLE', `cannot read the pid namespace of ${s.ref} (${s.unreadable ?? 'unknown'})`, { hint: 'run as root with CAP_SYS_PTRACE' });
     const inHost = hostNamespaces().pid === pidns;
     const boot = readBootTime();
-    const rows: PsRowJSON[] = [];
+    const rows: PsRow[] = [];
     const members = pidNsMembers(pidns);
     const ownerOf = memberOwners(this.cgroupOf(s), inHost);
     for (const pid of members) {
       const p = readProcess(pid);
       if (!p) continue;
       const owner = ownerOf(pid);
-      const row: PsRowJSON = {
+      const row: PsRow = {
         pid: p.pid,
         nspid: p.nspid.at(-1) ?? p.pid,
         ppid: p.ppid,
         uid: p.uid,
-        startTime: new Date((boot + p.startTime / CLOCK_TICKS) * 1000).toISOString(),
+        startTime: new Date((boot + p.startTime / CLOCK_TICKS) * 1000),
         command: p.cmdline.length > 0 ? p.cmdline.join(' ') : `[${p.comm}]`,
         owner,
       };
-      if (owner.kind === 'container') Object.assign(row, { containerID: owner.containerID }, recordNames(this.recordOf(owner.containerID)));
+      if (owner.kind === 'container') row.names = recordNames(this.recordOf(owner.containerID));
       rows.push(row);
     }
-    return { processes: rows };
+    return rows;
   }
 
   /** The subject's container and its cgroup directory, when it is a container's. */
@@ -269,24 +244,15 @@ export class Engine {
     }
   }
 
-  whois(pid: number): WhoisJSON {
-    const s = this.pidSubject(pid);
-    const out: WhoisJSON = { pid, namespaces: s.namespaces };
-    if (s.containerID) out.containerID = s.containerID;
-    if (s.podUID) out.podUID = s.podUID;
-    if (s.runtime) out.runtime = s.runtime;
-    if (s.unreadable) out.unreadable = s.unreadable;
-    return out;
-  }
-
-  lsns(types?: readonly NsType[]): LsnsJSON {
+  /** Every namespace on the node, each with its container's names when the runtime's record says. */
+  lsns(types?: readonly NsType[]): LsnsRow[] {
     const rows = inventory(this.index, types);
     if (rows.some((r) => r.containerID)) {
       const inits = this.index.all(2_000).map((e) => this.initPidOf(e.containerID)).filter((p): p is number => p !== undefined);
       const records = new Map(allRecords(this.roots, inits).map((r) => [r.containerID, r]));
-      for (const r of rows) if (r.containerID) Object.assign(r, recordNames(records.get(r.containerID)));
+      for (const r of rows) if (r.containerID) r.names = recordNames(records.get(r.containerID));
     }
-    return { namespaces: rows };
+    return rows;
   }
 
   private readonly records = new Map<string, RuntimeRecord | undefined>();
@@ -296,19 +262,6 @@ export class Engine {
     if (!this.records.has(id)) this.records.set(id, tryReadRecord(id, this.roots, this.initPidOf(id)));
     return this.records.get(id);
   }
-}
-
-export function subjectJSON(s: Subject): SubjectJSON {
-  const j: SubjectJSON = { ref: s.ref, pid: s.pid };
-  if (s.containerID) j.containerID = s.containerID;
-  if (s.podUID) j.podUID = s.podUID;
-  const r = s.record;
-  if (r?.podNamespace) j.podNamespace = r.podNamespace;
-  if (r?.podName) j.podName = r.podName;
-  if (r?.containerName) j.containerName = r.containerName;
-  if (r?.kind) j.containerType = r.kind;
-  if (r?.image) j.image = r.image;
-  return j;
 }
 
 function nameOf(s: Subject): string {

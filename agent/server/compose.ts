@@ -5,7 +5,7 @@ import { Engine } from '../inspect/engine.js';
 import { buildApp } from './api-app.js';
 import { buildMetricsApp } from './metrics-app.js';
 import { Metrics } from './metrics.js';
-import { PodView } from '../inspect/pod-inspector.js';
+import { PodInspector } from '../inspect/pod-inspector.js';
 import { NodeScanner, type NodeCounts } from '../discovery/counts.js';
 import type { AccessReviewer } from '../model/auth.js';
 import type { PodSecurity } from '../model/access.js';
@@ -105,10 +105,10 @@ export async function buildAgent(cfg: AgentConfig, logger: FastifyServerOptions[
       ...(cfg.execCgroupDir !== undefined ? { cgroupDir: cfg.execCgroupDir } : {}),
     },
   );
-  const view = new PodView(engine);
-  const metrics = new Metrics({ pods, view, kubeUp: pods ? () => (pods as PodCache).up() : undefined, nodeCounts: () => counts, containerInodes: cfg.metricsContainerInodes, podLabels: cfg.metricsPodLabels === true || cfg.metricsContainerInodes, cacheMs: cfg.metricsCacheMs ?? METRICS_CACHE_MS, execActive: () => exec.activeSessions, execLimits: exec.limitValues() });
+  const inspector = new PodInspector(engine);
+  const metrics = new Metrics({ pods, inspector, kubeUp: pods ? () => (pods as PodCache).up() : undefined, nodeCounts: () => counts, containerInodes: cfg.metricsContainerInodes, podLabels: cfg.metricsPodLabels === true || cfg.metricsContainerInodes, cacheMs: cfg.metricsCacheMs ?? METRICS_CACHE_MS, execActive: () => exec.activeSessions, execLimits: exec.limitValues() });
   exec.onSession = metrics.countExec;
-  const app = await buildApp({ engine, pods, reviewer: cfg.auth === 'kubernetes' ? reviewer : null, nodeName: cfg.nodeName ?? '', onDecision: metrics.countDecision, exec, tokenAudience: cfg.tokenAudience, podSecurity }, { logger });
+  const app = await buildApp({ engine, inspector, pods, reviewer: cfg.auth === 'kubernetes' ? reviewer : null, nodeName: cfg.nodeName ?? '', onDecision: metrics.countDecision, exec, tokenAudience: cfg.tokenAudience, podSecurity }, { logger });
   podLog = app.log.child({ component: 'pod-watch' });
   auditLog = app.log.child({ component: 'audit' });
   app.log.info({ exec: exec.containment.info }, 'exec sessions: each in its own cgroup, killed as a unit by the method named');

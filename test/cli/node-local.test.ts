@@ -7,7 +7,7 @@ import { execa, execaSync } from 'execa';
 import { labFor } from '../helpers/lab.js';
 import { startDemoPod } from '../../lab/pod.js';
 
-const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
+const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
 // No kubeconfig: pod names must fail clearly, node-local refs must not care. No NODE_OPTIONS
 // from the test runner either: a user's shell has none.
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent', NODE_OPTIONS: '' };
@@ -21,7 +21,7 @@ const run = (args: string[], opts: { asNobody?: string } = {}) =>
 function cliForNobody(t: Test): string {
   const root = mkdtempSync(join(tmpdir(), 'nsinspect-nobody-'));
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
-  const top = new URL('..', import.meta.url).pathname;
+  const top = new URL('../..', import.meta.url).pathname;
   cpSync(join(top, 'dist'), join(root, 'dist'), { recursive: true });
   cpSync(join(top, 'node_modules/commander'), join(root, 'node_modules/commander'), { recursive: true });
   cpSync(join(top, 'package.json'), join(root, 'package.json'));

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { parseLocalRef } from '../../agent/discovery/refs.js';
+import { parseLocalRef } from '../../agent/protocol/refs.js';
 import { check, chars, hex, hostile } from './fc.js';
 
 const MAIN = new URL('../../cli/main.ts', import.meta.url).href;

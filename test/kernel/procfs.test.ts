@@ -69,8 +69,8 @@ t.test('processes exiting mid-scan never break the inventory', async (t) => {
   const engine = new Engine();
   for (let i = 0; i < 5; i++) {
     const inv = engine.lsns();
-    t.ok(inv.namespaces.length > 0);
-    t.ok(inv.namespaces.every((n) => n.nprocs >= 1 && n.pid > 0));
+    t.ok(inv.length > 0);
+    t.ok(inv.every((n) => n.nprocs >= 1 && n.pid > 0));
   }
   t.ok(listPids().length > 0);
 });

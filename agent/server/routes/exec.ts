@@ -5,8 +5,9 @@ import { NsinspectError } from '../../model/errors.js';
 import { type Requirement, describeAccess } from '../../model/auth.js';
 import { NS_TYPES } from '../../model/types.js';
 import type { PodDirectory } from '../../model/pod.js';
-import type { Engine, Subject } from '../../inspect/engine.js';
-import type { PodView } from '../../inspect/pod-inspector.js';
+import type { Engine } from '../../inspect/engine.js';
+import type { Subject } from '../../model/answers.js';
+import type { PodInspector } from '../../inspect/pod-inspector.js';
 import type { ExecService } from '../../exec/service.js';
 import { COMMAND_MAX_ARGS, checkCommand, parseSelection } from '../../exec/argv.js';
 import { ContainerParams, PodContainerParams } from '../schemas.js';
@@ -25,7 +26,7 @@ type ExecBody = Static<typeof ExecBody>;
 
 export interface ExecRouteDeps {
   engine: Engine;
-  view: PodView;
+  inspector: PodInspector;
   pods: PodDirectory | null;
   exec: ExecService;
   nodeName: string;
@@ -58,7 +59,7 @@ export function podContainerSubject(deps: ExecRouteDeps, p: PodContainerParams):
   const pod = deps.requirePod(p.namespace, p.pod);
   const c = pod.containers.find((x) => x.name === p.container);
   if (!c) throw new NsinspectError('NOT_FOUND', `pod ${pod.namespace}/${pod.name} has no container ${p.container}`, { details: { candidates: pod.containers.map((x) => x.name) } });
-  return { subject: deps.view.running(pod, c), target: `${pod.namespace}/${pod.name}/${c.name}` };
+  return { subject: deps.inspector.running(pod, c), target: `${pod.namespace}/${pod.name}/${c.name}` };
 }
 
 export async function execRoutes(app: FastifyInstance, deps: ExecRouteDeps): Promise<void> {

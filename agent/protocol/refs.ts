@@ -1,20 +1,8 @@
 // Parses node-local refs (pid/<n>, container/<id-prefix>) at the edge into typed values.
 import { NsinspectError } from '../model/errors.js';
-import { CONTAINER_PREFIX } from './containers.js';
+import { CONTAINER_PREFIX, type LocalRef, PID_MAX, parsePid } from '../model/formats.js';
 
-export type LocalRef =
-  | { kind: 'pid'; pid: number; text: string }
-  | { kind: 'container'; prefix: string; text: string };
-
-/** The largest PID Linux allows (PID_MAX_LIMIT on 64-bit). */
-export const PID_MAX = 4194304;
-
-/** A PID as typed by a user: a positive decimal integer within the kernel's limit. */
-export function parsePid(s: string): number | undefined {
-  if (!/^[1-9]\d{0,6}$/.test(s)) return undefined;
-  const n = Number(s);
-  return n <= PID_MAX ? n : undefined;
-}
+export { type LocalRef, PID_MAX, parsePid };
 
 /** kubectl-style TYPE/NAME. Throws INVALID (a usage error) with what to type instead. */
 export function parseLocalRef(text: string): LocalRef {

@@ -1,6 +1,6 @@
 // Table-driven tests of ref and PID parsing at the CLI's edge.
 import t from 'tap';
-import { parseLocalRef, parsePid } from '../../../../agent/discovery/refs.js';
+import { parseLocalRef, parsePid } from '../../../../agent/protocol/refs.js';
 
 t.test('parseLocalRef accepts', async (t) => {
   const id = 'abcdef012345'.repeat(5) + 'abcd';
