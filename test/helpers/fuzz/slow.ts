@@ -28,7 +28,7 @@ export function slowClients(host: string, port: number, n: number, token: string
   const pending: Array<Promise<void>> = [];
   const sockets = new Set<import('node:net').Socket>();
   for (let i = 0; i < n; i++) {
-    const kind = SLOW_KINDS[i % SLOW_KINDS.length];
+    const kind = SLOW_KINDS[i % SLOW_KINDS.length] as SlowKind;
     const r: SlowResult = { kind, bytesSent: 0 };
     results.push(r);
     pending.push(new Promise<void>((resolve) => {

@@ -43,7 +43,7 @@ export class Gen {
     return Math.floor(this.r() * n);
   }
   pick<T>(a: readonly T[]): T {
-    return a[this.int(a.length)];
+    return a[this.int(a.length)] as T;
   }
   chance(p: number): boolean {
     return this.r() < p;
@@ -52,7 +52,7 @@ export class Gen {
   weighted<T>(choices: Array<[number, T]>): T {
     let x = this.r() * choices.reduce((s, [w]) => s + w, 0);
     for (const [w, v] of choices) if ((x -= w) < 0) return v;
-    return choices[choices.length - 1][1];
+    return (choices.at(-1) as [number, T])[1];
   }
   str(alphabet: string, max: number): string {
     const cps = [...alphabet];

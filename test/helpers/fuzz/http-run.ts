@@ -1,8 +1,8 @@
 // Owns the HTTP fuzz run: raw keep-alive sockets, request kinds, the answers' checks and counts, and slowloris clients.
 import { Socket, connect } from 'node:net';
-import { type FuzzRequest, type FuzzTarget, Gen, SAFE_COMMANDS } from './fuzz-http-gen.js';
+import { type FuzzRequest, type FuzzTarget, Gen, SAFE_COMMANDS } from './http-gen.js';
 
-export type { FuzzTarget } from './fuzz-http-gen.js';
+export type { FuzzTarget } from './http-gen.js';
 
 /** Never let a well-formed exec body carry anything but a safe command. */
 function sanitize(body: Buffer): Buffer {
@@ -204,7 +204,7 @@ function record(c: FuzzCounts, req: FuzzRequest, a: Answer): void {
   const cls = typeof a.status === 'number' ? `${String(a.status)[0]}xx` : s;
   c.byStatus[s] = (c.byStatus[s] ?? 0) + 1;
   c.byClass[cls] = (c.byClass[cls] ?? 0) + 1;
-  const k = (c.byKind[req.kind.split(':')[0]] ??= {});
+  const k = (c.byKind[req.kind.split(':')[0] ?? ''] ??= {});
   k[cls] = (k[cls] ?? 0) + 1;
   const appAnswer = typeof a.status === 'number' && a.status >= 400 && req.method !== 'HEAD' && /json/.test(a.contentType ?? '');
   const shaped = !appAnswer || typeof (a.json as { error?: { code?: unknown } })?.error?.code === 'string';
@@ -212,7 +212,7 @@ function record(c: FuzzCounts, req: FuzzRequest, a: Answer): void {
   // head over 16 KiB (431) or body over 1 MiB (413): answered early, then closed, the answer may be lost to a reset while we still write.
   const head = req.bytes.indexOf('\r\n\r\n');
   const oversized = head < 0 || head > 16 * 1024 - 100 || req.bytes.length - head > 1024 * 1024; // or a body over bodyLimit: 413
-  const unanswered = a.status === 'closed' && !oversized && !['garbage', 'framing', 'headers', 'huge'].includes(req.kind.split(':')[0]);
+  const unanswered = a.status === 'closed' && !oversized && !['garbage', 'framing', 'headers', 'huge'].includes(req.kind.split(':')[0] ?? '');
   if ((typeof a.status === 'number' && a.status >= 500) || a.status === 'timeout' || a.status === 'error' || unanswered || !shaped) {
     if (c.findings.length < 200) c.findings.push({ kind: req.kind, status: s, request: req.bytes.subarray(0, 300).toString('latin1'), body: JSON.stringify(a.json)?.slice(0, 300) });
   }

@@ -40,7 +40,7 @@ export function summarize(file: string, top = 20): ProfileSummary {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
   // timeDeltas[i] is the gap before sample i: charge it to the sample it leads to.
-  for (let i = 0; i < p.samples.length; i++) self.set(p.samples[i], (self.get(p.samples[i]) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000);
+  for (const [i, id] of p.samples.entries()) self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000);
   const selfBy = new Map<string, number>();
   const totalBy = new Map<string, number>();
   const onPath = new Map<string, number>();
@@ -56,8 +56,7 @@ export function summarize(file: string, top = 20): ProfileSummary {
     if (onPath.get(k) === 0) totalBy.set(k, (totalBy.get(k) ?? 0) + t);
     return t;
   };
-  const root = p.nodes[0];
-  const sampledMs = visit(root.id);
+  const sampledMs = p.nodes[0] ? visit(p.nodes[0].id) : 0;
   const functions = [...selfBy.keys()]
     .map((fn) => ({ fn, selfMs: round(selfBy.get(fn) ?? 0), totalMs: round(totalBy.get(fn) ?? 0) }))
     .filter((f) => f.fn !== '(root)')

@@ -1,4 +1,4 @@
-// Owns the agent benchmark's load generator: autocannon in its own process, cycling over paths, optional /metrics scrapes; prints one JSON line.
+// Owns the HTTP load generator: autocannon in its own process, cycling over paths, optional /metrics scrapes; prints one JSON line.
 import type { EventEmitter } from 'node:events';
 import autocannon from 'autocannon';
 import { percentile, round } from './measure.js';
@@ -63,7 +63,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     connections: spec.connections,
     duration: spec.durationS,
     headers: { authorization: `Bearer ${spec.token}` },
-    requests: [{ setupRequest: (req) => ({ ...req, path: spec.paths[i++ % n] }) }],
+    requests: [{ setupRequest: (req) => ({ ...req, path: spec.paths[i++ % n] ?? '/' }) }],
   }) as unknown as Promise<autocannon.Result> & EventEmitter; // without a callback: a thenable event emitter
   instance.on('response', (_client: unknown, code: number, _bytes: number, ms: number) => {
     latencies.push(ms);
@@ -91,8 +91,8 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   };
 }
 
-// As a child process: node dist/bench/agent-load.js '<LoadSpec JSON>' prints the LoadResult as one JSON line.
-if (process.argv[1]?.endsWith('agent-load.js')) {
+// As a child process: node dist/bench/harness/http-load.js '<LoadSpec JSON>' prints the LoadResult as one JSON line.
+if (process.argv[1]?.endsWith('http-load.js')) {
   const spec = JSON.parse(process.argv[2] ?? '') as LoadSpec;
   runLoad(spec).then(
     (r) => {

@@ -1,7 +1,8 @@
 // Owns the benchmark's synthetic load: thousands of sleeping processes in uts+ipc namespaces, and their removal.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { procCount } from './machine.js';
 
 const BUSYBOX = '/usr/bin/busybox';
 /** New namespaces per group: `unshare -u -i` makes one uts and one ipc namespace. */
@@ -10,7 +11,7 @@ export const NS_PER_GROUP = 2;
 /**
  * One group = one `busybox unshare -u -i` that execs a shell; the shell forks k-1 subshells
  * that block in `read` on fd 3 and waits for them. Forking without exec is ~3x cheaper than
- * starting `sleep` here, and the shell reaps its own children (this host's PID 1 reaps orphans
+ * starting `sleep`, and the shell reaps its own children (a container's PID 1 may reap orphans
  * only lazily). fd 3 is the read end of a pipe whose write end only the benchmark holds: when the
  * benchmark closes it or dies, every reader sees EOF and the tree unwinds by itself. TERM also
  * works: the shells trap it (subshells get the default action back) and keep waiting.
@@ -52,16 +53,6 @@ export interface LoadInfo {
   launchers: number;
   spawnMs: number;
   cgroup: string;
-}
-
-/** Counts numeric entries of /proc: every process on the node, as lsns and nsinspect see them. */
-export function countProcs(): number {
-  let n = 0;
-  for (const name of readdirSync('/proc')) {
-    const c = name.charCodeAt(0);
-    if (c >= 48 && c <= 57) n++;
-  }
-  return n;
 }
 
 /** The v1 pids hierarchy, else the v2 mount: where the load's cgroup goes, to count and kill it. */
@@ -127,7 +118,7 @@ export class Load {
     for (;;) {
       const inGroup = this.members().length;
       // Others may start or end processes meanwhile: the cgroup is the exact count, /proc a check.
-      if (inGroup >= want && countProcs() >= want) break;
+      if (inGroup >= want && procCount() >= want) break;
       if (this.exited.size > 0) throw new Error(`a load launcher exited early (${inGroup}/${want} processes up): ${this.stderr.trim() || 'no stderr'}`);
       if (Date.now() > deadline) throw new Error(`load not up after ${timeoutMs / 1000}s: ${inGroup}/${want} processes; ${this.stderr.trim()}`);
       await sleep(250);

@@ -1,8 +1,8 @@
 // Owns the attach WebSocket fuzz: raw handshakes, then frames out of order, malformed or oversized; every session must end.
 import { connect } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { Gen } from './fuzz-http-gen.js';
-import type { FuzzTarget } from './fuzz-http-run.js';
+import { Gen } from './http-gen.js';
+import type { FuzzTarget } from './http-run.js';
 
 /** One WebSocket frame as a client sends it (masked unless told otherwise). */
 function wsFrame(opcode: number, payload: Buffer, o: { fin?: boolean; rsv?: number; masked?: boolean; declaredLength?: bigint } = {}): Buffer {
@@ -17,7 +17,7 @@ function wsFrame(opcode: number, payload: Buffer, o: { fin?: boolean; rsv?: numb
   }
   if (!m) return Buffer.concat([Buffer.from(head), payload]);
   const key = randomBytes(4);
-  const body = Buffer.from(payload.map((b, i) => b ^ key[i % 4]));
+  const body = Buffer.from(payload.map((b, i) => b ^ (key[i % 4] as number)));
   return Buffer.concat([Buffer.from(head), key, body]);
 }
 
@@ -119,7 +119,7 @@ export async function fuzzWs(t: FuzzTarget, opts: { sessions: number; seed: numb
           const next = () => {
             if (done || !s.writable) return;
             if (i < frames.length) {
-              s.write(frames[i++]);
+              s.write(frames[i++] as Buffer);
               setTimeout(next, g.int(20));
             } else s.end();
           };
@@ -127,8 +127,8 @@ export async function fuzzWs(t: FuzzTarget, opts: { sessions: number; seed: numb
         }
         // A close frame from the agent: opcode 8, status in the first two payload bytes.
         for (let at = 0; at + 1 < buf.length;) {
-          const op = buf[at] & 0x0f;
-          let len = buf[at + 1] & 0x7f;
+          const op = (buf[at] as number) & 0x0f;
+          let len = (buf[at + 1] as number) & 0x7f;
           let off = at + 2;
           if (len === 126) {
             len = buf.readUInt16BE(off);
