@@ -46,6 +46,13 @@ module.exports = {
       from: { path: '^agent/' },
       to: { path: '^(cli|lab|bench|test)/' },
     },
+    {
+      name: 'tests-not-from-bench',
+      severity: 'error',
+      comment: 'Tests import the code and their helpers, never a benchmark.',
+      from: { path: '^test/' },
+      to: { path: '^bench/' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
