@@ -4,6 +4,7 @@ import { labFor, waitFor } from '../helpers/lab.js';
 import { agentFor, apiServerFor, demoClusterFor, demoPodJson, get } from '../helpers/cluster.js';
 import { startDemoPod } from '../../lab/pod.js';
 import { makePod } from '../fake-apiserver/index.js';
+import { must } from '../helpers/must.js';
 
 t.test('pods, diff, processes and node endpoints', async (t) => {
   const { pod, agent } = await demoClusterFor(t);
@@ -84,8 +85,9 @@ t.test('the pod view follows the watch: restarts, deletion', async (t) => {
   const again = await startPodContainer(lab, pod.layout, pod.podPath, ['sleep', '2147483647'], { net: pod.sandbox.pid, ipc: pod.sandbox.pid, uts: pod.sandbox.pid });
   await lab.kill(pod.app.id);
   srv.pods.update('shop', 'web', (p) => {
-    p.status!.containerStatuses![0].containerID = `containerd://${again.id}`;
-    p.status!.containerStatuses![0].restartCount = 1;
+    const app = must(p.status?.containerStatuses?.[0], "the app's container status");
+    app.containerID = `containerd://${again.id}`;
+    app.restartCount = 1;
   });
   const after = await waitFor('the restarted app', async () => {
     const r = await get(agent, '/v1/pods/shop/web/containers/app/processes', dev);

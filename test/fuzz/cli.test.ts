@@ -68,11 +68,11 @@ function wrong(args: string[], r: Run): string | undefined {
   if (![0, 1, 2, 3].includes(r.code)) return `exit ${r.code}`;
   if (/^\s+at /m.test(r.stderr) || /internal error/.test(r.stderr)) return `stack trace or internal error: ${r.stderr.slice(0, 500)}`;
   if (r.code === 1 || r.code === 3) {
-    if (lines.length !== 1 || !lines[0].startsWith('nsinspect: ')) return `exit ${r.code} wants one "nsinspect: " line, got ${JSON.stringify(r.stderr.slice(0, 500))}`;
+    if (lines.length !== 1 || !lines[0]?.startsWith('nsinspect: ')) return `exit ${r.code} wants one "nsinspect: " line, got ${JSON.stringify(r.stderr.slice(0, 500))}`;
   }
   if (r.code === 2) {
-    const ours = lines.length === 1 && lines[0].startsWith('nsinspect: ');
-    const commanders = lines.length >= 1 && lines.length <= 3 && lines[0].startsWith('error: ');
+    const ours = lines.length === 1 && lines[0]?.startsWith('nsinspect: ');
+    const commanders = lines.length >= 1 && lines.length <= 3 && lines[0]?.startsWith('error: ');
     // No command at all: commander shows the help on stderr, as git does.
     const help = lines[0]?.startsWith('Usage: nsinspect') && !args.some((a) => ['diff', 'ns', 'ps', 'whois', 'lsns', 'ephemeral', 'completion', 'exec'].includes(a));
     if (!ours && !commanders && !help) return `usage error wants one line, got ${JSON.stringify(r.stderr.slice(0, 500))}`;

@@ -24,8 +24,8 @@ t.test('kubectl debug with and without --target', async (t) => {
   const noTarget = engine.diff(app, engine.containerSubject(pod.debuggerNoTarget.id));
   t.same(noTarget.shared, ['ipc', 'net', 'time', 'user', 'uts']);
   t.same(noTarget.notShared, ['cgroup', 'mnt', 'pid']);
-  t.equal(noTarget.findings[0].code, 'NO_TARGET');
-  t.match(noTarget.findings[0].message, /without --target/);
+  t.equal(noTarget.findings[0]?.code, 'NO_TARGET');
+  t.match(noTarget.findings[0]?.message, /without --target/);
 });
 
 t.test('the runtime ignored --target: the debugger is in the sandbox pid namespace', async (t) => {
@@ -37,7 +37,7 @@ t.test('the runtime ignored --target: the debugger is in the sandbox pid namespa
   });
   const engine = new Engine();
   const d = engine.diff(engine.containerSubject(pod.app.id), engine.containerSubject(broken.id));
-  t.equal(d.findings[0].code, 'TARGET_IGNORED');
+  t.equal(d.findings[0]?.code, 'TARGET_IGNORED');
   t.equal(d.namespaces.find((r) => r.type === 'pid')?.with, 'sandbox');
 });
 

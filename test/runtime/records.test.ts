@@ -12,6 +12,7 @@ import { criFor } from '../helpers/cri.js';
 import { BUSYBOX_IMAGE } from '../../lab/cri/images.js';
 import { statNamespaces, waitFor } from '../helpers/lab.js';
 import { diffJSON, lsnsJSON, nsListJSON, psJSON } from '../../agent/protocol/answers.js';
+import { must } from '../helpers/must.js';
 
 // Node-local pod refs are by name across the node: a name of this run's own, so another run's (or
 // make demo's) shop/web never makes ours ambiguous.
@@ -35,7 +36,9 @@ t.test('records of the sandbox, the app and a --target debugger equal what CRI w
     t.match(readRecord(c.id, roots, c.pid), { kind: 'container', containerName: c.name, podName: 'web', podNamespace: NS, podUID: pod.uid, sandboxID: pod.id, image: BUSYBOX_IMAGE }, c.name);
   }
   t.equal(readRecord(app.id, roots), undefined, 'without the init PID or a state root there is nothing to find');
-  const shim = Number(readFileSync(`/proc/${app.pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+  // ppid is the 4th field of stat, after the last ") " (comm may hold one) and the state.
+  const ppid = /^.*\) \S (\d+) /s.exec(readFileSync(`/proc/${app.pid}/stat`, 'utf8'))?.[1];
+  const shim = Number(must(ppid, `the ppid in /proc/${app.pid}/stat`));
   t.same(taskDirs(roots, [app.pid, dbg.pid]), [{ dir: `${dir}/state/io.containerd.runtime.v2.task/k8s.io`, via: shim }], 'one task dir, read through the pod’s shim (its parent)');
 });
 
