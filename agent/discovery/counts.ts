@@ -1,7 +1,8 @@
 // Node-wide counts for metrics: processes, and namespaces by type; a full /proc scan at a slow cadence, only new processes read in between.
 import type { NsType } from '../model/types.js';
 import { NS_TYPES } from '../model/types.js';
-import { PROC, listPids, readNsInodes, readPidCounters, readStartTime } from '../procfs/proc.js';
+import { listPids, readNsInodes, readPidCounters, readStartTime } from '../procfs/proc.js';
+import { procRootFromEnv } from '../procfs/root.js';
 
 export interface NodeCounts {
   processes: number;
@@ -94,7 +95,7 @@ export class NodeScanner {
   /** fullIntervalMs: the least time between two full scans; root: where procfs is (a fixture tree in tests). */
   constructor(
     readonly fullIntervalMs: number,
-    private readonly root = PROC,
+    private readonly root = procRootFromEnv(),
     private readonly now: () => number = () => performance.now(),
   ) {}
 
