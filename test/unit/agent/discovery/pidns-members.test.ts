@@ -51,3 +51,21 @@ t.test('pidNsMembers stays exact across calls: joiners, leavers and a new namesp
   t.same(pidNsMembers(inode(process.pid)).includes(process.pid), true, 'another namespace asked next: still exact');
   t.same(pidNsMembers(target), [shell]);
 });
+
+t.test('over a fixture /proc: the exact members, and each one’s owner', async (t) => {
+  const { pidNsMembers, memberOwners } = await import('../../../../agent/discovery/pidns-members.js');
+  const { ContainerIndex } = await import('../../../../agent/discovery/containers.js');
+  const { procFixture } = await import('../../../helpers/proc-fixture.js');
+  const { APP, DBG, NS, fixtureNode } = await import('../../../helpers/fixture-node.js');
+  for (const [layout, runtime, driver] of [['v2', 'containerd', 'systemd'], ['v1', 'cri-o', 'cgroupfs']] as const) {
+    const { fx } = fixtureNode(layout, runtime, driver, procFixture(t, layout));
+    t.same(pidNsMembers(NS.appPid, fx.proc), [200, 201, 300, 400], `${layout}: the app, its worker, the debugger and the nsenter`);
+    const owner = memberOwners({ containerID: APP, dir: new ContainerIndex(fx.proc).resolve(APP).dir }, false, fx.proc);
+    t.same([200, 201, 300, 400].map(owner), [
+      { kind: 'container', containerID: APP }, { kind: 'container', containerID: APP },
+      { kind: 'container', containerID: DBG }, { kind: 'host-entered' },
+    ], `${layout}: owners`);
+    fx.exit(201).process({ pid: 202, ppid: 200, comm: 'nginx', nspid: [202, 5], ns: { pid: NS.appPid } });
+    t.same(pidNsMembers(NS.appPid, fx.proc), [200, 202, 300, 400], `${layout}: a leaver and a joiner seen at the next call`);
+  }
+});
