@@ -10,8 +10,8 @@ export const DBG = ('c'.repeat(60) + '0003') as ContainerID;
 /** An exited container: its cgroup is still there, empty. */
 export const GONE = ('d'.repeat(60) + '0004') as ContainerID;
 
-/** The pod's namespaces: the sandbox owns net, ipc and uts; the app has its own pid namespace, which the debugger joins. */
-export const NS = { net: 4026532300, ipc: 4026532301, uts: 4026532302, sbPid: 4026532303, sbMnt: 4026532304, appPid: 4026532310, appMnt: 4026532311, appCgroup: 4026532312, dbgMnt: 4026532320 };
+/** The pod's namespaces: the sandbox owns net, ipc and uts; the app has its own pid namespace, which the debugger joins; mnt and cgroup are each one's own. */
+export const NS = { net: 4026532300, ipc: 4026532301, uts: 4026532302, sbPid: 4026532303, sbMnt: 4026532304, sbCgroup: 4026532305, appPid: 4026532310, appMnt: 4026532311, appCgroup: 4026532312, dbgMnt: 4026532320, dbgCgroup: 4026532321 };
 
 export interface FixtureNode {
   fx: ProcFixture;
@@ -33,10 +33,10 @@ export function fixtureNode(layout: CgroupLayout, runtime: 'containerd' | 'cri-o
   fx.process({ pid: 1, ppid: 0, comm: 'systemd', cmdline: ['/sbin/init', 'splash'], cgroup: '/init.scope' })
     .process({ pid: 2, ppid: 0, comm: 'kthreadd', cmdline: [] })
     .process({ pid: 150, comm: runtime === 'cri-o' ? 'conmon' : 'containerd-shim', cgroup: '/system.slice/containerd.service' })
-    .process({ pid: 100, ppid: 150, comm: 'pause', cmdline: ['/pause'], nspid: [100, 1], cgroup: cgroups[SB], ns: { ...podNs, pid: NS.sbPid, mnt: NS.sbMnt } })
+    .process({ pid: 100, ppid: 150, comm: 'pause', cmdline: ['/pause'], nspid: [100, 1], cgroup: cgroups[SB], ns: { ...podNs, pid: NS.sbPid, mnt: NS.sbMnt, cgroup: NS.sbCgroup } })
     .process({ pid: 200, ppid: 150, comm: 'nginx', cmdline: ['nginx', '-g', 'daemon off;'], nspid: [200, 1], cgroup: runtime === 'cri-o' ? `${cgroups[APP]}/container` : cgroups[APP], ns: { ...podNs, pid: NS.appPid, mnt: NS.appMnt, cgroup: NS.appCgroup } })
     .process({ pid: 201, ppid: 200, comm: 'nginx', cmdline: ['nginx: worker process'], uid: 101, nspid: [201, 2], cgroup: runtime === 'cri-o' ? `${cgroups[APP]}/container` : cgroups[APP], ns: { ...podNs, pid: NS.appPid, mnt: NS.appMnt, cgroup: NS.appCgroup } })
-    .process({ pid: 300, ppid: 150, comm: 'sh', cmdline: ['sh'], nspid: [300, 3], cgroup: cgroups[DBG], ns: { ...podNs, pid: NS.appPid, mnt: NS.dbgMnt } })
+    .process({ pid: 300, ppid: 150, comm: 'sh', cmdline: ['sh'], nspid: [300, 3], cgroup: cgroups[DBG], ns: { ...podNs, pid: NS.appPid, mnt: NS.dbgMnt, cgroup: NS.dbgCgroup } })
     .process({ pid: 400, ppid: 1, comm: 'sh', cmdline: ['nsenter', '-t', '200', '-p', 'sh'], nspid: [400, 4], cgroup: '/user.slice/user-0.slice/session-1.scope', ns: { pid: NS.appPid } })
     .cgroup(cgroups[GONE]);
   if (runtime === 'cri-o') for (const id of [SB, APP, DBG]) fx.cgroup((cgroups[id] as string).replace(/crio-([0-9a-f]{64})/, 'crio-conmon-$1'));
