@@ -71,11 +71,13 @@ export class ContainerIndex {
     }
     const matches = (): IndexEntry[] => [...this.entries.values()].filter((e) => e.containerID.startsWith(ref));
     let m = this.walked ? matches() : [];
-    if (m.length !== 1 || !cgroupExists(m[0].dir)) {
+    const only = m.length === 1 ? m[0] : undefined;
+    if (!only || !cgroupExists(only.dir)) {
       this.refresh();
       m = matches();
     }
-    if (m.length === 0) {
+    const [entry] = m;
+    if (!entry) {
       throw new NsinspectError('NOT_FOUND', `no container ${ref} on this node`, {
         hint: 'list the running containers with `nsinspect lsns` or `crictl ps`',
       });
@@ -87,7 +89,7 @@ export class ContainerIndex {
         details: { candidates: ids },
       });
     }
-    return m[0];
+    return entry;
   }
 
   /** The container with its current PIDs and init PID. NOT_RUNNING when its cgroup is empty. */

@@ -6,9 +6,9 @@ import { procRootFromEnv } from '../procfs/root.js';
 /** dockerd's data-root: --data-root, else "data-root" in --config-file (default /etc/docker/daemon.json), else /var/lib/docker. */
 export function dockerDataRootOf(argv: readonly string[], readConfig: (path: string) => string | undefined): string {
   const flag = (name: string): string | undefined => {
-    for (let i = 0; i < argv.length; i++) {
-      if (argv[i] === name) return argv[i + 1];
-      if (argv[i].startsWith(`${name}=`)) return argv[i].slice(name.length + 1);
+    for (const [i, arg] of argv.entries()) {
+      if (arg === name) return argv[i + 1];
+      if (arg.startsWith(`${name}=`)) return arg.slice(name.length + 1);
     }
     return undefined;
   };

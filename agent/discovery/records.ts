@@ -204,10 +204,10 @@ export function parseCriStatus(text: string, containerID: string, source: string
  */
 export function containerdRootOf(argv: readonly string[], readConfig: (path: string) => string | undefined): string {
   const flag = (...names: string[]): string | undefined => {
-    for (let i = 0; i < argv.length; i++) {
+    for (const [i, arg] of argv.entries()) {
       for (const n of names) {
-        if (argv[i] === n) return argv[i + 1];
-        if (argv[i].startsWith(`${n}=`)) return argv[i].slice(n.length + 1);
+        if (arg === n) return argv[i + 1];
+        if (arg.startsWith(`${n}=`)) return arg.slice(n.length + 1);
       }
     }
     return undefined;
@@ -215,7 +215,7 @@ export function containerdRootOf(argv: readonly string[], readConfig: (path: str
   const root = flag('--root');
   if (root) return root;
   const config = readConfig(flag('--config', '-c') ?? '/etc/containerd/config.toml') ?? '';
-  const top = config.split(/^\s*\[/m)[0];
+  const [top = ''] = config.split(/^\s*\[/m);
   return /^\s*root\s*=\s*"([^"]+)"/m.exec(top)?.[1] ?? '/var/lib/containerd';
 }
 
@@ -235,10 +235,10 @@ export function readExit(prefix: string, roots: RecordRoots, daemons: Place[] = 
   if (!ID.test(prefix)) return undefined;
   for (const root of [...roots.containerdRoot.map((dir): Place => ({ dir })), ...daemons]) {
     const p = { ...root, dir: join(root.dir, CRI_CONTAINERS) };
-    const ids = listAt(p, proc).filter((e) => e.startsWith(prefix));
-    if (ids.length !== 1) continue;
-    const text = readAt(p, join(ids[0], 'status'), proc);
-    if (text !== undefined) return parseCriStatus(text, ids[0], join(p.dir, ids[0], 'status'));
+    const [id, ...others] = listAt(p, proc).filter((e) => e.startsWith(prefix));
+    if (id === undefined || others.length > 0) continue;
+    const text = readAt(p, join(id, 'status'), proc);
+    if (text !== undefined) return parseCriStatus(text, id, join(p.dir, id, 'status'));
   }
   return undefined;
 }

@@ -21,8 +21,9 @@ export interface StatusCreds {
 
 function quad(v: string, what: string): IdQuad {
   const f = v.split(/\s+/).map((x) => num(x, what));
-  if (f.length !== 4) throw new ParseError('status', `${what}: want 4 fields, got ${f.length}`);
-  return { real: f[0], effective: f[1], saved: f[2], fs: f[3] };
+  const [real, effective, saved, fs] = f;
+  if (f.length !== 4 || real === undefined || effective === undefined || saved === undefined || fs === undefined) throw new ParseError('status', `${what}: want 4 fields, got ${f.length}`);
+  return { real, effective, saved, fs };
 }
 
 function num(s: string, what: string): number {
