@@ -4,6 +4,10 @@ import { Engine, runningContainers } from '../../../../agent/inspect/engine.js';
 import { procFixture, HOST_NS } from '../../../helpers/proc-fixture.js';
 import { APP, DBG, GONE, NS, POD_UID, SB, fixtureNode } from '../../../helpers/fixture-node.js';
 import { emptyRoots } from '../../../helpers/fixture-app.js';
+import { userName } from '../../../../agent/procfs/users.js';
+
+/** Who owns the fixture's /proc/<pid> directories: whoever runs the test. */
+const ME = userName(process.getuid?.() ?? 0);
 
 for (const [layout, runtime, driver] of [['v2', 'containerd', 'systemd'], ['v1', 'cri-o', 'cgroupfs']] as const) {
   t.test(`${runtime}, cgroup ${layout}`, async (t) => {
@@ -44,5 +48,5 @@ t.test('two engines, two roots: neither sees the other’s processes', async (t)
   const eb = new Engine(emptyRoots(t), b.proc);
   t.equal(ea.whois(200).containerID, APP);
   t.throws(() => eb.whois(200), { code: 'NOT_FOUND' });
-  t.same(eb.lsns(['net']).namespaces, [{ inode: HOST_NS.net, type: 'net', nprocs: 1, pid: 1, user: 'root', command: 'systemd' }]);
+  t.same(eb.lsns(['net']).namespaces, [{ inode: HOST_NS.net, type: 'net', nprocs: 1, pid: 1, user: ME, command: 'systemd' }]);
 });
