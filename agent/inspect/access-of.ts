@@ -2,6 +2,7 @@
 import { NsinspectError } from '../model/errors.js';
 import { readCreds, readNodeSecurity } from '../procfs/creds.js';
 import { readStat } from '../procfs/proc.js';
+import { procRootFromEnv } from '../procfs/root.js';
 import { hostNamespaces } from '../discovery/host.js';
 import { ACCESS_OPS, type AccessInput, type AccessParty, accessVerdicts, verdict } from '../analysis/access.js';
 import type { AccessVerdict, PodSecurity } from '../model/access.js';
@@ -9,22 +10,22 @@ import type { AccessReport, Subject } from '../model/answers.js';
 import type { DebuggerAccess } from '../model/pod-view.js';
 
 /** One side's credentials, read after its namespaces; NOT_FOUND when the PID was reused meanwhile. */
-function party(s: Subject): AccessParty {
-  const creds = readCreds(s.pid);
-  if (readStat(s.pid)?.startTime !== s.startTime) {
+function party(s: Subject, proc: string): AccessParty {
+  const creds = readCreds(s.pid, proc);
+  if (readStat(s.pid, proc)?.startTime !== s.startTime) {
     throw new NsinspectError('NOT_FOUND', `reading credentials of ${s.ref}: pid ${s.pid} exited while being read`, { hint: 'it may have restarted; try again' });
   }
   return { creds, namespaces: s.namespaces, pidDepth: creds.pidDepth };
 }
 
 /** podSecurity: the pod's namespace's level, for pod subjects (fixes are then judged against it). */
-export function accessInput(target: Subject, dbg: Subject, podSecurity?: PodSecurity): AccessInput {
-  return { target: party(target), debugger: party(dbg), host: hostNamespaces(), node: readNodeSecurity(), ...(podSecurity ? { podSecurity } : {}) };
+export function accessInput(target: Subject, dbg: Subject, podSecurity?: PodSecurity, proc = procRootFromEnv()): AccessInput {
+  return { target: party(target, proc), debugger: party(dbg, proc), host: hostNamespaces(proc), node: readNodeSecurity(proc), ...(podSecurity ? { podSecurity } : {}) };
 }
 
 /** Both sides' privileges and every op's verdict with its full walk. */
-export function accessOf(target: Subject, dbg: Subject, podSecurity?: PodSecurity): AccessReport {
-  const input = accessInput(target, dbg, podSecurity);
+export function accessOf(target: Subject, dbg: Subject, podSecurity?: PodSecurity, proc = procRootFromEnv()): AccessReport {
+  const input = accessInput(target, dbg, podSecurity, proc);
   return {
     target: { subject: target, creds: input.target.creds },
     debugger: { subject: dbg, creds: input.debugger.creds },
@@ -34,9 +35,9 @@ export function accessOf(target: Subject, dbg: Subject, podSecurity?: PodSecurit
 }
 
 /** The short form diff carries: six verdicts, all unknown (saying why) when a side's credentials cannot be read. */
-export function accessSummary(target: Subject, dbg: Subject, podSecurity?: PodSecurity): AccessVerdict[] {
+export function accessSummary(target: Subject, dbg: Subject, podSecurity?: PodSecurity, proc = procRootFromEnv()): AccessVerdict[] {
   try {
-    return accessVerdicts(accessInput(target, dbg, podSecurity));
+    return accessVerdicts(accessInput(target, dbg, podSecurity, proc));
   } catch (err) {
     // The namespace diff stands on its own: a side whose credentials cannot be read (gone, hidden, or a
     // status file this parser does not understand) makes the access part unknown, not the diff an error.
@@ -46,9 +47,9 @@ export function accessSummary(target: Subject, dbg: Subject, podSecurity?: PodSe
 }
 
 /** ptrace and read-root only, for the pod view and metrics: unknown (not an error) when a side cannot be read. */
-export function debuggerAccess(target: Subject, dbg: Subject, targetName: string): DebuggerAccess {
+export function debuggerAccess(target: Subject, dbg: Subject, targetName: string, proc = procRootFromEnv()): DebuggerAccess {
   try {
-    const input = accessInput(target, dbg);
+    const input = accessInput(target, dbg, undefined, proc);
     const p = verdict('ptrace', input);
     const r = verdict('read-root', input);
     return {

@@ -2,7 +2,9 @@
 import type { Container, ContainerID, NsSet, NsType } from '../model/types.js';
 import type { AccessReport, Diff, LsnsRow, PsRow, Subject } from '../model/answers.js';
 import { NsinspectError } from '../model/errors.js';
+import { NS_TYPES } from '../model/types.js';
 import { CLOCK_TICKS, readBootTime, readNamespaces, readProcess, readStat, readStatus } from '../procfs/proc.js';
+import { procRootFromEnv } from '../procfs/root.js';
 import { ContainerIndex, containerOfPid } from '../discovery/containers.js';
 import type { LocalRef } from '../model/formats.js';
 import { type PodMember, findSandbox, podMembers } from '../discovery/sandbox.js';
@@ -21,10 +23,15 @@ import { containerOfPod, recordName, recordNames, recordedTarget, recordsOfPod }
 export type { Subject };
 
 export class Engine {
-  readonly index = new ContainerIndex();
+  readonly index: ContainerIndex;
 
-  /** roots: where the runtimes keep their records (a kubelet node's defaults, or NSINSPECT_* env). */
-  constructor(readonly roots: RecordRoots = defaultRoots()) {}
+  /**
+   * roots: where the runtimes keep their records (a kubelet node's defaults, or NSINSPECT_* env).
+   * proc: where procfs is mounted (/proc, or NSINSPECT_PROC; a fixture tree in tests).
+   */
+  constructor(readonly roots: RecordRoots = defaultRoots(), readonly proc: string = procRootFromEnv()) {
+    this.index = new ContainerIndex(proc);
+  }
 
   /** Resolves a node-local ref. NOT_FOUND, AMBIGUOUS or NOT_RUNNING when it cannot. */
   subject(ref: LocalRef): Subject {
@@ -33,10 +40,10 @@ export class Engine {
   }
 
   pidSubject(pid: number, ref = `pid/${pid}`): Subject {
-    const st = readStat(pid);
+    const st = readStat(pid, this.proc);
     if (!st) throw new NsinspectError('NOT_FOUND', `no process ${pid} on this node`, { hint: 'it may have exited; list processes with `ps -e`' });
     const s: Subject = { ref, pid, startTime: st.startTime, namespaces: {} };
-    const owner = containerOfPid(pid);
+    const owner = containerOfPid(pid, this.proc);
     if (owner) Object.assign(s, { containerID: owner.containerID, runtime: owner.runtime, ...(owner.podUID ? { podUID: owner.podUID } : {}) });
     if (owner) this.withRecord(s, this.initPidOf(owner.containerID));
     return this.withNamespaces(s);
@@ -45,7 +52,7 @@ export class Engine {
   containerSubject(prefix: string, ref = `container/${prefix}`): Subject {
     const c = this.runningOrExited(prefix);
     const pid = c.initPid;
-    const st = pid === undefined ? undefined : readStat(pid);
+    const st = pid === undefined ? undefined : readStat(pid, this.proc);
     if (pid === undefined || !st) throw new NsinspectError('NOT_RUNNING', `container ${c.containerID.slice(0, 12)} exited while being read`, { hint: 'try again, or check it with `crictl ps -a`' });
     const s: Subject = { ref, pid, startTime: st.startTime, containerID: c.containerID, runtime: c.runtime, container: c, namespaces: {} };
     if (c.podUID) s.podUID = c.podUID;
@@ -71,12 +78,12 @@ export class Engine {
 
   /** What the CRI's records keep of an exited container: the configured roots, then those of the containerd daemons running here. */
   exitOf(prefix: string): ExitRecord | undefined {
-    return readExit(prefix, this.roots) ?? readExit(prefix, { ...this.roots, containerdRoot: [] }, runningContainerdRoots());
+    return readExit(prefix, this.roots, [], this.proc) ?? readExit(prefix, { ...this.roots, containerdRoot: [] }, runningContainerdRoots(this.proc), this.proc);
   }
 
   /** The runtime's record of the subject's container; a record that cannot be read leaves the answer as it was. */
   private withRecord(s: Subject, initPid?: number): void {
-    const r = s.containerID ? tryReadRecord(s.containerID, this.roots, initPid) : undefined;
+    const r = s.containerID ? tryReadRecord(s.containerID, this.roots, initPid, this.proc) : undefined;
     if (r) s.record = r;
   }
 
@@ -91,7 +98,7 @@ export class Engine {
   /** The records of a pod's running containers on this node, by pod namespace and name. */
   podRecords(namespace: string, name: string): RuntimeRecord[] {
     const inits = this.index.all().map((e) => this.initPidOf(e.containerID)).filter((p): p is number => p !== undefined);
-    return recordsOfPod(allRecords(this.roots, inits), namespace, name);
+    return recordsOfPod(allRecords(this.roots, inits, this.proc), namespace, name);
   }
 
   /** Every running container of a pod (the sandbox first), from the runtime's records alone: no API server. */
@@ -146,7 +153,7 @@ export class Engine {
   }
 
   private withNamespaces(s: Subject): Subject {
-    const r = readNamespaces(s.pid);
+    const r = readNamespaces(s.pid, NS_TYPES, this.proc);
     s.namespaces = r.namespaces;
     if (r.unreadable) s.unreadable = r.unreadable;
     return s;
@@ -154,10 +161,10 @@ export class Engine {
 
   /** The sandbox of a pod, found from its cgroup alone; exclude lists known app containers. */
   sandboxOf(podUID: string, exclude?: ReadonlySet<string>, maxAgeMs = 0): PodMember | undefined {
-    const members = podMembers(this.index.podContainers(podUID, maxAgeMs));
+    const members = podMembers(this.index.podContainers(podUID, maxAgeMs), this.proc);
     // The runtime's record names the sandbox exactly; the heuristic only when no record says.
     for (const m of members) {
-      const kind = tryReadRecord(m.container.containerID, this.roots, m.container.initPid)?.kind;
+      const kind = tryReadRecord(m.container.containerID, this.roots, m.container.initPid, this.proc)?.kind;
       if (kind === 'sandbox') return m;
     }
     return findSandbox(members, exclude);
@@ -169,12 +176,12 @@ export class Engine {
    * specs: what the pod spec asks of each side, when the API gave it (the pod view); for `layers`.
    */
   diff(target: Subject, dbg: Subject, names?: { target: string; debugger: string }, sandboxNs?: NsSet, specs?: LayerSpecs, podSecurity?: PodSecurity): Diff {
-    const host = hostNamespaces();
+    const host = hostNamespaces(this.proc);
     const samePod = target.podUID !== undefined && target.podUID === dbg.podUID;
     const recorded = samePod ? this.recordedSandbox(target) : undefined;
     const sandbox = sandboxNs ?? recorded ?? (samePod && !target.record?.sandboxID ? this.sandboxOf(target.podUID as string)?.namespaces : undefined);
     const d = diffNamespaces(target.namespaces, dbg.namespaces, { host, sandbox });
-    const nspid = readStatus(target.pid)?.nspid ?? [];
+    const nspid = readStatus(target.pid, this.proc)?.nspid ?? [];
     const who = { target: names?.target ?? nameOf(target), debugger: names?.debugger ?? nameOf(dbg) };
     return {
       target,
@@ -191,14 +198,14 @@ export class Engine {
         debuggerName: who.debugger,
         ...(target.runtime === 'docker' && !target.podUID && target.containerID ? { docker: { targetID: target.containerID } } : {}),
       }),
-      access: accessSummary(target, dbg, podSecurity),
-      layers: layersOf(target, dbg, who, { host, sandbox }, specs),
+      access: accessSummary(target, dbg, podSecurity, this.proc),
+      layers: layersOf(target, dbg, who, { host, sandbox }, specs, this.proc),
     };
   }
 
   /** Both sides' privileges, the node's Yama and perf settings, and every op's verdict with its walk. */
   access(target: Subject, dbg: Subject, podSecurity?: PodSecurity): AccessReport {
-    return accessOf(target, dbg, podSecurity);
+    return accessOf(target, dbg, podSecurity, this.proc);
   }
 
   /**
@@ -209,13 +216,13 @@ export class Engine {
   ps(s: Subject): PsRow[] {
     const pidns = s.namespaces.pid;
     if (pidns === undefined) throw new NsinspectError('UNAVAILABLE', `cannot read the pid namespace of ${s.ref} (${s.unreadable ?? 'unknown'})`, { hint: 'run as root with CAP_SYS_PTRACE' });
-    const inHost = hostNamespaces().pid === pidns;
-    const boot = readBootTime();
+    const inHost = hostNamespaces(this.proc).pid === pidns;
+    const boot = readBootTime(this.proc);
     const rows: PsRow[] = [];
-    const members = pidNsMembers(pidns);
-    const ownerOf = memberOwners(this.cgroupOf(s), inHost);
+    const members = pidNsMembers(pidns, this.proc);
+    const ownerOf = memberOwners(this.cgroupOf(s), inHost, this.proc);
     for (const pid of members) {
-      const p = readProcess(pid);
+      const p = readProcess(pid, this.proc);
       if (!p) continue;
       const owner = ownerOf(pid);
       const row: PsRow = {
@@ -249,7 +256,7 @@ export class Engine {
     const rows = inventory(this.index, types);
     if (rows.some((r) => r.containerID)) {
       const inits = this.index.all(2_000).map((e) => this.initPidOf(e.containerID)).filter((p): p is number => p !== undefined);
-      const records = new Map(allRecords(this.roots, inits).map((r) => [r.containerID, r]));
+      const records = new Map(allRecords(this.roots, inits, this.proc).map((r) => [r.containerID, r]));
       for (const r of rows) if (r.containerID) r.names = recordNames(records.get(r.containerID));
     }
     return rows;
@@ -259,7 +266,7 @@ export class Engine {
 
   /** A container's record, read once per engine (a ps of a pod asks for the same few many times). */
   private recordOf(id: string): RuntimeRecord | undefined {
-    if (!this.records.has(id)) this.records.set(id, tryReadRecord(id, this.roots, this.initPidOf(id)));
+    if (!this.records.has(id)) this.records.set(id, tryReadRecord(id, this.roots, this.initPidOf(id), this.proc));
     return this.records.get(id);
   }
 }

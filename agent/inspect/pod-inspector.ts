@@ -25,8 +25,8 @@ interface Resolved {
 }
 
 /** Whether the node is pure cgroup v2 (the v2 hierarchy is the only one). */
-export function isCgroupV2(): boolean {
-  const h = cgroupHierarchies();
+export function isCgroupV2(proc: string): boolean {
+  const h = cgroupHierarchies(proc);
   return h.length > 0 && h.every((m) => m.version === 2);
 }
 
@@ -102,7 +102,7 @@ export class PodInspector {
 
   private build(pod: PodInfo): { view: PodView; resolved: Resolved[] } {
     const resolved = this.resolve(pod);
-    const host = hostNamespaces();
+    const host = hostNamespaces(this.engine.proc);
     const sandbox = resolved.find((r) => r.spec.kind === 'sandbox')?.subject?.namespaces;
     const nsOf = (name?: string): NsSet | undefined => resolved.find((r) => r.spec.name === name && r.spec.kind !== 'sandbox')?.subject?.namespaces;
     const containers: ContainerView[] = resolved.map((r) => {
@@ -127,19 +127,19 @@ export class PodInspector {
       if (target) j.target = target;
       if ('startedAt' in s && s.startedAt) j.startedAt = s.startedAt;
       const ts = s.kind === 'ephemeral' && target && r.subject ? resolved.find((x) => x.spec.name === target && x.spec.kind !== 'sandbox')?.subject : undefined;
-      if (ts && r.subject) j.access = debuggerAccess(ts, r.subject, target as string);
+      if (ts && r.subject) j.access = debuggerAccess(ts, r.subject, target as string, this.engine.proc);
       return j;
     });
     const view: PodView = {
       pod,
       containers,
       sharing: sharing(containers),
-      mismatches: mismatches({ pod, containers: observed(resolved), host, cgroupV2: isCgroupV2() }),
+      mismatches: mismatches({ pod, containers: observed(resolved), host, cgroupV2: isCgroupV2(this.engine.proc) }),
       layers: resolved.flatMap((r) => {
         const s = r.spec;
         const target = 'target' in s ? s.target : undefined;
-        const spec = { pod, container: { kind: s.kind, privileged: s.privileged, ...(target ? { target } : {}) }, cgroupV2: isCgroupV2() };
-        return r.subject ? containerLayers(s.name, r.subject, s.kind === 'sandbox' ? { host } : { host, sandbox, target: nsOf(target) }, spec) : [];
+        const spec = { pod, container: { kind: s.kind, privileged: s.privileged, ...(target ? { target } : {}) }, cgroupV2: isCgroupV2(this.engine.proc) };
+        return r.subject ? containerLayers(s.name, r.subject, s.kind === 'sandbox' ? { host } : { host, sandbox, target: nsOf(target) }, spec, this.engine.proc) : [];
       }),
     };
     return { view, resolved };
@@ -170,7 +170,7 @@ export class PodInspector {
     const subjectOf = (c: PodContainer): Subject => resolved.find((r) => r.spec === c)?.subject ?? this.running(pod, c);
     const [ts, ds] = [subjectOf(tgt), subjectOf(dbg)];
     const sandbox = resolved.find((r) => r.spec.kind === 'sandbox')?.subject?.namespaces;
-    const v2 = isCgroupV2();
+    const v2 = isCgroupV2(this.engine.proc);
     const specOf = (c: PodContainer) => ({ pod, container: { kind: c.kind, privileged: c.privileged, ...(c.target ? { target: c.target } : {}) }, cgroupV2: v2 });
     const d = this.engine.diff(ts, ds, { target: tgt.name, debugger: dbg.name }, sandbox, { target: specOf(tgt), debugger: specOf(dbg) }, podSecurity);
     return {
