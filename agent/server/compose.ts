@@ -11,6 +11,8 @@ import type { AccessReviewer } from '../model/auth.js';
 import type { PodSecurity } from '../model/access.js';
 import type { PodCache } from '../kube/pod-cache.js';
 import { EXEC_DEFAULTS, ExecService } from '../exec/service.js';
+import { procRootFromEnv } from '../procfs/root.js';
+import { defaultRoots } from '../discovery/records.js';
 
 export interface AgentConfig {
   nodeName?: string;
@@ -62,7 +64,9 @@ export const NODE_FULL_SCAN_MS = 300_000;
 export const METRICS_CACHE_MS = 2_000;
 
 export async function buildAgent(cfg: AgentConfig, logger: FastifyServerOptions['logger'] = { level: process.env.LOG_LEVEL ?? 'info' }): Promise<Agent> {
-  const engine = new Engine();
+  // Read once, here: NSINSPECT_PROC points the whole agent at another /proc (a test's fixture tree).
+  const proc = procRootFromEnv();
+  const engine = new Engine(defaultRoots(), proc);
   let podLog: FastifyInstance['log'] | undefined;
   // Kubernetes is optional and loaded lazily, so node-local use never pays for the client.
   const { loadKubeConfig } = await import('../kube/config.js');
@@ -126,7 +130,7 @@ export async function buildAgent(cfg: AgentConfig, logger: FastifyServerOptions[
   });
 
   let scanning = false;
-  const scanner = new NodeScanner(cfg.nodeFullScanIntervalMs ?? NODE_FULL_SCAN_MS);
+  const scanner = new NodeScanner(cfg.nodeFullScanIntervalMs ?? NODE_FULL_SCAN_MS, proc);
   const scan = (): void => {
     if (scanning) return;
     scanning = true;

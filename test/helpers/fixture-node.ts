@@ -38,7 +38,7 @@ export function fixtureNode(layout: CgroupLayout, runtime: 'containerd' | 'cri-o
     .process({ pid: 201, ppid: 200, comm: 'nginx', cmdline: ['nginx: worker process'], uid: 101, nspid: [201, 2], cgroup: runtime === 'cri-o' ? `${cgroups[APP]}/container` : cgroups[APP], ns: { ...podNs, pid: NS.appPid, mnt: NS.appMnt, cgroup: NS.appCgroup } })
     .process({ pid: 300, ppid: 150, comm: 'sh', cmdline: ['sh'], nspid: [300, 3], cgroup: cgroups[DBG], ns: { ...podNs, pid: NS.appPid, mnt: NS.dbgMnt, cgroup: NS.dbgCgroup } })
     .process({ pid: 400, ppid: 1, comm: 'sh', cmdline: ['nsenter', '-t', '200', '-p', 'sh'], nspid: [400, 4], cgroup: '/user.slice/user-0.slice/session-1.scope', ns: { pid: NS.appPid } })
-    .cgroup(cgroups[GONE]);
+    .cgroup(cg(GONE));
   if (runtime === 'cri-o') for (const id of [SB, APP, DBG]) fx.cgroup((cgroups[id] as string).replace(/crio-([0-9a-f]{64})/, 'crio-conmon-$1'));
   return { fx, runtime, cgroups };
 }
