@@ -27,41 +27,41 @@ const same = (a: NsSet, b: NsSet | undefined, t: NsType): boolean =>
 /** The findings for a debugger against its target, most important first. */
 export function findings(i: FindingInput): Finding[] {
   const out: Finding[] = [];
-  const { target: T, debugger: D, host: H, sandbox: S } = i;
+  const { target: tgt, debugger: dbg, host, sandbox } = i;
   const unreadable = (['pid', 'net', 'mnt', 'ipc', 'uts', 'user', 'cgroup', 'time'] as NsType[]).filter(
-    (t) => T[t] === undefined || D[t] === undefined,
+    (t) => tgt[t] === undefined || dbg[t] === undefined,
   );
   if (unreadable.length > 0) {
     out.push({ code: 'UNREADABLE', message: `could not read ${unreadable.join(', ')} of one side (process gone, or access denied): those rows are unknown` });
   }
 
   // pid: the question kubectl debug --target is about.
-  if (same(D, H, 'pid')) {
+  if (same(dbg, host, 'pid')) {
     out.push({ code: 'HOST_PID', message: `the pid namespace is the host's (hostPID): ${i.debuggerName} sees every process on the node` });
-  } else if (S && same(T, S, 'pid') && same(D, S, 'pid')) {
+  } else if (sandbox && same(tgt, sandbox, 'pid') && same(dbg, sandbox, 'pid')) {
     out.push({ code: 'POD_SHARED_PID', message: `the pid namespace is shared pod-wide (shareProcessNamespace): every container sees the others' processes, and --target changes nothing` });
-  } else if (S && same(D, S, 'pid') && !same(D, T, 'pid')) {
+  } else if (sandbox && same(dbg, sandbox, 'pid') && !same(dbg, tgt, 'pid')) {
     out.push({ code: 'TARGET_IGNORED', message: `${i.debuggerName} joined the sandbox's pid namespace instead of ${i.targetName}'s: the runtime ignored --target, so it sees /pause and not ${i.targetName}'s processes (containerd before 1.5.0, containerd#5008)` });
-  } else if (same(D, T, 'pid')) {
+  } else if (same(dbg, tgt, 'pid')) {
     const as = i.docker ? '`docker run --pid container:<id>`' : 'kubectl debug --target';
     out.push({ code: 'TARGET_PID_SHARED', message: `${i.debuggerName} shares ${i.targetName}'s pid namespace, as ${as} does: it sees ${i.targetName}'s processes` });
-  } else if (D.pid !== undefined && T.pid !== undefined) {
+  } else if (dbg.pid !== undefined && tgt.pid !== undefined) {
     out.push({ code: 'NO_TARGET', message: i.docker ? dockerNoTarget(i, i.docker.targetID) : `${i.debuggerName} has its own pid namespace: it was started without --target, so it cannot see ${i.targetName}'s processes; start it with \`kubectl debug --target=<container>\`` });
   }
 
-  if (same(D, H, 'net') && same(D, H, 'uts')) {
+  if (same(dbg, host, 'net') && same(dbg, host, 'uts')) {
     out.push({ code: 'HOST_NETWORK', message: `net and uts are the host's (hostNetwork): ${i.debuggerName} sees the node's interfaces and hostname` });
   }
-  if (same(D, H, 'ipc')) {
+  if (same(dbg, host, 'ipc')) {
     out.push({ code: 'HOST_IPC', message: `ipc is the host's (hostIPC): shared memory and semaphores of the whole node are visible` });
   }
-  const notJoined = (['net', 'ipc', 'uts'] as NsType[]).filter((t) => S && !same(D, S, t) && !same(D, H, t) && D[t] !== undefined);
+  const notJoined = (['net', 'ipc', 'uts'] as NsType[]).filter((t) => sandbox && !same(dbg, sandbox, t) && !same(dbg, host, t) && dbg[t] !== undefined);
   if (notJoined.length > 0) {
     out.push({ code: 'NOT_IN_POD_NAMESPACE', message: `${notJoined.join(', ')} ${notJoined.length > 1 ? 'are' : 'is'} not the pod's: ${i.debuggerName} is not in the sandbox's ${notJoined.join('/')} namespace, as a pod's containers should be` });
   }
 
-  if (D.mnt !== undefined && T.mnt !== undefined && D.mnt !== T.mnt) {
-    const via = same(D, T, 'pid')
+  if (dbg.mnt !== undefined && tgt.mnt !== undefined && dbg.mnt !== tgt.mnt) {
+    const via = same(dbg, tgt, 'pid')
       ? `from ${i.debuggerName}, reach ${i.targetName}'s files at /proc/${i.targetInnerPid}/root (from the host: /proc/${i.targetPid}/root)`
       : `from the host, reach ${i.targetName}'s files at /proc/${i.targetPid}/root`;
     out.push({ code: 'MNT_PRIVATE', message: `mnt is private, as expected: ${via}` });
