@@ -7,7 +7,7 @@ import { containerJSON } from '../../../../agent/protocol/pod.js';
 
 const ID = 'a'.repeat(64) as ContainerID;
 const DBG = 'b'.repeat(64) as ContainerID;
-const record = { containerID: ID, runtime: 'containerd' as const, kind: 'container' as const, podNamespace: 'shop', podName: 'web', containerName: 'app', image: 'nginx', namespaces: [] };
+const record = { containerID: ID, runtime: 'containerd' as const, source: '/run/containerd/config.json', kind: 'container' as const, podNamespace: 'shop', podName: 'web', containerName: 'app', image: 'nginx', namespaces: [] };
 const app: Subject = { ref: 'shop/web/app', pid: 200, startTime: 9, containerID: ID, podUID: 'u-1', runtime: 'containerd', namespaces: { pid: 11, net: 12 }, record };
 const dbg: Subject = { ref: 'pid/300', pid: 300, startTime: 10, containerID: DBG, namespaces: { pid: 11 }, unreadable: 'denied' };
 
