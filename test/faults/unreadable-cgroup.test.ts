@@ -17,17 +17,17 @@ function engineForNobody(t: Test): string {
   cpSync(join(TOP, 'dist/agent'), join(root, 'dist/agent'), { recursive: true });
   cpSync(join(TOP, 'package.json'), join(root, 'package.json'));
   writeFileSync(join(root, 'probe.mjs'), `
-import { Engine, runningContainers } from './dist/agent/engine.js';
+import { Engine, runningContainers } from './dist/agent/inspect/engine.js';
 const e = new Engine();
 const attempt = (f) => { try { return f(); } catch (err) { return { error: err.code ?? 'THROWN', message: err.message }; } };
 const ids = process.argv.slice(2);
 console.log(JSON.stringify({
   uid: process.getuid(),
   subjects: ids.map((id) => attempt(() => { const s = e.containerSubject(id); return { pid: s.pid, podUID: s.podUID, namespaces: s.namespaces, unreadable: s.unreadable }; })),
-  whois: attempt(() => e.whois(e.containerSubject(ids[0]).pid)),
-  ps: attempt(() => e.ps(e.containerSubject(ids[0])).processes.length),
+  whois: attempt(() => { const s = e.pidSubject(e.containerSubject(ids[0]).pid); return { pid: s.pid, containerID: s.containerID, podUID: s.podUID, unreadable: s.unreadable }; }),
+  ps: attempt(() => e.ps(e.containerSubject(ids[0])).length),
   running: attempt(() => runningContainers(e).length),
-  lsns: attempt(() => e.lsns(['mnt']).namespaces.length),
+  lsns: attempt(() => e.lsns(['mnt']).length),
 }));
 `);
   execaSync('chmod', ['-R', 'a+rX', root]);
