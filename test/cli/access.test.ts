@@ -8,7 +8,7 @@ import { startDemoPod } from '../../lab/pod.js';
 import { randomHex } from '../../lab/runc.js';
 import { securityContext } from '../../lab/security.js';
 
-const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
+const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
 const run = (args: string[]) => execa(process.execPath, [CLI, ...args], { reject: false });
 
 t.test('access: privileges side by side and six verdicts, as JSON and as a table', async (t) => {

@@ -7,7 +7,7 @@ import { agentFor, apiServerFor, demoPodJson, portForwardClusterFor } from '../h
 import { startDemoPod } from '../../lab/pod.js';
 import { makePod } from '../fake-apiserver/index.js';
 
-const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
+const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
 
 /** Replaces what changes from run to run (inodes, PIDs, IDs, UIDs, times) so outputs can be snapshotted. */
 export function normalize(s: string): string {

@@ -2,7 +2,7 @@
 import t from 'tap';
 import { execa } from 'execa';
 
-const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
+const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
 const has = async (shell: string) => (await execa('sh', ['-c', `command -v ${shell}`], { reject: false })).exitCode === 0;
 
 t.test('zsh loads the script', async (t) => {

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { apiServerFor } from '../helpers/cluster.js';
 import { makePod } from '../fake-apiserver/index.js';
 
-const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
-const KUBECTL_COMPLETE = new URL('../dist/cli/kubectl-complete.cjs', import.meta.url).pathname;
+const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
+const KUBECTL_COMPLETE = new URL('../../dist/cli/kubectl-complete.cjs', import.meta.url).pathname;
 
 t.test('pods and containers from the API server, honouring -n and --kubeconfig on the line', async (t) => {
   const srv = await apiServerFor(t);
@@ -64,8 +64,8 @@ t.test("kubectl's own plugin completion calls kubectl_complete-nsinspect", async
   const dir = mkdtempSync(join(tmpdir(), 'nsinspect-kubectl-complete-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   chmodSync(KUBECTL_COMPLETE, 0o755);
-  chmodSync(new URL('../dist/cli/nsinspect.cjs', import.meta.url).pathname, 0o755);
-  symlinkSync(new URL('../dist/cli/nsinspect.cjs', import.meta.url).pathname, join(dir, 'kubectl-nsinspect'));
+  chmodSync(new URL('../../dist/cli/nsinspect.cjs', import.meta.url).pathname, 0o755);
+  symlinkSync(new URL('../../dist/cli/nsinspect.cjs', import.meta.url).pathname, join(dir, 'kubectl-nsinspect'));
   symlinkSync(KUBECTL_COMPLETE, join(dir, 'kubectl_complete-nsinspect'));
   const r = await execa('kubectl', ['__complete', 'nsinspect', 'lsns', '-t', 'n'], { reject: false, env: { PATH: `${dir}:${process.env.PATH}` } });
   t.equal(r.exitCode, 0, r.stderr);

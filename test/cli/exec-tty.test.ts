@@ -5,7 +5,7 @@ import * as pty from 'node-pty';
 import { waitFor } from '../helpers/lab.js';
 import { portForwardClusterFor } from '../helpers/cluster.js';
 
-const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
+const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
 
 function sleepers(arg: string): number {
   return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).filter((n) => {

@@ -7,7 +7,7 @@ import { execa } from 'execa';
 import * as pty from 'node-pty';
 import type { HelpIndex } from '../../cli/nsinspect.cjs';
 
-const DIST = new URL('../dist/cli/', import.meta.url).pathname;
+const DIST = new URL('../../dist/cli/', import.meta.url).pathname;
 const MAIN = join(DIST, 'main.js');
 const ENTRY = join(DIST, 'nsinspect.cjs');
 // A user's shell: no NODE_OPTIONS (tap puts its --import there), no kubeconfig.

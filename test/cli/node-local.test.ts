@@ -7,7 +7,7 @@ import { execa, execaSync } from 'execa';
 import { labFor } from '../helpers/lab.js';
 import { startDemoPod } from '../../lab/pod.js';
 
-const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
+const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
 // No kubeconfig: pod names must fail clearly, node-local refs must not care. No NODE_OPTIONS
 // from the test runner either: a user's shell has none.
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent', NODE_OPTIONS: '' };
