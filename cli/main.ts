@@ -1,18 +1,28 @@
 #!/usr/bin/env node
 // The nsinspect command line: parses arguments, loads only the command it runs, maps errors to exit codes.
 import { basename } from 'node:path';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { NsinspectError } from '../agent/model/errors.js';
 import { exitCodeOf, formatError } from './errors.js';
 import { routesLocal } from './refs.js';
 import { EXEC_LIMITS, VERSION } from '../agent/protocol/protocol.js';
 import type { ClusterFlags } from './commands/cluster.js';
 import { FORMATS, parseOutput } from './output/format.js';
+import { parseRequestTimeout } from './cluster/overrides.js';
 
 /** As a kubectl plugin (kubectl-nsinspect on PATH), help names the command as the user types it. */
 const NAME = basename(process.argv[1] ?? '').startsWith('kubectl-') ? 'kubectl nsinspect' : 'nsinspect';
 /** Commands where -A means something; elsewhere it is refused rather than ignored. */
 const ALL_NAMESPACES = new Set(['ephemeral']);
+
+/** --request-timeout in ms; a bad value is a usage error with kubectl's explanation. */
+function timeoutArg(text: string): number {
+  try {
+    return parseRequestTimeout(text);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
 
 const program = new Command(NAME)
   .description('Which Linux namespaces does a kubectl debug container really share with its target?')
@@ -29,6 +39,9 @@ const program = new Command(NAME)
   .option('--agent-namespace <namespace>', "the agent's namespace", 'nsinspect-system')
   .option('--agent-daemonset <name>', 'only trust agent pods controlled by this DaemonSet', 'nsinspect-agent')
   .option('--local', "answer pod refs on this node from the runtime's records, without the API server (as root)")
+  .addOption(new Option('--request-timeout <duration>', 'bound each API server and agent request: whole seconds or a duration (5s, 1m, 500ms); 0 means none (default: 30 s)').argParser(timeoutArg))
+  .option('--as <user>', 'impersonate this user on API server requests (kubectl --as; you need impersonate on users)')
+  .option('--as-group <group>', 'impersonate this group too, with --as; repeat for more', (g: string, prev: string[] = []) => [...prev, g])
   .showSuggestionAfterError()
   // Subcommand help lists the global flags too (-n, -o, --kubeconfig…), as kubectl's does.
   .configureHelp({ showGlobalOptions: true })

@@ -8,6 +8,7 @@ import { AgentClient } from './agent-client.js';
 import type { Kube } from './api.js';
 import { contextOf, kubeconfigFiles, readKubeconfig, targetOf } from './kubeconfig.js';
 import { AGENT_DAEMONSET, agentNotice, checkAgentURL, pickAgentPod } from './trust.js';
+import { RequestTimeout, type RequestOverrides } from './overrides.js';
 
 export interface ClusterOptions {
   kubeconfig?: string;
@@ -19,6 +20,11 @@ export interface ClusterOptions {
   agentNamespace: string;
   /** The DaemonSet that must control the agent pod a token is sent to. */
   agentDaemonset?: string;
+  /** --request-timeout, in ms (0: none). */
+  requestTimeout?: number;
+  /** --as and --as-group: impersonation on API requests. */
+  as?: string;
+  asGroup?: string[];
 }
 
 export const AGENT_PORT = 9742;
@@ -33,19 +39,32 @@ const noCluster = (): NsinspectError => new NsinspectError('UNAVAILABLE', 'no cl
  * most of a second. Anything else goes to client-node, as before.
  */
 async function openKube(opts: ClusterOptions): Promise<Kube> {
+  const o = overridesOf(opts);
   const files = kubeconfigFiles(opts.kubeconfig);
   if (files.length > 0) {
     const kc = await readKubeconfig(files);
     const ctx = opts.context ?? kc.currentContext;
     if (opts.context && !contextOf(kc, opts.context)) throw noContext(opts.context);
     const target = ctx === undefined ? undefined : targetOf(kc, ctx);
-    if (target) return new (await import('./api.js')).LightKube(target);
+    if (target) return new (await import('./api.js')).LightKube(target, o);
   }
   const { ClientNodeKube } = await import('./client-node.js');
-  const k = ClientNodeKube.load(opts.kubeconfig, opts.context);
+  const k = ClientNodeKube.load(opts.kubeconfig, opts.context, o);
   if ('noContext' in k) throw noContext(k.noContext);
   if ('noCluster' in k) throw noCluster();
   return k;
+}
+
+/** The request flags as the clients take them; --as-group alone is refused, as kubectl refuses it. */
+function overridesOf(opts: ClusterOptions): RequestOverrides {
+  if (opts.asGroup?.length && !opts.as) {
+    throw new NsinspectError('INVALID', `--as-group ${opts.asGroup.join(',')} needs --as: groups are impersonated only together with a user`, { hint: 'add --as USER' });
+  }
+  return {
+    ...(opts.requestTimeout !== undefined ? { timeoutMs: opts.requestTimeout } : {}),
+    ...(opts.as ? { asUser: opts.as } : {}),
+    ...(opts.asGroup?.length ? { asGroups: opts.asGroup } : {}),
+  };
 }
 
 export class Cluster {
@@ -56,8 +75,9 @@ export class Cluster {
   ) {}
 
   static async load(opts: ClusterOptions): Promise<Cluster> {
-    // A bad --agent is refused before any request, not after the pod was read.
+    // A bad --agent or a lone --as-group is refused before any request, not after the pod was read.
     if (opts.agent !== undefined) checkAgentURL(opts.agent);
+    overridesOf(opts);
     if (!opts.kubeconfig && !hasDefaultKubeconfig()) {
       throw new NsinspectError('UNAVAILABLE', 'no kubeconfig found, and pod names need a cluster', {
         hint: 'pass --kubeconfig PATH or set KUBECONFIG; on a node, use pid/<n> or container/<id> as root',
@@ -118,11 +138,14 @@ export class Cluster {
   }
 
   async agentForNode(node: string): Promise<AgentClient> {
+    // The agent authorizes the bearer token's own user: impersonation is the API server's to grant, and the agent does not read it.
+    if (this.opts.as) process.stderr.write(`nsinspect: --as applies to the API server; the agent on node ${node} checks your own token's permissions\n`);
+    const timeout = this.opts.requestTimeout;
     if (this.opts.agent) {
       const u = checkAgentURL(this.opts.agent);
       const token = await this.token();
       process.stderr.write(agentNotice(u));
-      return new AgentClient(u.href, token, node);
+      return new AgentClient(u.href, token, node, undefined, undefined, timeout);
     }
     const token = await this.token();
     const ns = this.opts.agentNamespace;
@@ -144,7 +167,7 @@ export class Cluster {
       return why?.includes('HTTP 403')
         ? `port-forward to agent pod ${ns}/${running.metadata?.name} was refused: you need create on pods/portforward in ${ns}`
         : why;
-    });
+    }, timeout);
   }
 }
 
@@ -186,6 +209,9 @@ function hasDefaultKubeconfig(): boolean {
 export function apiError(err: unknown, doing: string, hint: string): NsinspectError {
   const e = err as { code?: number; body?: unknown; message?: string };
   const code = typeof e.code === 'number' ? e.code : undefined;
+  if (err instanceof RequestTimeout) {
+    return new NsinspectError('UNAVAILABLE', `${doing}: ${err.message}`, { cause: err, hint: 'raise --request-timeout (0 means none), or check that the API server is reachable: kubectl version' });
+  }
   let msg = e.message ?? String(err);
   try {
     const body = typeof e.body === 'string' ? (JSON.parse(e.body) as { message?: string }) : (e.body as { message?: string } | undefined);
