@@ -118,10 +118,13 @@ export class Cluster {
     }
   }
 
-  async listPods(namespace: string | undefined): Promise<V1Pod[]> {
+  /** The pods of a namespace (undefined: every namespace), only those the -l selector matches when one is given. */
+  async listPods(namespace: string | undefined, selector?: string): Promise<V1Pod[]> {
     try {
-      return await this.kube.listPods(namespace);
+      return await this.kube.listPods(namespace, selector ? { labelSelector: selector } : {});
     } catch (err) {
+      // A 400 on a list is the selector: the API server parsed it, as kubectl's users know it.
+      if (selector && (err as { code?: number }).code === 400) throw apiError(err, `listing pods with -l ${JSON.stringify(selector)}`, "kubectl's selector syntax, e.g. -l 'app=web,tier!=db', -l 'env in (prod,staging)', -l '!canary'");
       throw apiError(err, 'listing pods', 'check your access with kubectl get pods');
     }
   }
@@ -220,6 +223,7 @@ export function apiError(err: unknown, doing: string, hint: string): NsinspectEr
     // not JSON: keep the message
   }
   if (code === 404) return new NsinspectError('NOT_FOUND', `${doing}: ${msg}`, { cause: err, hint });
+  if (code === 400) return new NsinspectError('INVALID', `${doing}: ${msg}`, { cause: err, hint });
   if (code === 401) return new NsinspectError('UNAUTHENTICATED', `${doing}: the API server did not accept your credentials`, { cause: err, hint: 'log in again, or check your kubeconfig' });
   if (code === 403) return new NsinspectError('FORBIDDEN', `${doing}: ${msg}`, { cause: err, hint: 'ask for that permission (RBAC)' });
   return new NsinspectError('UNAVAILABLE', `${doing}: ${msg}`, { cause: err, hint: 'check that the API server is reachable: kubectl version' });
