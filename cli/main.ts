@@ -207,9 +207,10 @@ program
 
 program
   .command('version')
-  .addHelpText('after', examples('version', 'version -o json'))
-  .description("print this client's version and, with a kubeconfig or --agent, the agent's")
-  .action(async () => (await import('./commands/version.js')).version(VERSION, globals()));
+  .addHelpText('after', examples('version', 'version --client', 'version -o json'))
+  .description("print this client's version and, with a kubeconfig or --agent, the version of an agent it reaches")
+  .option('--client', "this client's version only: reach no agent")
+  .action(async (o: { client?: boolean }) => (await import('./commands/version.js')).version(VERSION, { ...globals(), ...o }));
 
 program
   .command('completion')

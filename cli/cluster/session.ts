@@ -7,7 +7,7 @@ import { NsinspectError } from '../../agent/model/errors.js';
 import { AgentClient } from './agent-client.js';
 import type { Kube } from './api.js';
 import { contextOf, kubeconfigFiles, readKubeconfig, targetOf } from './kubeconfig.js';
-import { AGENT_DAEMONSET, agentNotice, checkAgentURL, pickAgentPod } from './trust.js';
+import { AGENT_DAEMONSET, agentNotice, checkAgentURL, controlledByDaemonSet, pickAgentPod } from './trust.js';
 import { RequestTimeout, type RequestOverrides } from './overrides.js';
 
 export interface ClusterOptions {
@@ -140,6 +140,25 @@ export class Cluster {
     return this.agentForNode(node);
   }
 
+  /**
+   * An agent to ask about itself (its version): --agent, else the agent of the first node where a
+   * pod of the agent's DaemonSet runs. `node` is undefined with --agent: the URL says where.
+   */
+  async anyAgent(): Promise<{ agent: AgentClient; node?: string }> {
+    if (this.opts.agent) return { agent: await this.agentForNode(checkAgentURL(this.opts.agent).host) };
+    const ns = this.opts.agentNamespace;
+    let pods: V1Pod[];
+    try {
+      pods = await this.kube.listPods(ns, { labelSelector: AGENT_LABEL });
+    } catch (err) {
+      throw apiError(err, `finding an nsinspect agent in ${ns}`, `check that you may list pods in ${ns}`);
+    }
+    const ds = this.opts.agentDaemonset ?? AGENT_DAEMONSET;
+    const node = pods.find((p) => p.status?.phase === 'Running' && controlledByDaemonSet(p, ds))?.spec?.nodeName;
+    if (!node) throw new NsinspectError('NOT_FOUND', `no running nsinspect agent in namespace ${ns}`, { hint: `is it deployed? kubectl get daemonset -n ${ns} -l ${AGENT_LABEL} (or pass --agent-namespace)` });
+    return { agent: await this.agentForNode(node), node };
+  }
+
   async agentForNode(node: string): Promise<AgentClient> {
     // The agent authorizes the bearer token's own user: impersonation is the API server's to grant, and the agent does not read it.
     if (this.opts.as) process.stderr.write(`nsinspect: --as applies to the API server; the agent on node ${node} checks your own token's permissions\n`);
@@ -198,6 +217,11 @@ export function explicitToken(o: { token?: string; tokenFile?: string }, env: No
   // Never echo the token itself: say where it came from.
   if (!TOKEN.test(token)) throw new NsinspectError('INVALID', `the token from ${from} is ${token ? 'not one line of printable ASCII' : 'empty'}`, { hint: 'a bearer token, as kubectl create token prints it' });
   return token;
+}
+
+/** Whether a cluster command could start at all: --agent, --kubeconfig, or a kubeconfig found as kubectl finds it. */
+export function clusterConfigured(o: { agent?: string; kubeconfig?: string }): boolean {
+  return o.agent !== undefined || Boolean(o.kubeconfig) || hasDefaultKubeconfig();
 }
 
 /** KUBECONFIG, ~/.kube/config or an in-cluster service account: what loadFromDefault would use. */
