@@ -143,7 +143,7 @@ export class LightKube implements Kube {
         if (!isBinary || data.length === 0) return;
         const ch = data[0];
         let b = data.subarray(1);
-        if (ch > 1) return ws.close(); // an unknown channel: disconnect, as client-node does
+        if (ch !== 0 && ch !== 1) return ws.close(); // an unknown channel: disconnect, as client-node does
         if (prefix[ch]) {
           b = b.subarray(2);
           prefix[ch] = false;

@@ -22,10 +22,10 @@ export function loadKubeconfig(explicit: string | undefined, env: NodeJS.Process
     kc.loadFromDefault();
     return kc;
   }
-  const present = files.filter((f) => existsSync(f));
-  if (present.length === 0) throw new Error(`none of the files in KUBECONFIG exists (${files.join(delimiter)})`);
-  kc.loadFromFile(present[0]);
-  for (const f of present.slice(1)) {
+  const [first, ...others] = files.filter((f) => existsSync(f));
+  if (first === undefined) throw new Error(`none of the files in KUBECONFIG exists (${files.join(delimiter)})`);
+  kc.loadFromFile(first);
+  for (const f of others) {
     const more = new KubeConfig();
     more.loadFromFile(f);
     if (!kc.currentContext && more.currentContext) kc.currentContext = more.currentContext;

@@ -18,10 +18,10 @@ export const FORMATS = ['table', 'wide', 'json', 'yaml', 'name', 'jsonpath=TEMPL
  */
 export function parseOutput(text: string): OutputFormat {
   const v = text.replace(/^=/, '');
-  const jp = /^jsonpath=(.*)$/s.exec(v);
-  if (jp) {
+  if (v.startsWith('jsonpath=')) {
+    const template = v.slice('jsonpath='.length);
     try {
-      return { kind: 'jsonpath', template: jp[1], run: compileJsonPath(jp[1]) };
+      return { kind: 'jsonpath', template, run: compileJsonPath(template) };
     } catch (err) {
       if (err instanceof JsonPathError) throw new InvalidArgumentError(`bad jsonpath template: ${err.message}`);
       throw err;

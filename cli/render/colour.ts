@@ -24,8 +24,8 @@ export function colourize(text: string): string {
       if (carry && line.startsWith('  ') && line.trim() !== '') return paintWith(carry, line);
       carry = line.startsWith('! ') ? SGR.red : line.startsWith('* ') ? SGR.bold : undefined;
       if (carry) return paintWith(carry, line);
-      const m = NS_ROW.exec(line + ' ');
-      if (m) return m[1] + paintWith(m[2] === 'yes' ? SGR.green : SGR.yellow, m[2]) + line.slice(m[1].length + m[2].length);
+      const [, lead, shared] = NS_ROW.exec(line + ' ') ?? [];
+      if (lead !== undefined && shared !== undefined) return lead + paintWith(shared === 'yes' ? SGR.green : SGR.yellow, shared) + line.slice(lead.length + shared.length);
       return line.replace(/^(\s+\S+\s+)(no \(\S+\))/, (_, a: string, b: string) => a + paintWith(SGR.red, b));
     })
     .join('\n');

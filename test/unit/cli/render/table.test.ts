@@ -19,3 +19,7 @@ t.test('table and keyValues escape every cell, and align on the escaped text', a
   const kv = keyValues([['command', 'x\x1b]0;t\x07'], ['pid', '1']]);
   t.equal(kv, 'command:  x\\x1b]0;t\\x07\npid:      1\n');
 });
+
+t.test('a row with more cells than headers is printed whole, its extra cells unpadded', async (t) => {
+  t.equal(table(['A', 'B'], [['x', 'y', 'z', 'w']]), 'A  B\nx  y  z  w\n');
+});
