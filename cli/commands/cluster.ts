@@ -8,7 +8,7 @@ import { Cluster, type ClusterOptions } from '../cluster/session.js';
 import type { AgentClient } from '../cluster/agent-client.js';
 import { checkExpectShared, label, nsTypes, podName } from '../refs.js';
 import type { GlobalOptions } from '../options.js';
-import { print, psNames } from '../output/format.js';
+import { isWide, print, psNames } from '../output/format.js';
 import { type EphemeralRow, podContainerNames, renderEphemeral, renderPod, renderPodDiff } from '../render/cluster.js';
 import { type NodeWhoisJSON, renderPs, renderWhois } from '../render/local.js';
 
@@ -172,7 +172,7 @@ export async function ephemeral(podRef: string | undefined, opts: ClusterFlags &
       });
     }
   }
-  await print({ items: rows }, opts, (d) => renderEphemeral(d.items, opts.allNamespaces === true), {
+  await print({ items: rows }, opts, (d) => renderEphemeral(d.items, opts.allNamespaces === true, Date.now(), isWide(opts)), {
     // POD DEBUGGER, the two arguments of diff: `nsinspect ephemeral -o name | xargs -n2 nsinspect diff`.
     names: (d) => d.items.map((r) => `${r.pod} ${r.name}`),
   });

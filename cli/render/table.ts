@@ -38,6 +38,12 @@ export function setNoHeaders(on: boolean): void {
   noHeaders = on;
 }
 
+/** -o wide, set the same way: no table line is cut at the terminal's width (kubectl's wide is never cut either). */
+let uncut = false;
+export function setWide(on: boolean): void {
+  uncut = on;
+}
+
 /** Left-aligned columns separated by two spaces; numbers stay left-aligned like lsns. */
 export function table(headers: string[], rows: string[][], opts: TableOptions = {}): string {
   const all = [...(noHeaders ? [] : [headers]), ...rows].map((r) => r.map(visible));
@@ -45,7 +51,7 @@ export function table(headers: string[], rows: string[][], opts: TableOptions = 
   const lines = all.map((r) => {
     const cells = r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)));
     let line = cells.join('  ');
-    if (opts.width !== undefined && line.length > opts.width) line = line.slice(0, Math.max(opts.width - 1, 0)) + '…';
+    if (opts.width !== undefined && !uncut && line.length > opts.width) line = line.slice(0, Math.max(opts.width - 1, 0)) + '…';
     return line.trimEnd();
   });
   return lines.length ? lines.join('\n') + '\n' : '';
