@@ -1,5 +1,7 @@
 // `nsinspect version`: the client's version and, where an agent is reachable, the agent's, as `kubectl version` prints client and server.
 import type { ClusterFlags } from './cluster.js';
+import type { AgentClient } from '../cluster/agent-client.js';
+import { NsinspectError } from '../../agent/model/errors.js';
 import { print } from '../output/format.js';
 
 interface VersionJSON {
@@ -9,11 +11,22 @@ interface VersionJSON {
   agentNode?: string;
 }
 
+/** --agent with no kubeconfig: only the agent is asked, so the token must be given outright (--token-file, NSINSPECT_TOKEN). */
+async function agentAlone(url: string, opts: ClusterFlags): Promise<AgentClient> {
+  const [{ explicitToken }, { AgentClient }, { agentNotice, checkAgentURL }] = await Promise.all([import('../cluster/session.js'), import('../cluster/agent-client.js'), import('../cluster/trust.js')]);
+  const u = checkAgentURL(url);
+  const token = explicitToken(opts);
+  if (token === undefined) throw new NsinspectError('UNAUTHENTICATED', 'the agent needs a bearer token, and there is no kubeconfig to take one from', { hint: 'pass --token-file FILE, or set NSINSPECT_TOKEN' });
+  process.stderr.write(agentNotice(u));
+  return new AgentClient(u.href, token, u.host, undefined, undefined, opts.requestTimeout);
+}
+
 /** What the agent says of itself: GET /v1 carries its version (the index of its routes). */
 async function agentVersion(opts: ClusterFlags): Promise<{ version: string; node?: string; where: string }> {
-  const { Cluster } = await import('../cluster/session.js');
-  const cluster = await Cluster.load(opts);
-  const { agent, node } = await cluster.anyAgent();
+  const { Cluster, clusterConfigured } = await import('../cluster/session.js');
+  const { agent, node } = opts.agent !== undefined && !clusterConfigured({ kubeconfig: opts.kubeconfig })
+    ? { agent: await agentAlone(opts.agent, opts), node: undefined }
+    : await (await Cluster.load(opts)).anyAgent();
   try {
     const index = await agent.get<{ version?: unknown }>('/v1');
     return { version: typeof index.version === 'string' ? index.version : 'unknown', ...(node ? { node } : {}), where: node ? `node ${node}` : new URL(agent.baseURL).origin };

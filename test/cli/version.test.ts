@@ -33,6 +33,16 @@ t.test('client and agent versions, through --agent and through discovery', async
   t.equal(found.stdout, `Client Version: ${VERSION}\nAgent Version: ${VERSION} (node node-a)`);
   t.same(JSON.parse((await run(['-o', 'json'])).stdout), { clientVersion: VERSION, agentVersion: VERSION, agentNode: 'node-a' });
 
+  // --agent with no kubeconfig at all: only the agent is asked, with the token given outright.
+  const alone = (args: string[]) => execa(process.execPath, [CLI, 'version', '--agent', url.origin, ...args], { reject: false, env, extendEnv: false });
+  const given = await alone(['--token', 'debugger-token']);
+  t.equal(given.exitCode, 0, given.stderr);
+  t.equal(given.stdout, `Client Version: ${VERSION}\nAgent Version: ${VERSION} (${url.origin})`);
+  const tokenless = await alone([]);
+  t.equal(tokenless.exitCode, 1);
+  t.equal(tokenless.stdout, `Client Version: ${VERSION}`);
+  t.match(tokenless.stderr, /^nsinspect: the agent needs a bearer token, and there is no kubeconfig to take one from\. Try: pass --token-file FILE, or set NSINSPECT_TOKEN/);
+
   srv.clearRequests();
   const client = await run(['--client']);
   t.equal(client.exitCode, 0);
