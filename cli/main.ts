@@ -112,6 +112,7 @@ program
   .action(async (refs: string[], o: { selector?: string }) => {
     if (o.selector !== undefined) {
       if (refs.length > 0) throw new NsinspectError('INVALID', 'a pod name cannot be given with -l (--selector)', { hint: `leave out ${refs.join(' ')}, or -l` });
+      if (program.opts<{ local?: boolean }>().local) throw new NsinspectError('INVALID', "-l selects pods through the API server; --local reads only the runtime's records", { hint: 'leave out --local, or name the pod: ns NAMESPACE/POD --local' });
       return (await cluster()).nsSelected(o.selector, globals());
     }
     const [first] = refs;

@@ -42,6 +42,9 @@ t.test('ephemeral -l: only the selected pods, the selector sent as labelSelector
   const both = await run(['ephemeral', 'web-1', '-l', 'app=web']);
   t.equal(both.exitCode, 2);
   t.match(both.stderr, /a pod name cannot be given with -l/);
+  const local = await run(['ns', '-l', 'app=web', '--local']);
+  t.equal(local.exitCode, 2, 'ns -l --local: usage error, not a silent API call');
+  t.match(local.stderr, /-l selects pods through the API server; --local reads only the runtime's records/);
 });
 
 t.test('ns -l: each selected pod through its node\'s agent; unscheduled ones said and left out', async (t) => {
