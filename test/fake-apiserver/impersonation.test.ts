@@ -1,6 +1,6 @@
 // Impersonation as kube-apiserver does it: each Impersonate-* header needs the impersonate verb, then the request runs as that user.
 import t from 'tap';
-import { makePod, rawRequest, startFakeApiServer } from './index.js';
+import { makePod, PORTFORWARD_PROTOCOLS, rawRequest, rawUpgrade, startFakeApiServer } from './index.js';
 
 async function setup(t: { teardown(fn: () => unknown): void }) {
   const srv = await startFakeApiServer({ enforceRbac: true });
@@ -67,4 +67,23 @@ t.test('a service account: impersonate on serviceaccounts in its namespace, and 
   srv.clearRequests();
   t.equal((await get(sa)).status, 200);
   t.same(srv.requests.at(-1)?.impersonatedGroups, ['system:serviceaccounts', 'system:serviceaccounts:shop', 'system:authenticated']);
+});
+
+t.test('the port-forward upgrade is impersonated too: refused 403 before the upgrade, then run as the user', async (t) => {
+  const { srv } = await setup(t);
+  const target = { url: srv.url, caPem: srv.caPem, token: 'alice-token' };
+  const pf = () => rawUpgrade(target, '/api/v1/namespaces/shop/pods/web/portforward?ports=9742', { protocols: [...PORTFORWARD_PROTOCOLS], headers: { 'Impersonate-User': 'bob' } });
+  const denied = await pf();
+  t.equal(denied.status, 403);
+  t.match(JSON.parse(denied.body), { reason: 'Forbidden', message: 'users "bob" is forbidden: User "alice" cannot impersonate resource "users" in API group "" at the cluster scope' });
+  srv.auth.allow({ user: 'alice', verb: 'impersonate', resource: 'users', name: 'bob' });
+  srv.auth.allow({ user: 'alice', verb: 'create', resource: 'pods/portforward' });
+  const asBob = await pf();
+  t.equal(asBob.status, 403, 'bob, not alice, needs create on pods/portforward');
+  t.match(JSON.parse(asBob.body).message, 'User "bob" cannot create resource "pods/portforward"');
+  srv.auth.allow({ user: 'bob', verb: 'create', resource: 'pods/portforward' });
+  const ok = await pf();
+  t.teardown(() => ok.close());
+  t.equal(ok.status, 101);
+  t.match(srv.requests.at(-1), { user: 'alice', impersonatedUser: 'bob' });
 });
