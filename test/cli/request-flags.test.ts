@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { makePod, startFakeApiServer, type FakeApiServer } from '../fake-apiserver/index.js';
+import { agentPodJson } from '../helpers/cluster.js';
 
 const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent', NODE_OPTIONS: '' };
@@ -103,4 +104,26 @@ t.test('--as and --as-group impersonate on every API request, on both clients', 
   t.equal(lone.exitCode, 2, '--as-group alone: usage error');
   t.match(lone.stderr, /^nsinspect: --as-group viewers needs --as: .*Try: add --as USER/);
   t.equal(srv.requests.length, 0, 'refused before any request');
+});
+
+t.test('--as reaches the port-forward upgrade too, one Impersonate-Group line per group', async (t) => {
+  const { srv, run } = await setup(t);
+  srv.pods.add(agentPodJson('nsinspect-x7k2p'));
+  const held = new Set<Socket>();
+  const silent = createServer((s) => void held.add(s));
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  t.teardown(() => {
+    for (const s of held) s.destroy();
+    silent.close();
+  });
+  srv.portForward.set('nsinspect-system', 'nsinspect-x7k2p', 9742, { port: (silent.address() as { port: number }).port });
+  srv.auth.allow({ user: 'alice', verb: 'impersonate', resource: 'users', name: 'bob' });
+  srv.auth.allow({ user: 'alice', verb: 'impersonate', resource: 'groups' });
+  srv.auth.allow({ group: 'viewers', verb: ['get', 'list'], resource: 'pods' });
+  srv.auth.allow({ group: 'viewers', verb: 'create', resource: 'pods/portforward', namespace: 'nsinspect-system' });
+  const r = await run(['ns', 'web', '--as', 'bob', '--as-group', 'viewers', '--as-group', 'oncall', '--request-timeout', '1s']);
+  t.equal(r.exitCode, 1, 'the silent "agent" never answers');
+  t.match(r.stderr, /--as applies to the API server; the agent on node node-a checks your own token's permissions/, 'says the agent is not impersonated');
+  const upgrade = srv.requests.find((e) => e.path.endsWith('/portforward'));
+  t.match(upgrade, { user: 'alice', impersonatedUser: 'bob', impersonatedGroups: ['viewers', 'oncall', 'system:authenticated'], status: 101 });
 });
