@@ -17,6 +17,9 @@ export interface Line {
   namespace?: string;
   context?: string;
   kubeconfig?: string;
+  /** --as and --as-group: the API is asked as kubectl's completion asks it, impersonating. */
+  as?: string;
+  asGroups?: string[];
   allNamespaces?: boolean;
   positionals: string[];
 }
@@ -60,6 +63,8 @@ function parse(program: Command, words: string[]): { cmd?: Command; line: Line; 
     if (o.long === '--namespace') line.namespace = v;
     else if (o.long === '--context') line.context = v;
     else if (o.long === '--kubeconfig') line.kubeconfig = v;
+    else if (o.long === '--as') line.as = v;
+    else if (o.long === '--as-group') (line.asGroups ??= []).push(v);
   };
   for (const w of words) {
     if (pending) {
