@@ -69,7 +69,7 @@ bench-node: build
 bench-cluster-cli: build
 	@$(NODE) dist/bench/cluster-cli.js
 
-## Ten minutes of mixed load with pods churning; fails on a leak. Plots to bench/results/soak.png (gnuplot-nox).
+## Ten minutes of mixed load with pods churning; fails on a leak. Plots to dist/bench-results/soak.png (gnuplot-nox).
 soak: build
 	@command -v gnuplot >/dev/null || apt-get install -y -qq --no-install-recommends gnuplot-nox >/dev/null
 	@$(NODE) dist/bench/soak.js $(SOAK_FLAGS)

@@ -1,53 +1,27 @@
-// Owns the soak (issue 6/6): the agent under mixed load for minutes while pods churn and containers come and go; leaks fail it.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+// The soak scenario: the agent under mixed load for minutes while pods churn and containers come and go; a leak fails it (verdict and gnuplot plot here).
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import { Lab, randomHex } from '../lab/runc.js';
 import { type DemoPod, startDemoPod } from '../lab/pod.js';
-import { CLIENT_TOKEN, DENIED_TOKEN, NODE_NAME, POD_NAMESPACE, type FakeApi, kubeconfig, startFakeApi, v1Pod } from './agent-kube.js';
-import { codeVersion, machineInfo } from './agent-report.js';
-import { type Sample, plot, sampleAgent, verdict } from './soak-report.js';
-import { freePort } from './measure.js';
 import { attachURL } from '../cli/cluster/attach-client.js';
 import { CH } from '../agent/protocol/frames.js';
+import { type ProcessSample, sampleAgent, startAgent } from './harness/agent.js';
+import { ROOT, args } from './harness/args.js';
+import { CLIENT_TOKEN, DENIED_TOKEN, NODE_NAME, POD_NAMESPACE, benchApiServer, podJson } from './harness/kube.js';
+import { codeVersion, machine } from './harness/machine.js';
+import { now, writeResult } from './harness/report.js';
+import { onCleanup, runBench } from './harness/run.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(ROOT, 'dist/cli/main.js');
-const { values: opt } = parseArgs({
-  options: {
-    duration: { type: 'string', default: '600' },
-    warmup: { type: 'string', default: '60' },
-    pods: { type: 'string', default: '8' },
-    workers: { type: 'string', default: '4' },
-    churn: { type: 'string', default: '20' },
-    out: { type: 'string', default: join(ROOT, 'bench/results/soak.json') },
-  },
-});
-const [DURATION, WARMUP, PODS, WORKERS, CHURN_S] = (['duration', 'warmup', 'pods', 'workers', 'churn'] as const).map((k) => {
-  const n = Number(opt[k]);
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(`--${k} wants a positive integer\nusage: node dist/bench/soak.js [--duration S] [--warmup S] [--pods N] [--workers N] [--churn S] [--out FILE]`);
-    process.exit(2);
-  }
-  return n;
-});
+const opt = args('soak', { duration: '600', warmup: '60', pods: '8', workers: '4', churn: '20' });
+const [DURATION, WARMUP, PODS, WORKERS, CHURN_S] = (['duration', 'warmup', 'pods', 'workers', 'churn'] as const).map((k) => opt.int(k)) as [number, number, number, number, number];
 
-const lab = new Lab(`bench-soak-${randomHex(8)}`);
-let api: FakeApi | undefined;
-let agent: ChildProcess | undefined;
-const tmp = mkdtempSync(join(tmpdir(), 'nsinspect-soak-'));
-const cleanup = async (): Promise<void> => {
-  agent?.kill('SIGTERM');
-  await api?.close();
-  await lab.cleanup().catch((e: Error) => console.error(`lab cleanup: ${e.message}`));
-  rmSync(tmp, { recursive: true, force: true });
-};
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void cleanup().finally(() => process.exit(130)));
-
+interface Sample extends ProcessSample {
+  /** Seconds since the load started. */
+  t: number;
+  requests: number;
+  failures: number;
+}
 
 /** What each kind of request may answer: anything else counts as a failure. */
 const OK: Record<string, number[]> = {
@@ -57,21 +31,15 @@ const OK: Record<string, number[]> = {
 
 interface Live { n: number; pod: DemoPod }
 
-async function main(): Promise<void> {
-  await lab.init();
+runBench('soak', async () => {
+  const lab = await new Lab(`bench-soak-${randomHex(8)}`).init();
+  onCleanup(() => lab.cleanup());
   const live: Live[] = [];
   for (let i = 0; i < PODS; i++) live.push({ n: i, pod: await startDemoPod(lab) });
-  api = await startFakeApi(live.map((l) => v1Pod(l.n, l.pod)));
-  const [port, mport] = [await freePort(), await freePort()];
-  writeFileSync(join(tmp, 'kubeconfig'), kubeconfig(api.url));
-  const env = { ...process.env, LOG_LEVEL: 'info', NSINSPECT_KUBECONFIG: join(tmp, 'kubeconfig'), NSINSPECT_MAX_EXEC_SESSIONS: '16' };
-  agent = spawn(process.execPath, [CLI, 'agent', '--node-name', NODE_NAME, '--listen', `127.0.0.1:${port}`, '--metrics-listen', `127.0.0.1:${mport}`], { stdio: ['ignore', 'ignore', 'inherit'], env });
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    if (await fetch(`${base}/readyz`).then((r) => r.ok, () => false)) break;
-    if (i > 300) throw new Error('the agent did not become ready');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const api = await benchApiServer(live.map((l) => l.pod));
+  onCleanup(() => api.close());
+  const agent = await startAgent({ kubeconfig: api.kubeconfigPath, nodeName: NODE_NAME, metrics: true, env: { LOG_LEVEL: 'info', NSINSPECT_MAX_EXEC_SESSIONS: '16' } });
+  const base = agent.url;
 
   const counts: Record<string, Record<string, number>> = {};
   const latency: Record<string, number[]> = {};
@@ -80,8 +48,9 @@ async function main(): Promise<void> {
   const note = (kind: string, status: number, what: string, ms?: number): void => {
     requests++;
     if (ms !== undefined) (latency[kind] ??= []).push(ms);
-    (counts[kind] ??= {})[status] = (counts[kind][status] ?? 0) + 1;
-    if (!OK[kind].includes(status) && failures.length < 50) failures.push(`${kind} ${what}: ${status}`);
+    const c = (counts[kind] ??= {});
+    c[status] = (c[status] ?? 0) + 1;
+    if (!OK[kind]?.includes(status) && failures.length < 50) failures.push(`${kind} ${what}: ${status}`);
   };
   const auth = (token = CLIENT_TOKEN) => ({ authorization: `Bearer ${token}` });
   const req = async (kind: string, path: string, init: RequestInit = {}, token?: string): Promise<void> => {
@@ -102,7 +71,7 @@ async function main(): Promise<void> {
       ws.on('error', () => undefined);
     });
 
-  const pick = (): Live => live[Math.floor(Math.random() * Math.min(live.length, PODS))];
+  const pick = (): Live => live[Math.floor(Math.random() * Math.min(live.length, PODS))] ?? { n: 0, pod: live[0]?.pod as DemoPod };
   const ops: Array<[number, () => Promise<void>]> = [
     [5, () => req('containers', '/v1/containers')],
     [20, () => req('pod', `/v1/pods/${POD_NAMESPACE}/pod-${pick().n}`)],
@@ -113,13 +82,13 @@ async function main(): Promise<void> {
     [4, () => req('notFound', `/v1/pods/${POD_NAMESPACE}/no-such-pod`)],
     [4, () => req('badName', '/v1/pods/Bad_Name/x')],
     [4, () => req('denied', `/v1/pods/${POD_NAMESPACE}/pod-0`, {}, DENIED_TOKEN)],
-    [10, () => req('churned', `/v1/pods/${POD_NAMESPACE}/pod-${live[live.length - 1].n}/diff?debugger=debugger`)],
+    [10, () => req('churned', `/v1/pods/${POD_NAMESPACE}/pod-${live.at(-1)?.n ?? 0}/diff?debugger=debugger`)],
   ];
   const total = ops.reduce((a, [w]) => a + w, 0);
   const one = (): Promise<void> => {
     let r = Math.random() * total;
     for (const [w, f] of ops) if ((r -= w) < 0) return f();
-    return ops[0][1]();
+    return req('containers', '/v1/containers');
   };
 
   const t0 = performance.now();
@@ -130,7 +99,7 @@ async function main(): Promise<void> {
   });
   const scraper = (async () => {
     while (!stop) {
-      const r = await fetch(`http://127.0.0.1:${mport}/metrics`).catch(() => undefined);
+      const r = await fetch(agent.metricsUrl ?? '').catch(() => undefined);
       if (r) await r.text();
       note('metrics', r?.status ?? -1, '/metrics');
       await new Promise((res) => setTimeout(res, 5000));
@@ -144,19 +113,20 @@ async function main(): Promise<void> {
       if (stop) break;
       const fresh = { n: next++, pod: await startDemoPod(lab) };
       live.push(fresh);
-      api?.put(v1Pod(fresh.n, fresh.pod));
+      api.pods.add(podJson(fresh.n, fresh.pod));
       if (live.length > PODS + 2) {
         const [old] = live.splice(PODS, 1);
+        if (!old) continue;
         for (const c of [old.pod.debuggerNoTarget, old.pod.debugger, old.pod.app, old.pod.sandbox]) await lab.kill(c.id).catch(() => undefined);
-        api?.remove(`pod-${old.n}`);
+        api.pods.delete(POD_NAMESPACE, `pod-${old.n}`);
       }
     }
   })();
   const samples: Sample[] = [];
-  const pid = agent.pid as number;
+  const pid = agent.pid;
   while (elapsed() < DURATION) {
     samples.push({ t: Math.round(elapsed()), ...sampleAgent(pid), requests, failures: failures.length });
-    const s = samples[samples.length - 1];
+    const s = samples.at(-1) as Sample;
     if (samples.length % 12 === 1) console.log(`  t=${s.t}s rss=${s.rssMiB} MiB fds=${s.fds} ptys=${s.ptys} children=${s.children} requests=${requests} unexpected=${failures.length}`);
     await new Promise((res) => setTimeout(res, 5000));
   }
@@ -166,14 +136,12 @@ async function main(): Promise<void> {
   const after = sampleAgent(pid);
   const v = verdict(samples, WARMUP, after, failures.length);
   const png = opt.out.replace(/\.json$/, '.png');
-  const m = machineInfo();
+  const m = machine();
   const why = plot(samples, WARMUP, png, `nsinspect agent soak: ${DURATION} s, ${WORKERS} workers, ${requests} requests, pods churning every ${CHURN_S} s (${m.nproc} x ${m.cpuModel})`);
-  const pct = (xs: number[], p: number): number => Math.round([...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] * 10) / 10;
+  const pct = (xs: number[], p: number): number => Math.round(([...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] ?? NaN) * 10) / 10;
   const lat = Object.fromEntries(Object.entries(latency).map(([k, xs]) => [k, { p50: pct(xs, 50), p99: pct(xs, 99) }]));
-  const result = { issue: '6/6', date: new Date().toISOString(), code: codeVersion(ROOT), machine: m, durationS: DURATION, warmupS: WARMUP, pods: PODS, workers: WORKERS, churnS: CHURN_S, requests, counts, latency: lat, unexpected: failures, after, verdict: v, samples, plot: why ?? png };
-  mkdirSync(dirname(opt.out), { recursive: true });
-  writeFileSync(opt.out, JSON.stringify(result, null, 2) + '\n');
-  await cleanup();
+  const result = { date: now(), code: codeVersion(ROOT), machine: m, durationS: DURATION, warmupS: WARMUP, pods: PODS, workers: WORKERS, churnS: CHURN_S, requests, counts, latency: lat, unexpected: failures, after, verdict: v, samples, plot: why ?? png };
+  writeResult(opt.out, result);
   console.log([
     `nsinspect soak  ${result.date}  code ${result.code}  ${DURATION} s, ${requests} requests (${(requests / DURATION).toFixed(0)}/s)`,
     ...Object.entries(counts).map(([k, c]) => `  ${k.padEnd(11)} ${Object.entries(c).map(([s, n]) => `${s}: ${n}`).join(', ').padEnd(24)} ${lat[k] ? `p50 ${lat[k].p50} ms, p99 ${lat[k].p99} ms` : ''}`),
@@ -182,11 +150,76 @@ async function main(): Promise<void> {
     `plot: ${why ?? png}`,
     `written: ${opt.out}`,
   ].join('\n'));
-  process.exit(v.pass ? 0 : 1);
+  return v.pass ? 0 : 1;
+});
+
+/** The upper median (no averaging): what the verdict's thresholds were set against. */
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+/**
+ * Theil-Sen slope of y over t, per minute: the median of the pairwise slopes. One GC bump near the
+ * end of a run cannot tilt it the way it tilts a least-squares line; a steady leak still shows.
+ */
+function slopePerMin(pts: Array<{ t: number; y: number }>): number {
+  const slopes: number[] = [];
+  for (const [i, a] of pts.entries()) {
+    for (const b of pts.slice(i + 1)) if (b.t > a.t) slopes.push((b.y - a.y) / (b.t - a.t));
+  }
+  return slopes.length ? median(slopes) * 60 : 0;
 }
 
-main().catch(async (err: Error) => {
-  console.error(`soak: ${err.stack ?? err.message}`);
-  await cleanup();
-  process.exit(1);
-});
+interface Verdict {
+  pass: boolean;
+  checks: Array<{ check: string; value: string; pass: boolean }>;
+}
+
+/**
+ * Pass: after the load stops nothing is left (no pty, no child, fds back near the warm-up level),
+ * RSS is flat after warm-up (the last third's median within 10% of the first post-warm-up third's,
+ * and its trend under 1 MiB a minute), and no request failed other than the intended 4xx answers.
+ */
+function verdict(samples: Sample[], warmupS: number, after: ProcessSample, unexpected: number): Verdict {
+  const steady = samples.filter((s) => s.t >= warmupS);
+  const third = Math.max(1, Math.floor(steady.length / 3));
+  const early = median(steady.slice(0, third).map((s) => s.rssMiB));
+  const late = median(steady.slice(-third).map((s) => s.rssMiB));
+  const slope = slopePerMin(steady.slice(third).map((s) => ({ t: s.t, y: s.rssMiB })));
+  const baseFds = median(steady.slice(0, third).map((s) => s.fds));
+  const checks = [
+    { check: 'no pty left open after the load', value: String(after.ptys), pass: after.ptys === 0 },
+    { check: 'no child process left after the load', value: String(after.children), pass: after.children === 0 },
+    { check: 'file descriptors back to the steady level (+5)', value: `${after.fds} (steady median ${baseFds})`, pass: after.fds <= baseFds + 5 },
+    { check: 'RSS flat: last third within 10% of the first steady third', value: `${early} -> ${late} MiB`, pass: late <= early * 1.1 },
+    { check: 'RSS trend after warm-up (Theil-Sen) under 1 MiB/min', value: `${slope.toFixed(2)} MiB/min`, pass: slope < 1 },
+    { check: 'no request failed except the intended 4xx', value: String(unexpected), pass: unexpected === 0 },
+  ];
+  return { pass: checks.every((c) => c.pass), checks };
+}
+
+/** Plots RSS, fds, ptys and children over time with gnuplot, if it is installed; returns why not otherwise. */
+function plot(samples: Sample[], warmupS: number, png: string, title: string): string | undefined {
+  const data = png.replace(/\.png$/, '.dat');
+  writeFileSync(data, samples.map((s) => `${s.t} ${s.rssMiB} ${s.fds} ${s.ptys} ${s.children}`).join('\n') + '\n');
+  const script = [
+    'set terminal pngcairo size 1000,600 font "DejaVu Sans,10"',
+    `set output '${png}'`,
+    'set multiplot layout 2,1',
+    `set title '${title.replace(/'/g, '')}'`,
+    'set xlabel "seconds under load"',
+    'set ylabel "RSS (MiB)"',
+    'set yrange [0:*]',
+    'set grid',
+    `set arrow from ${warmupS}, graph 0 to ${warmupS}, graph 1 nohead dt 2`,
+    `plot '${data}' using 1:2 with lines lw 2 title 'agent RSS'`,
+    'unset title',
+    'set ylabel "count"',
+    `plot '${data}' using 1:3 with lines lw 2 title 'open fds', '' using 1:4 with lines lw 2 title 'ptys', '' using 1:5 with lines lw 2 title 'child processes'`,
+    'unset multiplot',
+  ].join('\n');
+  try {
+    execFileSync('gnuplot', [], { input: script, stdio: ['pipe', 'ignore', 'pipe'] });
+    return undefined;
+  } catch (e) {
+    return `no plot: ${(e as Error).message.split('\n')[0]} (apt-get install gnuplot-nox)`;
+  }
+}

@@ -1,12 +1,18 @@
-// Owns the suite's one table (issue 6/6): every target's pass or fail, the ratios, and the machine, from the benches' result files.
+// The summary: one table of every target's pass or fail, the ratios and the machine, from the scenarios' result files; the only result committed.
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type AgentResult, machineInfo, targets as agentTargets } from './agent-report.js';
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { RESULTS as DEFAULT_RESULTS, ROOT } from './harness/args.js';
+import { machine } from './harness/machine.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const RESULTS = join(ROOT, 'bench/results');
-const OUT = join(RESULTS, 'SUMMARY.md');
+const { values: opt } = parseArgs({
+  options: {
+    results: { type: 'string', default: DEFAULT_RESULTS },
+    summary: { type: 'string', default: join(ROOT, 'bench/results/SUMMARY.md') },
+  },
+});
+const RESULTS = opt.results;
+const OUT = opt.summary;
 
 interface Row { area: string; target: string; measured: string; pass: boolean | undefined; when: string }
 
@@ -26,7 +32,8 @@ if (lsns) {
   for (const t of lsns.r.targets) rows.push({ area: 'inventory, lookup', target: t.target, measured: fmt(t.value), pass: t.pass, when: lsns.when });
   for (const s of lsns.r.sizes) {
     const inv = s.inventory;
-    ratios.push([`inventory, ${s.procsOnNode} processes`, `nsinspect CLI ${fmt(inv.cli.median)} ms, lsns -J ${fmt(inv.lsns.median)} ms, readlink floor ${fmt(inv.floor.median)} ms`, `lsns/ours ${fmt(s.ratios.lsnsOverCli)}x, ours/floor ${fmt(s.ratios.cliOverFloor)}x`]);
+    const c = inv.floorC?.runs.length ? { ms: `, C readlink loop ${fmt(inv.floorC.median)} ms`, x: `, ours/C loop ${fmt(s.ratios.cliOverFloorC)}x` } : { ms: '', x: '' };
+    ratios.push([`inventory, ${s.procsOnNode} processes`, `nsinspect CLI ${fmt(inv.cli.median)} ms, lsns -J ${fmt(inv.lsns.median)} ms, readlink floor ${fmt(inv.floor.median)} ms${c.ms}`, `lsns/ours ${fmt(s.ratios.lsnsOverCli)}x, ours/floor ${fmt(s.ratios.cliOverFloor)}x${c.x}`]);
     ratios.push([`container lookup, ${s.procsOnNode} processes`, `p50 warm ${fmt(s.lookup.warm.p50)} ms, fresh ${fmt(s.lookup.fresh.p50)} ms`, '']);
   }
 } else missing.push('lsns.json (node dist/bench/lsns.js)');
@@ -48,7 +55,7 @@ if (exec) {
 
 const agent = load('agent.json');
 if (agent) {
-  for (const t of agentTargets(agent.r as AgentResult)) rows.push({ area: 'agent API', target: t.target, measured: t.value, pass: t.pass, when: agent.when });
+  for (const t of agent.r.targets ?? []) rows.push({ area: 'agent API', target: t.target, measured: t.value, pass: t.pass, when: agent.when });
 } else missing.push('agent.json (node dist/bench/agent.js)');
 
 const idle = load('idle.json');
@@ -77,10 +84,10 @@ if (fuzz) {
   rows.push({ area: 'HTTP fuzz', target: `no 5xx, no crash (${fmt(f.requests)} requests)`, measured: `5xx: ${fmt(five)}; checks ${Object.values(f.checks ?? {}).every(Boolean) ? 'all passed' : JSON.stringify(f.checks)}`, pass: five === 0 && f.pass !== false, when: fuzz.when });
 }
 
-const m = machineInfo();
+const m = machine();
 const mark = (p: boolean | undefined): string => (p === undefined ? '' : p ? 'PASS' : '**FAIL**');
 const md = [
-  `Machine: ${m.nproc} x ${m.cpuModel}, ${m.memoryMiB} MiB, ${m.kernel}, node ${m.node}. Made ${new Date().toISOString().slice(0, 16).replace('T', ' ')} from bench/results/*.json.`,
+  `Machine: ${m.nproc} x ${m.cpuModel}, ${m.memoryMiB} MiB, ${m.kernel}, node ${m.node}. Made ${new Date().toISOString().slice(0, 16).replace('T', ' ')} from ${relative(ROOT, RESULTS) || '.'}/*.json.`,
   '',
   '| area | target | measured | result | run |',
   '| --- | --- | --- | --- | --- |',

@@ -52,8 +52,8 @@ export function loadSources(): Sources {
     containerIDs: async () => {
       if (process.geteuid?.() !== 0) return [];
       try {
-        const { ContainerIndex } = await import('../agent/discovery/containers.js');
-        return new ContainerIndex().all().map((e) => e.containerID);
+        const { Engine } = await import('../agent/inspect/engine.js');
+        return new Engine().index.all().map((e) => e.containerID);
       } catch {
         return [];
       }

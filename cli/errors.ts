@@ -8,7 +8,7 @@ export const EXIT_USAGE = 2;
 /** --expect-shared was not met: scripts and CI can tell this from a failure to inspect. */
 export const EXIT_EXPECTATION = 3;
 
-export function exitCodeOf(err: unknown): number {
+export function exitCodeForError(err: unknown): number {
   if (!(err instanceof NsinspectError)) return EXIT_ERROR;
   if (err.code === 'INVALID') return EXIT_USAGE;
   if (err.code === 'EXPECTATION_FAILED') return EXIT_EXPECTATION;

@@ -3,7 +3,7 @@
 import { basename } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { NsinspectError } from '../agent/model/errors.js';
-import { exitCodeOf, formatError } from './errors.js';
+import { exitCodeForError, formatError } from './errors.js';
 import { routesLocal } from './refs.js';
 import { EXEC_LIMITS, VERSION } from '../agent/protocol/protocol.js';
 import type { ClusterFlags } from './commands/cluster.js';
@@ -264,7 +264,7 @@ async function main(): Promise<number> {
       return err.exitCode === 0 ? 0 : 2;
     }
     process.stderr.write(formatError(err) + '\n');
-    return exitCodeOf(err);
+    return exitCodeForError(err);
   }
 }
 

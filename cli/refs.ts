@@ -4,9 +4,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { NsinspectError } from '../agent/model/errors.js';
 import { NS_TYPES, type NsType, isNsType } from '../agent/model/types.js';
-
-const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+import { isDns1123Label, isDns1123Subdomain } from '../agent/model/formats.js';
 
 export function isLocalRef(s: string): boolean {
   return /^(pid|p|container|c)\//.test(s);
@@ -50,13 +48,13 @@ export function nodePodRef(s: string, namespace?: string): { namespace: string; 
 export function podName(s: string): string {
   const name = s.replace(/^(pod|pods|po)\//, '');
   if (name.includes('/')) throw new NsinspectError('INVALID', `unknown ref ${JSON.stringify(s)}`, { hint: 'use a pod name, pod/NAME, pid/<n> or container/<id>' });
-  if (name.length > 253 || !SUBDOMAIN.test(name)) throw new NsinspectError('INVALID', `invalid pod name ${JSON.stringify(name)}: want a DNS-1123 name (lowercase letters, digits, - and .)`);
+  if (!isDns1123Subdomain(name)) throw new NsinspectError('INVALID', `invalid pod name ${JSON.stringify(name)}: want a DNS-1123 name (lowercase letters, digits, - and .)`);
   return name;
 }
 
 /** Container names and namespaces are DNS-1123 labels. */
 export function label(what: string, s: string): string {
-  if (s.length > 63 || !LABEL.test(s)) throw new NsinspectError('INVALID', `invalid ${what} ${JSON.stringify(s)}: want a DNS-1123 label (lowercase letters, digits and -, at most 63)`);
+  if (!isDns1123Label(s)) throw new NsinspectError('INVALID', `invalid ${what} ${JSON.stringify(s)}: want a DNS-1123 label (lowercase letters, digits and -, at most 63)`);
   return s;
 }
 

@@ -156,7 +156,8 @@ export function cgroupMountPoints(): string[] {
   return readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
     .filter((l) => / - cgroup2? /.test(l))
-    .map((l) => l.split(' ')[4]);
+    // Field 5 is the mount point (proc(5)); a line too short to have one is skipped.
+    .flatMap((l) => l.split(' ').at(4) ?? []);
 }
 
 function isStatic(path: string): boolean {

@@ -31,8 +31,9 @@ export function verdict(op: AccessOp, input: AccessInput): AccessVerdict {
   const unknown = checks.find((c) => c.result === 'unknown');
   const decisive = fail ?? unknown;
   if (!decisive) {
-    const key = checks.find((c) => c.check === KEY_CHECK[op]) ?? checks[0];
-    return { op, allowed: 'yes', reason: `every check passes; ${key.check}: ${key.detail}`, checks };
+    // A walk with no checks at all still passes; it just has no detail to quote.
+    const key = checks.find((c) => c.check === KEY_CHECK[op]) ?? checks.at(0);
+    return { op, allowed: 'yes', reason: key ? `every check passes; ${key.check}: ${key.detail}` : 'every check passes', checks };
   }
   const v: AccessVerdict = { op, allowed: fail ? 'no' : 'unknown', reason: `${decisive.check}: ${decisive.detail}`, checks };
   if (decisive.code) {

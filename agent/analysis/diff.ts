@@ -1,25 +1,7 @@
 // Pure: compares two namespace sets type by type, and says whose each namespace is.
 import type { NsSet, NsType } from '../model/types.js';
 import { NS_TYPES } from '../model/types.js';
-
-/** Whose namespace it is, seen from a pod: the sandbox's, the target's, the host's, or its own. */
-export type Owner = 'sandbox' | 'target' | 'host' | 'private';
-
-export interface NsRow {
-  type: NsType;
-  target: number | null;
-  debugger: number | null;
-  /** null when either side could not be read. */
-  shared: boolean | null;
-  /** Whose namespace the debugger is in; null when unreadable. */
-  with: Owner | null;
-}
-
-export interface NsDiff {
-  namespaces: NsRow[];
-  shared: NsType[];
-  notShared: NsType[];
-}
+import type { NsDiff, NsRow, Owner } from '../model/diff.js';
 
 export interface OwnerContext {
   host: NsSet;

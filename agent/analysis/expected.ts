@@ -2,27 +2,9 @@
 import type { NsSet, NsType } from '../model/types.js';
 import { NS_TYPES } from '../model/types.js';
 import type { ContainerKind, PodInfo } from '../model/pod.js';
-import { type Owner, ownerOf } from './diff.js';
-
-/** What the kubelet and the runtime should have done for one namespace of one container. */
-export type Expectation = Owner | 'any';
-
-export type MismatchCause =
-  | 'runtime_ignored_target'
-  | 'not_shared_with_target'
-  | 'not_in_pod_namespace'
-  | 'unexpected_host_namespace'
-  | 'expected_host_namespace'
-  | 'expected_private_namespace';
-
-export interface Mismatch {
-  container: string;
-  type: NsType;
-  expected: Expectation;
-  actual: Owner;
-  cause: MismatchCause;
-  message: string;
-}
+import type { Expectation, Mismatch, MismatchCause } from '../model/findings.js';
+import type { Owner } from '../model/layers.js';
+import { ownerOf } from './diff.js';
 
 export interface ObservedContainer {
   name: string;

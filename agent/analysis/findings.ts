@@ -1,22 +1,6 @@
 // Pure: names the known debugger situations in plain words from namespace inodes alone.
 import type { NsSet, NsType } from '../model/types.js';
-
-export type FindingCode =
-  | 'TARGET_IGNORED'
-  | 'POD_SHARED_PID'
-  | 'NO_TARGET'
-  | 'TARGET_PID_SHARED'
-  | 'HOST_PID'
-  | 'HOST_NETWORK'
-  | 'HOST_IPC'
-  | 'NOT_IN_POD_NAMESPACE'
-  | 'MNT_PRIVATE'
-  | 'UNREADABLE';
-
-export interface Finding {
-  code: FindingCode;
-  message: string;
-}
+import type { Finding } from '../model/findings.js';
 
 export interface FindingInput {
   target: NsSet;

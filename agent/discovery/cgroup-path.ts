@@ -51,8 +51,7 @@ export function parseCgroupPath(path: string): ParsedCgroupPath | undefined {
   let qos: QosClass = 'guaranteed';
   let sawKubepods = false;
   let sawDocker = false;
-  for (let i = 0; i < parts.length; i++) {
-    const name = parts[i];
+  for (const [i, name] of parts.entries()) {
     if (KUBEPODS_NAME.test(name)) {
       sawKubepods = true;
       qos = 'guaranteed';
@@ -67,7 +66,8 @@ export function parseCgroupPath(path: string): ParsedCgroupPath | undefined {
     }
     const p = POD_NAME.exec(name);
     if (p && sawKubepods) {
-      const uid = p[1] ?? p[3].replaceAll('_', '-');
+      // One of POD_NAME's two alternatives matched: the cgroupfs UID (group 1), else the systemd one (group 3).
+      const uid = p[1] ?? p[3]!.replaceAll('_', '-');
       pod = { uid, qos: (p[2] as QosClass | undefined) ?? qos, path: parts.slice(0, i + 1).join('/') };
       continue;
     }

@@ -4,7 +4,9 @@ import { NsinspectError } from '../model/errors.js';
 import { errnoOf } from '../model/errors.js';
 import { cgroupExists, cgroupHierarchies, readCgroupProcs, walkCgroups } from '../procfs/cgroupfs.js';
 import { listPids, readCgroupLines, readStat } from '../procfs/proc.js';
+import { procRootFromEnv } from '../procfs/root.js';
 import { type ParsedCgroupPath, containerOfName, parseCgroupPath } from './cgroup-path.js';
+import { CONTAINER_PREFIX } from '../model/formats.js';
 
 export interface IndexEntry extends ParsedCgroupPath {
   /** Absolute directory of the container's cgroup. */
@@ -15,7 +17,6 @@ export interface IndexEntry extends ParsedCgroupPath {
 const WALK_MAX_DEPTH = 32;
 
 /** Hex, 12 to 64 characters: what a container ref may hold after `container/`. */
-export const CONTAINER_PREFIX = /^[0-9a-f]{12,64}$/;
 
 /**
  * The node's containers by ID, found by walking the cgroup hierarchies (never by scanning
@@ -27,6 +28,9 @@ export class ContainerIndex {
   private walked = false;
   private walkedAt = 0;
 
+  /** proc: where procfs is mounted (its self/mountinfo names the cgroup hierarchies); a fixture tree in tests. */
+  constructor(readonly proc = procRootFromEnv()) {}
+
   /**
    * Re-walks the hierarchies. The first hierarchy holding any container is authoritative. Deep
    * enough for nested layouts (kind in Docker, custom cgroup roots): container subtrees are
@@ -34,7 +38,7 @@ export class ContainerIndex {
    */
   refresh(): void {
     const found = new Map<ContainerID, IndexEntry>();
-    for (const h of cgroupHierarchies()) {
+    for (const h of cgroupHierarchies(this.proc)) {
       walkCgroups(h.mountPoint, (rel, name) => {
         if (name.startsWith('crio-conmon-')) return 'skip';
         if (!containerOfName(name)) return 'descend';
@@ -67,11 +71,13 @@ export class ContainerIndex {
     }
     const matches = (): IndexEntry[] => [...this.entries.values()].filter((e) => e.containerID.startsWith(ref));
     let m = this.walked ? matches() : [];
-    if (m.length !== 1 || !cgroupExists(m[0].dir)) {
+    const only = m.length === 1 ? m[0] : undefined;
+    if (!only || !cgroupExists(only.dir)) {
       this.refresh();
       m = matches();
     }
-    if (m.length === 0) {
+    const [entry] = m;
+    if (!entry) {
       throw new NsinspectError('NOT_FOUND', `no container ${ref} on this node`, {
         hint: 'list the running containers with `nsinspect lsns` or `crictl ps`',
       });
@@ -83,20 +89,20 @@ export class ContainerIndex {
         details: { candidates: ids },
       });
     }
-    return m[0];
+    return entry;
   }
 
   /** The container with its current PIDs and init PID. NOT_RUNNING when its cgroup is empty. */
   container(ref: string): Container {
     let entry = this.resolve(ref);
-    let pids = procsOf(entry);
+    let pids = procsOf(entry, pidScan(this.proc));
     if (pids === undefined) {
       // The directory vanished between resolve and read: re-walk once.
       this.refresh();
       entry = this.resolve(entry.containerID);
-      pids = procsOf(entry) ?? [];
+      pids = procsOf(entry, pidScan(this.proc)) ?? [];
     }
-    const c: Container = toContainer(entry, pids);
+    const c: Container = toContainer(entry, pids, this.proc);
     if (c.initPid === undefined) {
       throw new NsinspectError('NOT_RUNNING', `container ${entry.containerID.slice(0, 12)} has no running process`, {
         hint: 'the container has exited; check its state with `crictl ps -a`',
@@ -108,28 +114,28 @@ export class ContainerIndex {
   /** Every container's PIDs, as a pid -> container map: the reverse lookup for a node-wide scan. */
   pidOwners(): Map<number, IndexEntry> {
     const owners = new Map<number, IndexEntry>();
-    const scan = pidScan();
+    const scan = pidScan(this.proc);
     for (const e of this.all()) for (const pid of procsOf(e, scan) ?? []) owners.set(pid, e);
     return owners;
   }
 
   /** The containers of one pod, by pod UID, each with its PIDs, from a walk at most maxAgeMs old. */
   podContainers(podUID: string, maxAgeMs = 0): Container[] {
-    const scan = pidScan();
+    const scan = pidScan(this.proc);
     return this.all(maxAgeMs)
       .filter((e) => e.podUID === podUID)
-      .map((e) => toContainer(e, procsOf(e, scan) ?? []));
+      .map((e) => toContainer(e, procsOf(e, scan) ?? [], this.proc));
   }
 }
 
 /** pid -> container ID from every process's own /proc/<pid>/cgroup (world-readable); one /proc scan, on first use. */
-function pidScan(): () => Map<number, ContainerID> {
+function pidScan(proc: string): () => Map<number, ContainerID> {
   let owners: Map<number, ContainerID> | undefined;
   return () => {
     if (!owners) {
       owners = new Map();
-      for (const pid of listPids()) {
-        const id = containerOfPid(pid)?.containerID;
+      for (const pid of listPids(proc)) {
+        const id = containerOfPid(pid, proc)?.containerID;
         if (id) owners.set(pid, id);
       }
     }
@@ -142,7 +148,7 @@ function pidScan(): () => Map<number, ContainerID> {
  * cannot be read (EACCES: an agent without root or CAP_DAC_READ_SEARCH, a cgroup it may not read),
  * the PIDs come from a /proc scan instead: degraded and slower, never an error.
  */
-function procsOf(e: IndexEntry, scan = pidScan()): number[] | undefined {
+function procsOf(e: IndexEntry, scan: () => Map<number, ContainerID>): number[] | undefined {
   try {
     return readCgroupProcs(e.dir);
   } catch (err) {
@@ -152,11 +158,11 @@ function procsOf(e: IndexEntry, scan = pidScan()): number[] | undefined {
   }
 }
 
-function toContainer(e: IndexEntry, pids: number[]): Container {
+function toContainer(e: IndexEntry, pids: number[], proc: string): Container {
   const c: Container = { containerID: e.containerID, runtime: e.runtime, cgroupDir: e.dir, pids: [...pids].sort((a, b) => a - b) };
   if (e.podUID) c.podUID = e.podUID;
   if (e.qos) c.qos = e.qos;
-  const init = initPidOf(c.pids);
+  const init = initPidOf(c.pids, proc);
   if (init !== undefined) c.initPid = init;
   return c;
 }
@@ -165,11 +171,11 @@ function toContainer(e: IndexEntry, pids: number[]): Container {
  * The init process of a set of PIDs: one whose parent is outside the set. Several such (an
  * exec'd process has the runtime as parent): the earliest started one.
  */
-export function initPidOf(pids: number[]): number | undefined {
+export function initPidOf(pids: number[], proc = procRootFromEnv()): number | undefined {
   const set = new Set(pids);
   let best: { pid: number; start: number } | undefined;
   for (const pid of pids) {
-    const st = readStat(pid);
+    const st = readStat(pid, proc);
     if (!st || set.has(st.ppid)) continue;
     if (!best || st.startTime < best.start || (st.startTime === best.start && pid < best.pid)) best = { pid, start: st.startTime };
   }
@@ -177,8 +183,8 @@ export function initPidOf(pids: number[]): number | undefined {
 }
 
 /** Reverse lookup: which container a PID belongs to, from its own /proc/<pid>/cgroup. */
-export function containerOfPid(pid: number): ParsedCgroupPath | undefined {
-  const lines = readCgroupLines(pid);
+export function containerOfPid(pid: number, proc = procRootFromEnv()): ParsedCgroupPath | undefined {
+  const lines = readCgroupLines(pid, proc);
   if (!lines) return undefined;
   // The v2 line ("0::") first, then name=systemd, then any controller.
   const order = [...lines].sort((a, b) => rankLine(a) - rankLine(b));

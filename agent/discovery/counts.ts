@@ -1,7 +1,8 @@
 // Node-wide counts for metrics: processes, and namespaces by type; a full /proc scan at a slow cadence, only new processes read in between.
 import type { NsType } from '../model/types.js';
 import { NS_TYPES } from '../model/types.js';
-import { PROC, listPids, readNsInodes, readPidCounters, readStartTime } from '../procfs/proc.js';
+import { listPids, readNsInodes, readPidCounters, readStartTime } from '../procfs/proc.js';
+import { procRootFromEnv } from '../procfs/root.js';
 
 export interface NodeCounts {
   processes: number;
@@ -37,6 +38,7 @@ interface Entry {
 class State {
   readonly entries = new Map<number, Entry>();
   readonly combos = new Map<string, Combo>();
+  /** Inode -> live combos holding it, one map per NS_TYPES entry, as a combo has one inode per entry: indexed alike. */
   readonly byType: Map<number, number>[] = NS_TYPES.map(() => new Map());
 
   add(pid: number, startTime: number, seen: number, inodes: readonly number[]): void {
@@ -45,7 +47,7 @@ class State {
     if (!combo) {
       combo = { key, inodes: inodes.slice(), refs: 0 };
       this.combos.set(key, combo);
-      combo.inodes.forEach((ino, i) => ino >= 0 && this.byType[i].set(ino, (this.byType[i].get(ino) ?? 0) + 1));
+      combo.inodes.forEach((ino, i) => ino >= 0 && this.byType[i]!.set(ino, (this.byType[i]!.get(ino) ?? 0) + 1));
     }
     combo.refs++;
     this.entries.set(pid, { startTime, combo, seen });
@@ -59,9 +61,10 @@ class State {
     this.combos.delete(e.combo.key);
     e.combo.inodes.forEach((ino, i) => {
       if (ino < 0) return;
-      const n = (this.byType[i].get(ino) ?? 1) - 1;
-      if (n === 0) this.byType[i].delete(ino);
-      else this.byType[i].set(ino, n);
+      const counts = this.byType[i]!;
+      const n = (counts.get(ino) ?? 1) - 1;
+      if (n === 0) counts.delete(ino);
+      else counts.set(ino, n);
     });
   }
 }
@@ -94,7 +97,7 @@ export class NodeScanner {
   /** fullIntervalMs: the least time between two full scans; root: where procfs is (a fixture tree in tests). */
   constructor(
     readonly fullIntervalMs: number,
-    private readonly root = PROC,
+    private readonly root = procRootFromEnv(),
     private readonly now: () => number = () => performance.now(),
   ) {}
 
@@ -114,9 +117,8 @@ export class NodeScanner {
     const next = full ? new State() : old;
     const gen = ++this.seen;
     let read = 0;
-    for (let i = 0; i < pids.length; i++) {
+    for (const [i, pid] of pids.entries()) {
       if (i > 0 && i % SLICE === 0) await new Promise((r) => setImmediate(r));
-      const pid = pids[i];
       let known = old.entries.get(pid);
       let startTime: number | undefined;
       if (known && (reusable === 'any' || reusable(pid))) {
@@ -140,14 +142,17 @@ export class NodeScanner {
     this.state = next;
     if (full) this.lastFull = started;
     this.last = { kind: full ? 'full' : 'incremental', pids: pids.length, read };
-    return { processes: pids.length, namespaces: Object.fromEntries(NS_TYPES.map((t, i) => [t, next.byType[i].size])) };
+    return { processes: pids.length, namespaces: Object.fromEntries(NS_TYPES.map((t, i) => [t, next.byType[i]!.size])) };
   }
 
   /** The namespaces recorded for pid (by type), as the counts see them; undefined when not known. */
   known(pid: number): Partial<Record<NsType, number>> | undefined {
     const e = this.state.entries.get(pid);
     if (!e) return undefined;
-    return Object.fromEntries(NS_TYPES.flatMap((t, i) => (e.combo.inodes[i] < 0 ? [] : [[t, e.combo.inodes[i]]])));
+    return Object.fromEntries(NS_TYPES.flatMap((t, i) => {
+      const ino = e.combo.inodes[i];
+      return ino === undefined || ino < 0 ? [] : [[t, ino]];
+    }));
   }
 }
 

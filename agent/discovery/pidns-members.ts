@@ -1,6 +1,7 @@
 // Membership of one pid namespace: every process whose /proc/<pid>/ns/pid is the target, and who owns it.
 import type { ContainerID } from '../model/types.js';
 import { listPids, readPidCounters, scanNamespaceLinks } from '../procfs/proc.js';
+import { procRootFromEnv } from '../procfs/root.js';
 import { reusedSince } from './counts.js';
 import { readCgroupProcs } from '../procfs/cgroupfs.js';
 import { containerOfPid } from './containers.js';
@@ -13,13 +14,12 @@ import { containerOfPid } from './containers.js';
 export type PsOwner = { kind: 'container'; containerID: ContainerID } | { kind: 'host-entered' } | { kind: 'node' };
 
 /**
- * Each listed pid's pid namespace, kept between calls. Exact for a process's whole life: its own
- * pid namespace never changes (setns and unshare of CLONE_NEWPID change only its children's), so
- * a pid needs reading again only when it may belong to a new process, which the pid allocator's
- * counters say (see reusedSince). Pids not listed any more are dropped at each call.
+ * Each listed pid's pid namespace, kept between calls (per procfs root). Exact for a process's
+ * whole life: its own pid namespace never changes (setns and unshare of CLONE_NEWPID change only
+ * its children's), so a pid needs reading again only when it may belong to a new process, which
+ * the pid allocator's counters say (see reusedSince). Pids not listed any more are dropped at each call.
  */
-let known = new Map<number, number>();
-let counters: ReturnType<typeof readPidCounters>;
+const states = new Map<string, { known: Map<number, number>; counters: ReturnType<typeof readPidCounters> }>();
 
 /**
  * The exact member set: one readlink of ns/pid per pid over all of /proc on the first call, then
@@ -27,21 +27,23 @@ let counters: ReturnType<typeof readPidCounters>;
  * to pick candidates, because `--pid container:X` debuggers, hostPID pods and `nsenter -p`
  * sessions put processes in the namespace from other cgroups.
  */
-export function pidNsMembers(pidns: number): number[] {
-  const pids = listPids();
+export function pidNsMembers(pidns: number, proc = procRootFromEnv()): number[] {
+  const pids = listPids(proc);
+  const state = states.get(proc) ?? { known: new Map<number, number>(), counters: undefined };
+  states.set(proc, state);
   // Read after the listing: every pid listed was handed out before these counters.
-  const prev = counters;
-  counters = readPidCounters();
-  const reusable = reusedSince(prev, counters);
+  const prev = state.counters;
+  state.counters = readPidCounters(proc);
+  const reusable = reusedSince(prev, state.counters);
   const next = new Map<number, number>();
   const stale: number[] = [];
   for (const pid of pids) {
-    const ino = known.get(pid);
+    const ino = state.known.get(pid);
     if (ino !== undefined && reusable !== 'any' && !reusable(pid)) next.set(pid, ino);
     else stale.push(pid);
   }
-  scanNamespaceLinks(stale, ['pid'], (pid, _t, inode) => next.set(pid, inode));
-  known = next;
+  scanNamespaceLinks(stale, ['pid'], (pid, _t, inode) => next.set(pid, inode), proc);
+  state.known = next;
   const out: number[] = [];
   for (const pid of pids) if (next.get(pid) === pidns) out.push(pid);
   return out;
@@ -54,8 +56,8 @@ export function ownerOf(containerID: ContainerID | undefined, inHostPidNs: boole
 }
 
 /** The owner of one member, reading its cgroup. */
-export function ownerOfPid(pid: number, inHostPidNs: boolean): PsOwner {
-  return ownerOf(containerOfPid(pid)?.containerID, inHostPidNs);
+export function ownerOfPid(pid: number, inHostPidNs: boolean, proc = procRootFromEnv()): PsOwner {
+  return ownerOf(containerOfPid(pid, proc)?.containerID, inHostPidNs);
 }
 
 /**
@@ -64,7 +66,7 @@ export function ownerOfPid(pid: number, inHostPidNs: boolean): PsOwner {
  * them) are that container's; any other member (a debugger, an nsenter session) is looked up from
  * its own /proc/<pid>/cgroup. A 1,000-process container costs one read instead of 1,000.
  */
-export function memberOwners(container: { containerID: ContainerID; dir: string } | undefined, inHostPidNs: boolean): (pid: number) => PsOwner {
+export function memberOwners(container: { containerID: ContainerID; dir: string } | undefined, inHostPidNs: boolean, proc = procRootFromEnv()): (pid: number) => PsOwner {
   let inContainer: Set<number> | undefined;
   if (container) {
     try {
@@ -75,5 +77,5 @@ export function memberOwners(container: { containerID: ContainerID; dir: string 
     }
   }
   const own: PsOwner | undefined = container && { kind: 'container', containerID: container.containerID };
-  return (pid) => (own && inContainer?.has(pid) ? own : ownerOfPid(pid, inHostPidNs));
+  return (pid) => (own && inContainer?.has(pid) ? own : ownerOfPid(pid, inHostPidNs, proc));
 }

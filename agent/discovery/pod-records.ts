@@ -27,7 +27,8 @@ export function containerOfPod(pod: readonly RuntimeRecord[], container?: string
   const names = apps(pod).map((r) => r.containerName ?? r.containerID.slice(0, 12));
   const where = `pod ${pod[0]?.podNamespace}/${pod[0]?.podName}`;
   if (container === undefined) {
-    if (names.length === 1) return apps(pod)[0];
+    const [only, ...others] = apps(pod);
+    if (only && others.length === 0) return only;
     throw new NsinspectError(names.length === 0 ? 'NOT_FOUND' : 'AMBIGUOUS', names.length === 0 ? `${where} has no running container on this node` : `${where} has ${names.length} running containers: say which with -c`, {
       hint: names.length > 0 ? `one of: ${names.join(', ')}` : 'it may have exited; check with `crictl ps -a`',
     });

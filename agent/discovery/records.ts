@@ -14,6 +14,7 @@ import type { ExitRecord, RecordRoots, RuntimeRecord } from '../model/records.js
 import type { NsType, Runtime } from '../model/types.js';
 import { dockerName } from './docker-records.js';
 import { listDirSeenBy, pidsNamed, readCmdline, readCwd, readFileSeenBy, readStat } from '../procfs/proc.js';
+import { procRootFromEnv } from '../procfs/root.js';
 
 const TASKS = 'io.containerd.runtime.v2.task';
 const CRI_CONTAINERS = 'io.containerd.grpc.v1.cri/containers';
@@ -113,8 +114,8 @@ export interface Place {
   via?: number;
 }
 
-const readAt = (p: Place, rel: string): string | undefined => (p.via === undefined ? readRuntimeFile(join(p.dir, rel)) : readFileSeenBy(p.via, join(p.dir, rel)));
-const listAt = (p: Place, rel = ''): string[] => (p.via === undefined ? entries(join(p.dir, rel)) : listDirSeenBy(p.via, join(p.dir, rel)));
+const readAt = (p: Place, rel: string, proc: string): string | undefined => (p.via === undefined ? readRuntimeFile(join(p.dir, rel)) : readFileSeenBy(p.via, join(p.dir, rel), proc));
+const listAt = (p: Place, proc: string, rel = ''): string[] => (p.via === undefined ? entries(join(p.dir, rel)) : listDirSeenBy(p.via, join(p.dir, rel), proc));
 
 /**
  * The containerd task directories (<state>/io.containerd.runtime.v2.task/<namespace>) holding bundles.
@@ -123,16 +124,16 @@ const listAt = (p: Place, rel = ''): string[] => (p.via === undefined ? entries(
  * containers lead to their state dir whatever the daemon's config says, with nothing to configure
  * or mount (the files are read through the shim's root).
  */
-export function taskDirs(roots: RecordRoots, initPids: Iterable<number> = []): Place[] {
+export function taskDirs(roots: RecordRoots, initPids: Iterable<number> = [], proc = procRootFromEnv()): Place[] {
   const out = new Map<string, Place>();
   for (const s of roots.containerdState) for (const ns of entries(join(s, TASKS))) out.set(join(s, TASKS, ns), { dir: join(s, TASKS, ns) });
   const shims = new Set<number>();
   for (const pid of initPids) {
-    const ppid = readStat(pid)?.ppid;
+    const ppid = readStat(pid, proc)?.ppid;
     if (ppid !== undefined) shims.add(ppid);
   }
   for (const shim of shims) {
-    const cwd = readCwd(shim);
+    const cwd = readCwd(shim, proc);
     if (cwd && basename(dirname(dirname(cwd))) === TASKS && !out.has(dirname(cwd))) out.set(dirname(cwd), { dir: dirname(cwd), via: shim });
   }
   return [...out.values()];
@@ -143,49 +144,49 @@ const bundleSpec = (id: string): string => join(id, 'config.json');
 const crioSpec = (id: string): string => join(id, 'userdata', 'config.json');
 
 /** The record of one container (a full 64-hex ID), from its bundle or CRI-O's userdata; undefined when none is found. */
-export function readRecord(containerID: string, roots: RecordRoots, initPid?: number): RuntimeRecord | undefined {
+export function readRecord(containerID: string, roots: RecordRoots, initPid?: number, proc = procRootFromEnv()): RuntimeRecord | undefined {
   if (!ID.test(containerID)) return undefined;
-  for (const p of taskDirs(roots, initPid === undefined ? [] : [initPid])) {
-    const text = readAt(p, bundleSpec(containerID));
+  for (const p of taskDirs(roots, initPid === undefined ? [] : [initPid], proc)) {
+    const text = readAt(p, bundleSpec(containerID), proc);
     if (text === undefined) continue;
     const rec = parseOciSpec(text, containerID, runtimeOfNamespace(basename(p.dir)), join(p.dir, bundleSpec(containerID)));
     // dockerd keeps the name out of the spec, in its own config.v2.json.
     if (rec.runtime === 'docker' && rec.containerName === undefined) {
-      const name = dockerName(containerID);
+      const name = dockerName(containerID, proc);
       if (name) rec.containerName = name;
     }
     return rec;
   }
   for (const p of crioPlaces(roots)) {
-    const text = readAt(p, crioSpec(containerID));
+    const text = readAt(p, crioSpec(containerID), proc);
     if (text !== undefined) return parseOciSpec(text, containerID, 'cri-o', join(p.dir, crioSpec(containerID)));
   }
   return undefined;
 }
 
 /** readRecord for extras (names): a record that cannot be read is as good as none. */
-export function tryReadRecord(containerID: string, roots: RecordRoots, initPid?: number): RuntimeRecord | undefined {
+export function tryReadRecord(containerID: string, roots: RecordRoots, initPid?: number, proc = procRootFromEnv()): RuntimeRecord | undefined {
   try {
-    return readRecord(containerID, roots, initPid);
+    return readRecord(containerID, roots, initPid, proc);
   } catch {
     return undefined;
   }
 }
 
 /** Every container with a record on the node: bundles of live tasks, and CRI-O's containers. */
-export function allRecords(roots: RecordRoots, initPids: Iterable<number> = []): RuntimeRecord[] {
+export function allRecords(roots: RecordRoots, initPids: Iterable<number> = [], proc = procRootFromEnv()): RuntimeRecord[] {
   const out = new Map<string, RuntimeRecord>();
   const add = (p: Place, id: string, rel: string, runtime: Runtime): void => {
     if (!ID.test(id) || out.has(id)) return;
     try {
-      const text = readAt(p, rel);
+      const text = readAt(p, rel, proc);
       if (text !== undefined) out.set(id, parseOciSpec(text, id, runtime, join(p.dir, rel)));
     } catch {
       // half-written by the runtime right now, or gone: as if not there
     }
   };
-  for (const p of taskDirs(roots, initPids)) for (const id of listAt(p)) add(p, id, bundleSpec(id), runtimeOfNamespace(basename(p.dir)));
-  for (const p of crioPlaces(roots)) for (const id of listAt(p)) add(p, id, crioSpec(id), 'cri-o');
+  for (const p of taskDirs(roots, initPids, proc)) for (const id of listAt(p, proc)) add(p, id, bundleSpec(id), runtimeOfNamespace(basename(p.dir)));
+  for (const p of crioPlaces(roots)) for (const id of listAt(p, proc)) add(p, id, crioSpec(id), 'cri-o');
   return [...out.values()];
 }
 
@@ -203,10 +204,10 @@ export function parseCriStatus(text: string, containerID: string, source: string
  */
 export function containerdRootOf(argv: readonly string[], readConfig: (path: string) => string | undefined): string {
   const flag = (...names: string[]): string | undefined => {
-    for (let i = 0; i < argv.length; i++) {
+    for (const [i, arg] of argv.entries()) {
       for (const n of names) {
-        if (argv[i] === n) return argv[i + 1];
-        if (argv[i].startsWith(`${n}=`)) return argv[i].slice(n.length + 1);
+        if (arg === n) return argv[i + 1];
+        if (arg.startsWith(`${n}=`)) return arg.slice(n.length + 1);
       }
     }
     return undefined;
@@ -214,30 +215,30 @@ export function containerdRootOf(argv: readonly string[], readConfig: (path: str
   const root = flag('--root');
   if (root) return root;
   const config = readConfig(flag('--config', '-c') ?? '/etc/containerd/config.toml') ?? '';
-  const top = config.split(/^\s*\[/m)[0];
+  const [top = ''] = config.split(/^\s*\[/m);
   return /^\s*root\s*=\s*"([^"]+)"/m.exec(top)?.[1] ?? '/var/lib/containerd';
 }
 
 /** The roots of the containerd daemons running on the node, read through each daemon's root (a /proc scan: only when a container was not found). */
-export function runningContainerdRoots(): Place[] {
+export function runningContainerdRoots(proc = procRootFromEnv()): Place[] {
   const out = new Map<string, Place>();
-  for (const pid of pidsNamed('containerd')) {
-    const argv = readCmdline(pid);
-    const root = argv ? containerdRootOf(argv, (path) => readFileSeenBy(pid, path)) : undefined;
+  for (const pid of pidsNamed('containerd', proc)) {
+    const argv = readCmdline(pid, proc);
+    const root = argv ? containerdRootOf(argv, (path) => readFileSeenBy(pid, path, proc)) : undefined;
     if (root && !out.has(root)) out.set(root, { dir: root, via: pid });
   }
   return [...out.values()];
 }
 
 /** An exited container known to containerd's CRI, by full ID or unique 12+ hex prefix: under the configured roots, or those places. */
-export function readExit(prefix: string, roots: RecordRoots, daemons: Place[] = []): ExitRecord | undefined {
+export function readExit(prefix: string, roots: RecordRoots, daemons: Place[] = [], proc = procRootFromEnv()): ExitRecord | undefined {
   if (!ID.test(prefix)) return undefined;
   for (const root of [...roots.containerdRoot.map((dir): Place => ({ dir })), ...daemons]) {
     const p = { ...root, dir: join(root.dir, CRI_CONTAINERS) };
-    const ids = listAt(p).filter((e) => e.startsWith(prefix));
-    if (ids.length !== 1) continue;
-    const text = readAt(p, join(ids[0], 'status'));
-    if (text !== undefined) return parseCriStatus(text, ids[0], join(p.dir, ids[0], 'status'));
+    const [id, ...others] = listAt(p, proc).filter((e) => e.startsWith(prefix));
+    if (id === undefined || others.length > 0) continue;
+    const text = readAt(p, join(id, 'status'), proc);
+    if (text !== undefined) return parseCriStatus(text, id, join(p.dir, id, 'status'));
   }
   return undefined;
 }

@@ -1,6 +1,8 @@
 // Finds a pod's sandbox (pause) container among the containers in its pod cgroup.
 import type { Container, NsSet } from '../model/types.js';
+import { NS_TYPES } from '../model/types.js';
 import { readNamespaces, readStat } from '../procfs/proc.js';
+import { procRootFromEnv } from '../procfs/root.js';
 
 export interface PodMember {
   container: Container;
@@ -10,13 +12,13 @@ export interface PodMember {
 }
 
 /** Reads what sandbox detection needs about each running container of a pod. */
-export function podMembers(containers: Container[]): PodMember[] {
+export function podMembers(containers: Container[], proc = procRootFromEnv()): PodMember[] {
   const out: PodMember[] = [];
   for (const c of containers) {
     if (c.initPid === undefined) continue;
-    const st = readStat(c.initPid);
+    const st = readStat(c.initPid, proc);
     if (!st) continue;
-    out.push({ container: c, namespaces: readNamespaces(c.initPid).namespaces, comm: st.comm, startTime: st.startTime });
+    out.push({ container: c, namespaces: readNamespaces(c.initPid, NS_TYPES, proc).namespaces, comm: st.comm, startTime: st.startTime });
   }
   return out;
 }

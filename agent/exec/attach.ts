@@ -5,7 +5,7 @@ import { CH, type EndReason, type StatusFrame, frame, frames, parseResize } from
 import { closeLeftStreams, sessionTag } from './reap.js';
 import { readStartTime } from '../procfs/proc.js';
 import { PtyWriter } from './pty-writer.js';
-import { exitCodeOf, signalNumber } from './run.js';
+import { exitCodeOf, programOf, signalNumber } from './run.js';
 import type { Admission } from './service.js';
 
 export interface AttachOptions {
@@ -73,8 +73,7 @@ export class AttachSession {
     private readonly log: SessionLog,
     onShutdown: (stop: () => void) => () => void,
   ) {
-    const [k, v] = this.tag.split('=');
-    this.env = { ...BASE_ENV, [k]: v };
+    this.env = { ...BASE_ENV, ...this.tag.env };
     this.idle = setTimeout(() => this.finish('idle', null, undefined, `no input or output for ${Math.round(opts.idleMs / 1000)} s`), opts.idleMs);
     this.lifetime = setTimeout(() => this.finish('timeout', null, undefined, `the session reached its maximum lifetime of ${Math.round(admission.lifetimeMs / 1000)} s`), admission.lifetimeMs);
     this.unregister = onShutdown(() => this.finish('shutdown', null, undefined, 'the agent is shutting down'));
@@ -89,12 +88,12 @@ export class AttachSession {
       this.finish('error', null, undefined, `process ${this.admission.pid} changed since it was looked up (exited, or its PID was reused)`);
       return;
     }
-    const [file, ...args] = this.admission.argv;
     try {
+      const [file, args] = programOf(this.admission.argv);
       this.proc = this.opts.tty ? await this.spawnPty(file, args) : this.spawnPipes(file, args);
     } catch (err) {
       this.log.warn({ err }, 'starting an attached exec session');
-      this.finish('error', null, undefined, `could not start ${file}: ${(err as Error).message}`);
+      this.finish('error', null, undefined, `could not start ${this.admission.argv.at(0) ?? 'an empty command'}: ${(err as Error).message}`);
     }
   }
 
@@ -143,7 +142,7 @@ export class AttachSession {
     child.stdin?.on('close', resume);
     // When the leader exits, what it left behind goes too, so that nothing holds the pipes open.
     const leaderStart = child.pid ? readStartTime(child.pid) : undefined;
-    child.once('exit', () => void this.admission.killAll(child.pid ?? -1, leaderStart, this.tag).then(() => closeLeftStreams(child)).catch(() => undefined));
+    child.once('exit', () => void this.admission.killAll(child.pid ?? -1, leaderStart, this.tag.entry).then(() => closeLeftStreams(child)).catch(() => undefined));
     void child.then((r) => {
       this.finish('exit', exitCodeOf(r), r.signal ? signalNumber(r.signal) : undefined);
     });
@@ -253,7 +252,7 @@ export class AttachSession {
     const leader = proc?.pid ?? -1;
     // A paused socket would never see the close handshake complete.
     this.resumeInput();
-    void this.admission.killAll(leader, proc?.startTime, this.tag)
+    void this.admission.killAll(leader, proc?.startTime, this.tag.entry)
       .catch((err: unknown) => this.log.warn({ err, leader }, 'reaping an exec session'))
       .finally(() => {
         proc?.close();

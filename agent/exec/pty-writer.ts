@@ -42,8 +42,7 @@ export class PtyWriter {
 
   private flush(): void {
     this.retry = undefined;
-    while (!this.closed && this.queue.length > 0) {
-      const head = this.queue[0];
+    for (let head = this.queue.at(0); !this.closed && head !== undefined; head = this.queue.at(0)) {
       let n: number;
       try {
         n = writeSync(this.fd, head);

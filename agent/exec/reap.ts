@@ -5,9 +5,17 @@ import { environHas, listPids, readStat } from '../procfs/proc.js';
 /** Every exec session's processes carry this in their environment, with the session's own value. */
 export const SESSION_ENV = 'NSINSPECT_SESSION';
 
-/** A fresh session tag: "NSINSPECT_SESSION=<hex>". */
-export function sessionTag(): string {
-  return `${SESSION_ENV}=${randomBytes(12).toString('hex')}`;
+export interface SessionTag {
+  /** "NSINSPECT_SESSION=<hex>", as it reads in /proc/<pid>/environ: what the reaper looks for. */
+  entry: string;
+  /** The same variable, to put in a child's environment. */
+  env: Record<string, string>;
+}
+
+/** A fresh session tag. */
+export function sessionTag(): SessionTag {
+  const value = randomBytes(12).toString('hex');
+  return { entry: `${SESSION_ENV}=${value}`, env: { [SESSION_ENV]: value } };
 }
 
 /**
@@ -22,10 +30,9 @@ export async function sessionMembers(leader: number, leaderStart?: number, tag?:
   const parent = new Map<number, number>();
   const members = new Set<number>();
   const pids = listPids();
-  for (let i = 0; i < pids.length; i++) {
+  for (const [i, pid] of pids.entries()) {
     // A node may have 10,000 processes: give the event loop a turn every 500 reads.
     if (i % 500 === 499) await new Promise((r) => setImmediate(r));
-    const pid = pids[i];
     const st = readStat(pid);
     if (!st) continue;
     parent.set(pid, st.ppid);

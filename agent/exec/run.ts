@@ -2,6 +2,7 @@
 import { constants } from 'node:os';
 import { execa } from 'execa';
 import { readStartTime } from '../procfs/proc.js';
+import { NsinspectError } from '../model/errors.js';
 import { closeLeftStreams, reapSession, sessionTag } from './reap.js';
 
 export interface RunLimits {
@@ -67,7 +68,8 @@ export async function runCapped(argv: string[], input: string | undefined, limit
   const out = new Capped(limits.maxOutputBytes);
   const err = new Capped(limits.maxOutputBytes);
   const tag = sessionTag();
-  const child = execa(argv[0], argv.slice(1), {
+  const [file, args] = programOf(argv);
+  const child = execa(file, args, {
     shell: false,
     detached: true,
     reject: false,
@@ -75,7 +77,7 @@ export async function runCapped(argv: string[], input: string | undefined, limit
     stdin: input === undefined ? 'ignore' : 'pipe',
     stdout: 'pipe',
     stderr: 'pipe',
-    env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', TERM: 'dumb', [tag.split('=')[0]]: tag.split('=')[1] },
+    env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', TERM: 'dumb', ...tag.env },
     extendEnv: false,
     cleanup: true,
   });
@@ -92,7 +94,7 @@ export async function runCapped(argv: string[], input: string | undefined, limit
   const reap = (): Promise<unknown> => {
     if (pgid === undefined) return Promise.resolve(0);
     killGroup(pgid);
-    return (reaping = (limits.killAll ?? reapSession)(pgid, leaderStart, tag));
+    return (reaping = (limits.killAll ?? reapSession)(pgid, leaderStart, tag.entry));
   };
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -126,6 +128,15 @@ export async function runCapped(argv: string[], input: string | undefined, limit
   };
 }
 
+/** Splits an argv into the program and its arguments. An empty argv is a bug of the caller's, not bad input. */
+export function programOf(argv: readonly string[]): [file: string, args: string[]] {
+  const [file, ...args] = argv;
+  if (file === undefined) {
+    throw new NsinspectError('INTERNAL', 'spawning a command: the argv is empty', { hint: 'this is a bug in nsinspect: please report it with the command that was run' });
+  }
+  return [file, args];
+}
+
 /** A signal's number, from the platform's own table (9 if unknown). */
 export function signalNumber(sig: string): number {
   return (constants.signals as Record<string, number>)[sig] ?? 9;
@@ -146,7 +157,8 @@ export async function runAttached(argv: string[]): Promise<number> {
   process.on('SIGINT', ignore);
   process.on('SIGQUIT', ignore);
   try {
-    const r = await execa(argv[0], argv.slice(1), { shell: false, reject: false, stdio: 'inherit', cleanup: true });
+    const [file, args] = programOf(argv);
+    const r = await execa(file, args, { shell: false, reject: false, stdio: 'inherit', cleanup: true });
     return exitCodeOf(r);
   } finally {
     process.off('SIGINT', ignore);

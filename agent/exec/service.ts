@@ -1,6 +1,6 @@
 // Exec sessions: PID-reuse guard, concurrency limit, limits, audit lines and metrics, one-shot or attached.
 import { NsinspectError } from '../model/errors.js';
-import type { Subject } from '../inspect/engine.js';
+import type { Subject } from '../model/answers.js';
 import type { UserInfo } from '../model/auth.js';
 import { readNamespaces, readStartTime } from '../procfs/proc.js';
 import { openNsFds } from '../procfs/nsfds.js';

@@ -2,65 +2,54 @@
 import { NsinspectError } from '../model/errors.js';
 import { readCreds, readNodeSecurity } from '../procfs/creds.js';
 import { readStat } from '../procfs/proc.js';
+import { procRootFromEnv } from '../procfs/root.js';
 import { hostNamespaces } from '../discovery/host.js';
 import { ACCESS_OPS, type AccessInput, type AccessParty, accessVerdicts, verdict } from '../analysis/access.js';
-import type { DebuggerAccessJSON } from '../protocol/pod.js';
-import type { PodSecurity } from '../model/access.js';
-import { type AccessJSON, type AccessSummaryJSON, privilegesJSON, verdictJSON } from '../protocol/access.js';
-import type { NsSet } from '../model/types.js';
-import type { SubjectJSON } from '../protocol/answers.js';
-
-/** What this needs of the engine's Subject (declared here so the engine can import this file without a cycle). */
-export interface Subject {
-  ref: string;
-  pid: number;
-  startTime: number;
-  namespaces: NsSet;
-}
+import type { AccessVerdict, PodSecurity } from '../model/access.js';
+import type { AccessReport, Subject } from '../model/answers.js';
+import type { DebuggerAccess } from '../model/pod-view.js';
 
 /** One side's credentials, read after its namespaces; NOT_FOUND when the PID was reused meanwhile. */
-function party(s: Subject): AccessParty {
-  const creds = readCreds(s.pid);
-  if (readStat(s.pid)?.startTime !== s.startTime) {
+function party(s: Subject, proc: string): AccessParty {
+  const creds = readCreds(s.pid, proc);
+  if (readStat(s.pid, proc)?.startTime !== s.startTime) {
     throw new NsinspectError('NOT_FOUND', `reading credentials of ${s.ref}: pid ${s.pid} exited while being read`, { hint: 'it may have restarted; try again' });
   }
   return { creds, namespaces: s.namespaces, pidDepth: creds.pidDepth };
 }
 
 /** podSecurity: the pod's namespace's level, for pod subjects (fixes are then judged against it). */
-export function accessInput(target: Subject, dbg: Subject, podSecurity?: PodSecurity): AccessInput {
-  return { target: party(target), debugger: party(dbg), host: hostNamespaces(), node: readNodeSecurity(), ...(podSecurity ? { podSecurity } : {}) };
+export function accessInput(target: Subject, dbg: Subject, podSecurity?: PodSecurity, proc = procRootFromEnv()): AccessInput {
+  return { target: party(target, proc), debugger: party(dbg, proc), host: hostNamespaces(proc), node: readNodeSecurity(proc), ...(podSecurity ? { podSecurity } : {}) };
 }
 
 /** Both sides' privileges and every op's verdict with its full walk. */
-export function accessOf<S extends Subject>(target: S, dbg: S, subject: (s: S) => SubjectJSON, podSecurity?: PodSecurity): AccessJSON {
-  const input = accessInput(target, dbg, podSecurity);
-  const t = input.target.creds;
-  const d = input.debugger.creds;
+export function accessOf(target: Subject, dbg: Subject, podSecurity?: PodSecurity, proc = procRootFromEnv()): AccessReport {
+  const input = accessInput(target, dbg, podSecurity, proc);
   return {
-    target: { ...subject(target), privileges: privilegesJSON(t, target.namespaces.user, d) },
-    debugger: { ...subject(dbg), privileges: privilegesJSON(d, dbg.namespaces.user, t) },
+    target: { subject: target, creds: input.target.creds },
+    debugger: { subject: dbg, creds: input.debugger.creds },
     node: input.node,
-    verdicts: accessVerdicts(input).map((v) => verdictJSON(v, true)),
+    verdicts: accessVerdicts(input),
   };
 }
 
 /** The short form diff carries: six verdicts, all unknown (saying why) when a side's credentials cannot be read. */
-export function accessSummary(target: Subject, dbg: Subject, podSecurity?: PodSecurity): AccessSummaryJSON[] {
+export function accessSummary(target: Subject, dbg: Subject, podSecurity?: PodSecurity, proc = procRootFromEnv()): AccessVerdict[] {
   try {
-    return accessVerdicts(accessInput(target, dbg, podSecurity)).map((v) => verdictJSON(v, false));
+    return accessVerdicts(accessInput(target, dbg, podSecurity, proc));
   } catch (err) {
     // The namespace diff stands on its own: a side whose credentials cannot be read (gone, hidden, or a
     // status file this parser does not understand) makes the access part unknown, not the diff an error.
     if (!(err instanceof NsinspectError)) throw err;
-    return ACCESS_OPS.map((op) => ({ op, allowed: 'unknown', reason: err.message }));
+    return ACCESS_OPS.map((op) => ({ op, allowed: 'unknown', reason: err.message, checks: [] }));
   }
 }
 
 /** ptrace and read-root only, for the pod view and metrics: unknown (not an error) when a side cannot be read. */
-export function debuggerAccess(target: Subject, dbg: Subject, targetName: string): DebuggerAccessJSON {
+export function debuggerAccess(target: Subject, dbg: Subject, targetName: string, proc = procRootFromEnv()): DebuggerAccess {
   try {
-    const input = accessInput(target, dbg);
+    const input = accessInput(target, dbg, undefined, proc);
     const p = verdict('ptrace', input);
     const r = verdict('read-root', input);
     return {

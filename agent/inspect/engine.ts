@@ -1,9 +1,12 @@
-// The engine's entry points: resolve refs to processes, then diff, ns, ps, whois and lsns.
-import type { Container, ContainerID, NsSet, NsType, NsUnreadable, Runtime } from '../model/types.js';
+// The engine's entry points: resolve refs to processes, then diff, ps, lsns and access, as plain values.
+import type { Container, ContainerID, NsSet, NsType } from '../model/types.js';
+import type { AccessReport, Diff, LsnsRow, PsRow, Subject } from '../model/answers.js';
 import { NsinspectError } from '../model/errors.js';
+import { NS_TYPES } from '../model/types.js';
 import { CLOCK_TICKS, readBootTime, readNamespaces, readProcess, readStat, readStatus } from '../procfs/proc.js';
+import { procRootFromEnv } from '../procfs/root.js';
 import { ContainerIndex, containerOfPid } from '../discovery/containers.js';
-import { type LocalRef } from '../discovery/refs.js';
+import type { LocalRef } from '../model/formats.js';
 import { type PodMember, findSandbox, podMembers } from '../discovery/sandbox.js';
 import { hostNamespaces } from '../discovery/host.js';
 import { inventory } from '../discovery/inventory.js';
@@ -12,34 +15,23 @@ import { diffNamespaces } from '../analysis/diff.js';
 import { findings } from '../analysis/findings.js';
 import { accessOf, accessSummary } from './access-of.js';
 import { type LayerSpecs, layersOf } from './layers-of.js';
-import type { AccessJSON } from '../protocol/access.js';
 import type { PodSecurity } from '../model/access.js';
 import type { ExitRecord, RecordRoots, RuntimeRecord } from '../model/records.js';
 import { allRecords, defaultRoots, readExit, runningContainerdRoots, tryReadRecord } from '../discovery/records.js';
 import { containerOfPod, recordName, recordNames, recordedTarget, recordsOfPod } from '../discovery/pod-records.js';
-import type { DiffJSON, LsnsJSON, NsItemJSON, NsListJSON, PsJSON, PsRowJSON, SubjectJSON, WhoisJSON } from '../protocol/answers.js';
 
-/** A ref resolved to a live process: the container's init process, or the PID itself. */
-export interface Subject {
-  ref: string;
-  pid: number;
-  /** Start time in clock ticks: with pid, the identity that guards against PID reuse. */
-  startTime: number;
-  containerID?: ContainerID;
-  podUID?: string;
-  runtime?: Runtime;
-  container?: Container;
-  namespaces: NsSet;
-  unreadable?: NsUnreadable;
-  /** What the runtime was told about the container, when its record was found. */
-  record?: RuntimeRecord;
-}
+export type { Subject };
 
 export class Engine {
-  readonly index = new ContainerIndex();
+  readonly index: ContainerIndex;
 
-  /** roots: where the runtimes keep their records (a kubelet node's defaults, or NSINSPECT_* env). */
-  constructor(readonly roots: RecordRoots = defaultRoots()) {}
+  /**
+   * roots: where the runtimes keep their records (a kubelet node's defaults, or NSINSPECT_* env).
+   * proc: where procfs is mounted (/proc, or NSINSPECT_PROC; a fixture tree in tests).
+   */
+  constructor(readonly roots: RecordRoots = defaultRoots(), readonly proc: string = procRootFromEnv()) {
+    this.index = new ContainerIndex(proc);
+  }
 
   /** Resolves a node-local ref. NOT_FOUND, AMBIGUOUS or NOT_RUNNING when it cannot. */
   subject(ref: LocalRef): Subject {
@@ -48,10 +40,10 @@ export class Engine {
   }
 
   pidSubject(pid: number, ref = `pid/${pid}`): Subject {
-    const st = readStat(pid);
+    const st = readStat(pid, this.proc);
     if (!st) throw new NsinspectError('NOT_FOUND', `no process ${pid} on this node`, { hint: 'it may have exited; list processes with `ps -e`' });
     const s: Subject = { ref, pid, startTime: st.startTime, namespaces: {} };
-    const owner = containerOfPid(pid);
+    const owner = containerOfPid(pid, this.proc);
     if (owner) Object.assign(s, { containerID: owner.containerID, runtime: owner.runtime, ...(owner.podUID ? { podUID: owner.podUID } : {}) });
     if (owner) this.withRecord(s, this.initPidOf(owner.containerID));
     return this.withNamespaces(s);
@@ -59,9 +51,9 @@ export class Engine {
 
   containerSubject(prefix: string, ref = `container/${prefix}`): Subject {
     const c = this.runningOrExited(prefix);
-    const pid = c.initPid as number;
-    const st = readStat(pid);
-    if (!st) throw new NsinspectError('NOT_RUNNING', `container ${c.containerID.slice(0, 12)} exited while being read`, { hint: 'try again, or check it with `crictl ps -a`' });
+    const pid = c.initPid;
+    const st = pid === undefined ? undefined : readStat(pid, this.proc);
+    if (pid === undefined || !st) throw new NsinspectError('NOT_RUNNING', `container ${c.containerID.slice(0, 12)} exited while being read`, { hint: 'try again, or check it with `crictl ps -a`' });
     const s: Subject = { ref, pid, startTime: st.startTime, containerID: c.containerID, runtime: c.runtime, container: c, namespaces: {} };
     if (c.podUID) s.podUID = c.podUID;
     this.withRecord(s, pid);
@@ -86,12 +78,12 @@ export class Engine {
 
   /** What the CRI's records keep of an exited container: the configured roots, then those of the containerd daemons running here. */
   exitOf(prefix: string): ExitRecord | undefined {
-    return readExit(prefix, this.roots) ?? readExit(prefix, { ...this.roots, containerdRoot: [] }, runningContainerdRoots());
+    return readExit(prefix, this.roots, [], this.proc) ?? readExit(prefix, { ...this.roots, containerdRoot: [] }, runningContainerdRoots(this.proc), this.proc);
   }
 
   /** The runtime's record of the subject's container; a record that cannot be read leaves the answer as it was. */
   private withRecord(s: Subject, initPid?: number): void {
-    const r = s.containerID ? tryReadRecord(s.containerID, this.roots, initPid) : undefined;
+    const r = s.containerID ? tryReadRecord(s.containerID, this.roots, initPid, this.proc) : undefined;
     if (r) s.record = r;
   }
 
@@ -106,7 +98,7 @@ export class Engine {
   /** The records of a pod's running containers on this node, by pod namespace and name. */
   podRecords(namespace: string, name: string): RuntimeRecord[] {
     const inits = this.index.all().map((e) => this.initPidOf(e.containerID)).filter((p): p is number => p !== undefined);
-    return recordsOfPod(allRecords(this.roots, inits), namespace, name);
+    return recordsOfPod(allRecords(this.roots, inits, this.proc), namespace, name);
   }
 
   /** Every running container of a pod (the sandbox first), from the runtime's records alone: no API server. */
@@ -132,7 +124,7 @@ export class Engine {
    * diff of a pod's debugger with its target, node-local. The target: the one named, else the
    * container whose pid namespace the runtime was told to join (TARGET), else the only other one.
    */
-  podDiff(namespace: string, name: string, debuggerName: string, targetName?: string): DiffJSON {
+  podDiff(namespace: string, name: string, debuggerName: string, targetName?: string): Diff {
     const p = this.podPair(namespace, name, debuggerName, targetName);
     return this.diff(p.target, p.debugger);
   }
@@ -161,7 +153,7 @@ export class Engine {
   }
 
   private withNamespaces(s: Subject): Subject {
-    const r = readNamespaces(s.pid);
+    const r = readNamespaces(s.pid, NS_TYPES, this.proc);
     s.namespaces = r.namespaces;
     if (r.unreadable) s.unreadable = r.unreadable;
     return s;
@@ -169,10 +161,10 @@ export class Engine {
 
   /** The sandbox of a pod, found from its cgroup alone; exclude lists known app containers. */
   sandboxOf(podUID: string, exclude?: ReadonlySet<string>, maxAgeMs = 0): PodMember | undefined {
-    const members = podMembers(this.index.podContainers(podUID, maxAgeMs));
+    const members = podMembers(this.index.podContainers(podUID, maxAgeMs), this.proc);
     // The runtime's record names the sandbox exactly; the heuristic only when no record says.
     for (const m of members) {
-      const kind = tryReadRecord(m.container.containerID, this.roots, m.container.initPid)?.kind;
+      const kind = tryReadRecord(m.container.containerID, this.roots, m.container.initPid, this.proc)?.kind;
       if (kind === 'sandbox') return m;
     }
     return findSandbox(members, exclude);
@@ -183,17 +175,17 @@ export class Engine {
    * sandbox: the pod's sandbox namespaces when the caller already has them (the pod view).
    * specs: what the pod spec asks of each side, when the API gave it (the pod view); for `layers`.
    */
-  diff(target: Subject, dbg: Subject, names?: { target: string; debugger: string }, sandboxNs?: NsSet, specs?: LayerSpecs, podSecurity?: PodSecurity): DiffJSON {
-    const host = hostNamespaces();
+  diff(target: Subject, dbg: Subject, names?: { target: string; debugger: string }, sandboxNs?: NsSet, specs?: LayerSpecs, podSecurity?: PodSecurity): Diff {
+    const host = hostNamespaces(this.proc);
     const samePod = target.podUID !== undefined && target.podUID === dbg.podUID;
     const recorded = samePod ? this.recordedSandbox(target) : undefined;
     const sandbox = sandboxNs ?? recorded ?? (samePod && !target.record?.sandboxID ? this.sandboxOf(target.podUID as string)?.namespaces : undefined);
     const d = diffNamespaces(target.namespaces, dbg.namespaces, { host, sandbox });
-    const nspid = readStatus(target.pid)?.nspid ?? [];
+    const nspid = readStatus(target.pid, this.proc)?.nspid ?? [];
     const who = { target: names?.target ?? nameOf(target), debugger: names?.debugger ?? nameOf(dbg) };
     return {
-      target: subjectJSON(target),
-      debugger: subjectJSON(dbg),
+      target,
+      debugger: dbg,
       ...d,
       findings: findings({
         target: target.namespaces,
@@ -206,24 +198,14 @@ export class Engine {
         debuggerName: who.debugger,
         ...(target.runtime === 'docker' && !target.podUID && target.containerID ? { docker: { targetID: target.containerID } } : {}),
       }),
-      access: accessSummary(target, dbg, podSecurity),
-      layers: layersOf(target, dbg, who, { host, sandbox }, specs),
+      access: accessSummary(target, dbg, podSecurity, this.proc),
+      layers: layersOf(target, dbg, who, { host, sandbox }, specs, this.proc),
     };
   }
 
   /** Both sides' privileges, the node's Yama and perf settings, and every op's verdict with its walk. */
-  access(target: Subject, dbg: Subject, podSecurity?: PodSecurity): AccessJSON {
-    return accessOf(target, dbg, subjectJSON, podSecurity);
-  }
-
-  ns(subjects: Subject[]): NsListJSON {
-    return {
-      items: subjects.map((s) => {
-        const item: NsItemJSON = { ...subjectJSON(s), namespaces: s.namespaces };
-        if (s.unreadable) item.unreadable = s.unreadable;
-        return item;
-      }),
-    };
+  access(target: Subject, dbg: Subject, podSecurity?: PodSecurity): AccessReport {
+    return accessOf(target, dbg, podSecurity, this.proc);
   }
 
   /**
@@ -231,31 +213,31 @@ export class Engine {
    * /proc), whatever cgroup they sit in, each attributed to its container, to the node, or to
    * the host that entered it (nsenter, nsinspect exec).
    */
-  ps(s: Subject): PsJSON {
+  ps(s: Subject): PsRow[] {
     const pidns = s.namespaces.pid;
     if (pidns === undefined) throw new NsinspectError('UNAVAILABLE', `cannot read the pid namespace of ${s.ref} (${s.unreadable ?? 'unknown'})`, { hint: 'run as root with CAP_SYS_PTRACE' });
-    const inHost = hostNamespaces().pid === pidns;
-    const boot = readBootTime();
-    const rows: PsRowJSON[] = [];
-    const members = pidNsMembers(pidns);
-    const ownerOf = memberOwners(this.cgroupOf(s), inHost);
+    const inHost = hostNamespaces(this.proc).pid === pidns;
+    const boot = readBootTime(this.proc);
+    const rows: PsRow[] = [];
+    const members = pidNsMembers(pidns, this.proc);
+    const ownerOf = memberOwners(this.cgroupOf(s), inHost, this.proc);
     for (const pid of members) {
-      const p = readProcess(pid);
+      const p = readProcess(pid, this.proc);
       if (!p) continue;
       const owner = ownerOf(pid);
-      const row: PsRowJSON = {
+      const row: PsRow = {
         pid: p.pid,
         nspid: p.nspid.at(-1) ?? p.pid,
         ppid: p.ppid,
         uid: p.uid,
-        startTime: new Date((boot + p.startTime / CLOCK_TICKS) * 1000).toISOString(),
+        startTime: new Date((boot + p.startTime / CLOCK_TICKS) * 1000),
         command: p.cmdline.length > 0 ? p.cmdline.join(' ') : `[${p.comm}]`,
         owner,
       };
-      if (owner.kind === 'container') Object.assign(row, { containerID: owner.containerID }, recordNames(this.recordOf(owner.containerID)));
+      if (owner.kind === 'container') row.names = recordNames(this.recordOf(owner.containerID));
       rows.push(row);
     }
-    return { processes: rows };
+    return rows;
   }
 
   /** The subject's container and its cgroup directory, when it is a container's. */
@@ -269,46 +251,24 @@ export class Engine {
     }
   }
 
-  whois(pid: number): WhoisJSON {
-    const s = this.pidSubject(pid);
-    const out: WhoisJSON = { pid, namespaces: s.namespaces };
-    if (s.containerID) out.containerID = s.containerID;
-    if (s.podUID) out.podUID = s.podUID;
-    if (s.runtime) out.runtime = s.runtime;
-    if (s.unreadable) out.unreadable = s.unreadable;
-    return out;
-  }
-
-  lsns(types?: readonly NsType[]): LsnsJSON {
+  /** Every namespace on the node, each with its container's names when the runtime's record says. */
+  lsns(types?: readonly NsType[]): LsnsRow[] {
     const rows = inventory(this.index, types);
     if (rows.some((r) => r.containerID)) {
       const inits = this.index.all(2_000).map((e) => this.initPidOf(e.containerID)).filter((p): p is number => p !== undefined);
-      const records = new Map(allRecords(this.roots, inits).map((r) => [r.containerID, r]));
-      for (const r of rows) if (r.containerID) Object.assign(r, recordNames(records.get(r.containerID)));
+      const records = new Map(allRecords(this.roots, inits, this.proc).map((r) => [r.containerID, r]));
+      for (const r of rows) if (r.containerID) r.names = recordNames(records.get(r.containerID));
     }
-    return { namespaces: rows };
+    return rows;
   }
 
   private readonly records = new Map<string, RuntimeRecord | undefined>();
 
   /** A container's record, read once per engine (a ps of a pod asks for the same few many times). */
   private recordOf(id: string): RuntimeRecord | undefined {
-    if (!this.records.has(id)) this.records.set(id, tryReadRecord(id, this.roots, this.initPidOf(id)));
+    if (!this.records.has(id)) this.records.set(id, tryReadRecord(id, this.roots, this.initPidOf(id), this.proc));
     return this.records.get(id);
   }
-}
-
-export function subjectJSON(s: Subject): SubjectJSON {
-  const j: SubjectJSON = { ref: s.ref, pid: s.pid };
-  if (s.containerID) j.containerID = s.containerID;
-  if (s.podUID) j.podUID = s.podUID;
-  const r = s.record;
-  if (r?.podNamespace) j.podNamespace = r.podNamespace;
-  if (r?.podName) j.podName = r.podName;
-  if (r?.containerName) j.containerName = r.containerName;
-  if (r?.kind) j.containerType = r.kind;
-  if (r?.image) j.image = r.image;
-  return j;
 }
 
 function nameOf(s: Subject): string {

@@ -3,6 +3,7 @@ import type { NsSet, NsType } from '../model/types.js';
 import type { RuntimeRecord } from '../model/records.js';
 import type { LayerRow, Owner } from '../model/layers.js';
 import { readNamespaces, readStat } from '../procfs/proc.js';
+import { procRootFromEnv } from '../procfs/root.js';
 import { nsFileInode } from '../procfs/ns-file.js';
 import { type OwnerContext, ownerOf } from '../analysis/diff.js';
 import { type PathInfo, type SideInput, layers, sideLayers, toldOf } from '../analysis/layers.js';
@@ -23,14 +24,14 @@ const PROC_NS = /^\/proc\/(\d+)\/ns\/[a-z_]+$/;
  * Whose namespace a recorded path names now. A /proc/<pid>/ns path is trusted only while that pid
  * started no later than the container: a younger process has reused the PID and says nothing.
  */
-function pathInfo(startTime: number, ctx: OwnerContext): PathInfo {
+function pathInfo(startTime: number, ctx: OwnerContext, proc: string): PathInfo {
   return (path: string, type: NsType) => {
     const m = PROC_NS.exec(path);
     let inode: number | undefined;
     if (m) {
       const pid = Number(m[1]);
-      const st = readStat(pid);
-      if (st && st.startTime <= startTime) inode = readNamespaces(pid, [type]).namespaces[type];
+      const st = readStat(pid, proc);
+      if (st && st.startTime <= startTime) inode = readNamespaces(pid, [type], proc).namespaces[type];
     } else {
       inode = nsFileInode(path);
     }
@@ -39,23 +40,23 @@ function pathInfo(startTime: number, ctx: OwnerContext): PathInfo {
 }
 
 /** The types whose told namespace (a known inode other than the process's) still holds another process of the container. */
-function startedAsTold(p: LayerParty, told: ReturnType<typeof toldOf>, host: NsSet): Set<NsType> {
+function startedAsTold(p: LayerParty, told: ReturnType<typeof toldOf>, host: NsSet, proc: string): Set<NsType> {
   const out = new Set<NsType>();
   const others = (p.container?.pids ?? []).filter((x) => x !== p.pid);
   for (const [type, t] of Object.entries(told) as [NsType, (typeof told)[NsType]][]) {
     const want = t.join === 'inherit' ? host[type] : t.inode;
     if (want === undefined || want === p.namespaces[type]) continue;
-    if (others.some((x) => readNamespaces(x, [type]).namespaces[type] === want)) out.add(type);
+    if (others.some((x) => readNamespaces(x, [type], proc).namespaces[type] === want)) out.add(type);
   }
   return out;
 }
 
-function side(which: 'target' | 'debugger', name: string, p: LayerParty, ctx: OwnerContext, spec: SideInput['spec']): SideInput {
+function side(which: 'target' | 'debugger', name: string, p: LayerParty, ctx: OwnerContext, spec: SideInput['spec'], proc: string): SideInput {
   const s: SideInput = { side: which, name, kernel: p.namespaces, ctx };
   if (spec) s.spec = spec;
   if (p.record) {
-    s.told = toldOf(p.record.namespaces, pathInfo(p.startTime, ctx));
-    s.startedAsTold = startedAsTold(p, s.told, ctx.host);
+    s.told = toldOf(p.record.namespaces, pathInfo(p.startTime, ctx, proc));
+    s.startedAsTold = startedAsTold(p, s.told, ctx.host, proc);
   }
   return s;
 }
@@ -66,10 +67,10 @@ export interface LayerSpecs {
 }
 
 /** Both sides' rows (target first), each type with the pod spec's, the record's and the kernel's view. */
-export function layersOf(target: LayerParty, dbg: LayerParty, names: { target: string; debugger: string }, ctx: { host: NsSet; sandbox?: NsSet }, specs: LayerSpecs = {}): LayerRow[] {
+export function layersOf(target: LayerParty, dbg: LayerParty, names: { target: string; debugger: string }, ctx: { host: NsSet; sandbox?: NsSet }, specs: LayerSpecs = {}, proc = procRootFromEnv()): LayerRow[] {
   return layers(
-    side('target', names.target, target, { host: ctx.host, sandbox: ctx.sandbox }, specs.target),
-    side('debugger', names.debugger, dbg, { host: ctx.host, sandbox: ctx.sandbox, target: target.namespaces }, specs.debugger),
+    side('target', names.target, target, { host: ctx.host, sandbox: ctx.sandbox }, specs.target, proc),
+    side('debugger', names.debugger, dbg, { host: ctx.host, sandbox: ctx.sandbox, target: target.namespaces }, specs.debugger, proc),
   );
 }
 
@@ -77,8 +78,8 @@ export function layersOf(target: LayerParty, dbg: LayerParty, names: { target: s
  * One container's rows in the pod view, disagreeing ones only: compared with the sandbox, and with
  * its target when it has one (then it is the debugger side).
  */
-export function containerLayers(name: string, p: LayerParty, ctx: OwnerContext, spec: SideInput['spec']): LayerRow[] {
-  return sideLayers(side(ctx.target ? 'debugger' : 'target', name, p, ctx, spec))
+export function containerLayers(name: string, p: LayerParty, ctx: OwnerContext, spec: SideInput['spec'], proc = procRootFromEnv()): LayerRow[] {
+  return sideLayers(side(ctx.target ? 'debugger' : 'target', name, p, ctx, spec, proc))
     .filter((r) => !r.agree)
     .map((r) => ({ ...r, container: name }));
 }

@@ -1,9 +1,11 @@
-// Joins a pod from the API with what the node shows: containers to processes, sharing, expected-vs-actual.
+// Joins a pod from the API with what the node shows (containers to processes, sharing, expected-vs-actual), one snapshot per pod reused by every reader.
 import type { NsSet, NsType } from '../model/types.js';
 import { NS_TYPES } from '../model/types.js';
 import type { PodContainer, PodInfo } from '../model/pod.js';
 import { NsinspectError } from '../model/errors.js';
-import type { Engine, Subject } from './engine.js';
+import type { Engine } from './engine.js';
+import type { Subject } from '../model/answers.js';
+import type { ContainerView, PodAccess, PodDiff, PodView } from '../model/pod-view.js';
 import type { PodSecurity } from '../model/access.js';
 import { debuggerAccess } from './access-of.js';
 import { hostNamespaces } from '../discovery/host.js';
@@ -11,7 +13,6 @@ import { cgroupHierarchies } from '../procfs/cgroupfs.js';
 import { ownerOf } from '../analysis/diff.js';
 import { mismatches, type ObservedContainer } from '../analysis/expected.js';
 import { containerLayers } from './layers-of.js';
-import type { PodContainerJSON, PodDiffJSON, PodJSON } from '../protocol/pod.js';
 
 export const SANDBOX_NAME = '(sandbox)';
 
@@ -24,13 +25,14 @@ interface Resolved {
 }
 
 /** Whether the node is pure cgroup v2 (the v2 hierarchy is the only one). */
-export function isCgroupV2(): boolean {
-  const h = cgroupHierarchies();
+export function isCgroupV2(proc: string): boolean {
+  const h = cgroupHierarchies(proc);
   return h.length > 0 && h.every((m) => m.version === 2);
 }
 
-export class PodView {
-  private readonly snapshots = new Map<string, { at: number; signature: string; value: { json: PodJSON; resolved: Resolved[] } }>();
+/** One per agent: the API's routes and the metrics share its snapshots, so a burst of readers reads /proc once. */
+export class PodInspector {
+  private readonly snapshots = new Map<string, { at: number; signature: string; value: { view: PodView; resolved: Resolved[] } }>();
 
   /**
    * sandboxWalkMaxAgeMs: how stale the cgroup walk may be when looking for a pod's sandbox (it
@@ -75,15 +77,15 @@ export class PodView {
     return out;
   }
 
-  pod(pod: PodInfo): PodJSON {
-    return this.snapshot(pod).json;
+  pod(pod: PodInfo): PodView {
+    return this.snapshot(pod).view;
   }
 
   /**
    * The pod view, with the resolved subjects it was built from (reused by diff). Reused for
    * snapshotTtlMs while the pod's containers are the same: a burst of diffs reads /proc once.
    */
-  private snapshot(pod: PodInfo): { json: PodJSON; resolved: Resolved[] } {
+  private snapshot(pod: PodInfo): { view: PodView; resolved: Resolved[] } {
     const key = `${pod.namespace}/${pod.name}`;
     const signature = pod.uid + pod.containers.map((c) => `|${c.name}:${c.containerID ?? ''}:${c.state}`).join('');
     const now = performance.now();
@@ -98,22 +100,22 @@ export class PodView {
     return value;
   }
 
-  private build(pod: PodInfo): { json: PodJSON; resolved: Resolved[] } {
+  private build(pod: PodInfo): { view: PodView; resolved: Resolved[] } {
     const resolved = this.resolve(pod);
-    const host = hostNamespaces();
+    const host = hostNamespaces(this.engine.proc);
     const sandbox = resolved.find((r) => r.spec.kind === 'sandbox')?.subject?.namespaces;
     const nsOf = (name?: string): NsSet | undefined => resolved.find((r) => r.spec.name === name && r.spec.kind !== 'sandbox')?.subject?.namespaces;
-    const containers: PodContainerJSON[] = resolved.map((r) => {
+    const containers: ContainerView[] = resolved.map((r) => {
       const s = r.spec;
       const ns = r.subject?.namespaces ?? {};
       const target = 'target' in s ? s.target : undefined;
       const ctx = s.kind === 'sandbox' ? { host } : { host, sandbox, target: nsOf(target) };
-      const owners: PodContainerJSON['owners'] = {};
+      const owners: ContainerView['owners'] = {};
       for (const t of NS_TYPES) {
         const o = ownerOf(t, ns[t], ctx);
         if (o) owners[t] = o;
       }
-      const j: PodContainerJSON = { name: s.name, kind: s.kind, state: r.missing ? 'missing' : s.state, namespaces: ns, owners };
+      const j: ContainerView = { name: s.name, kind: s.kind, state: r.missing ? 'missing' : s.state, namespaces: ns, owners };
       const id = r.subject?.containerID ?? ('containerID' in s ? s.containerID : undefined);
       if (id) j.containerID = id;
       const runtime = r.subject?.runtime ?? ('runtime' in s ? s.runtime : undefined);
@@ -125,26 +127,22 @@ export class PodView {
       if (target) j.target = target;
       if ('startedAt' in s && s.startedAt) j.startedAt = s.startedAt;
       const ts = s.kind === 'ephemeral' && target && r.subject ? resolved.find((x) => x.spec.name === target && x.spec.kind !== 'sandbox')?.subject : undefined;
-      if (ts && r.subject) j.access = debuggerAccess(ts, r.subject, target as string);
+      if (ts && r.subject) j.access = debuggerAccess(ts, r.subject, target as string, this.engine.proc);
       return j;
     });
-    const json: PodJSON = {
-      namespace: pod.namespace,
-      name: pod.name,
-      uid: pod.uid,
-      ...(pod.nodeName ? { node: pod.nodeName } : {}),
-      spec: { hostNetwork: pod.hostNetwork, hostPID: pod.hostPID, hostIPC: pod.hostIPC, shareProcessNamespace: pod.shareProcessNamespace, hostUsers: pod.hostUsers },
+    const view: PodView = {
+      pod,
       containers,
       sharing: sharing(containers),
-      mismatches: mismatches({ pod, containers: observed(resolved), host, cgroupV2: isCgroupV2() }),
+      mismatches: mismatches({ pod, containers: observed(resolved), host, cgroupV2: isCgroupV2(this.engine.proc) }),
       layers: resolved.flatMap((r) => {
         const s = r.spec;
         const target = 'target' in s ? s.target : undefined;
-        const spec = { pod, container: { kind: s.kind, privileged: s.privileged, ...(target ? { target } : {}) }, cgroupV2: isCgroupV2() };
-        return r.subject ? containerLayers(s.name, r.subject, s.kind === 'sandbox' ? { host } : { host, sandbox, target: nsOf(target) }, spec) : [];
+        const spec = { pod, container: { kind: s.kind, privileged: s.privileged, ...(target ? { target } : {}) }, cgroupV2: isCgroupV2(this.engine.proc) };
+        return r.subject ? containerLayers(s.name, r.subject, s.kind === 'sandbox' ? { host } : { host, sandbox, target: nsOf(target) }, spec, this.engine.proc) : [];
       }),
     };
-    return { json, resolved };
+    return { view, resolved };
   }
 
   /**
@@ -152,30 +150,31 @@ export class PodView {
    * debugger's targetContainerName, else the pod's only app container; otherwise INVALID
    * listing the candidates.
    */
-  diff(pod: PodInfo, debuggerName: string, targetName?: string, podSecurity?: PodSecurity): PodDiffJSON {
+  diff(pod: PodInfo, debuggerName: string, targetName?: string, podSecurity?: PodSecurity): PodDiff {
     const dbg = pod.containers.find((c) => c.name === debuggerName);
     if (!dbg) throw notInPod(pod, debuggerName);
     let tname = targetName ?? dbg.target;
     if (tname === undefined) {
       const apps = pod.containers.filter((c) => c.kind === 'app' && c.name !== debuggerName);
-      if (apps.length !== 1) {
+      const only = apps.length === 1 ? apps[0] : undefined;
+      if (!only) {
         throw new NsinspectError('INVALID', `debugger ${debuggerName} has no target and pod ${pod.name} has ${apps.length} app containers: pick one with target=`, {
           details: { candidates: apps.map((c) => c.name) },
         });
       }
-      tname = apps[0].name;
+      tname = only.name;
     }
     const tgt = pod.containers.find((c) => c.name === tname);
     if (!tgt) throw notInPod(pod, tname);
-    const { json: view, resolved } = this.snapshot(pod);
+    const { view, resolved } = this.snapshot(pod);
     const subjectOf = (c: PodContainer): Subject => resolved.find((r) => r.spec === c)?.subject ?? this.running(pod, c);
     const [ts, ds] = [subjectOf(tgt), subjectOf(dbg)];
     const sandbox = resolved.find((r) => r.spec.kind === 'sandbox')?.subject?.namespaces;
-    const v2 = isCgroupV2();
+    const v2 = isCgroupV2(this.engine.proc);
     const specOf = (c: PodContainer) => ({ pod, container: { kind: c.kind, privileged: c.privileged, ...(c.target ? { target: c.target } : {}) }, cgroupV2: v2 });
     const d = this.engine.diff(ts, ds, { target: tgt.name, debugger: dbg.name }, sandbox, { target: specOf(tgt), debugger: specOf(dbg) }, podSecurity);
     return {
-      pod: { namespace: pod.namespace, name: pod.name, uid: pod.uid },
+      pod,
       targetContainer: tgt.name,
       debuggerContainer: dbg.name,
       ...d,
@@ -183,6 +182,13 @@ export class PodView {
       debugger: { ...d.debugger, ref: `${pod.namespace}/${pod.name}/${dbg.name}` },
       mismatches: view.mismatches.filter((m) => m.container === dbg.name || m.container === tgt.name),
     };
+  }
+
+  /** What the pod's debugger can do to its target (picked as diff picks it), judged against the namespace's Pod Security level. */
+  access(pod: PodInfo, debuggerName: string, targetName?: string, podSecurity?: PodSecurity): PodAccess {
+    const d = this.diff(pod, debuggerName, targetName);
+    const a = this.engine.access(d.target, d.debugger, podSecurity);
+    return { pod, targetContainer: d.targetContainer, debuggerContainer: d.debuggerContainer, ...a };
   }
 
   /**
@@ -199,6 +205,13 @@ export class PodView {
       });
     }
     return s;
+  }
+
+  /** The pod's container by name, or NOT_FOUND listing the candidates. */
+  container(pod: PodInfo, name: string): PodContainer {
+    const c = pod.containers.find((x) => x.name === name);
+    if (!c) throw notInPod(pod, name);
+    return c;
   }
 
   /** The subject of a named container, or NOT_RUNNING (409) / NOT_FOUND / CONFLICT (409, another pod's container). */
@@ -236,7 +249,7 @@ function observed(resolved: Resolved[]): ObservedContainer[] {
   });
 }
 
-function sharing(containers: PodContainerJSON[]): Record<NsType, string[][]> {
+function sharing(containers: ContainerView[]): Record<NsType, string[][]> {
   const out = {} as Record<NsType, string[][]>;
   for (const t of NS_TYPES) {
     const groups = new Map<number, string[]>();

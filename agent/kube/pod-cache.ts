@@ -30,8 +30,6 @@ export class PodCache implements PodDirectory {
   private backoff = BACKOFF_MIN_MS;
   private retry: NodeJS.Timeout | undefined;
   private failures = 0;
-  /** Called after every change; nothing sets it today (metrics read the cache on each scrape). */
-  onChange: () => void = () => undefined;
 
   constructor(client: KubeClient, readonly nodeName: string, private readonly log: PodCacheLog) {
     const api: Pick<CoreV1Api, 'listPodForAllNamespaces'> = client;
@@ -111,7 +109,6 @@ export class PodCache implements PodDirectory {
     if (old) for (const c of old.containers) if (c.containerID) this.byID.delete(c.containerID);
     this.pods.set(key, info);
     for (const c of info.containers) if (c.containerID) this.byID.set(c.containerID, { pod: info, container: c });
-    this.onChange();
   }
 
   private remove(p: V1Pod): void {
@@ -120,7 +117,6 @@ export class PodCache implements PodDirectory {
     if (!old) return;
     for (const c of old.containers) if (c.containerID) this.byID.delete(c.containerID);
     this.pods.delete(key);
-    this.onChange();
   }
 
   private failed(err: unknown): void {

@@ -3,14 +3,20 @@ import type { V1Pod, V1ContainerStatus, V1SecurityContext } from '@kubernetes/cl
 import type { ContainerID, Runtime } from '../model/types.js';
 import type { ContainerKind, ContainerState, PodContainer, PodInfo } from '../model/pod.js';
 
-const RUNTIME_PREFIX: Record<string, Runtime> = { containerd: 'containerd', 'cri-o': 'cri-o', docker: 'docker' };
+// A Map, not an object: a lookup must not find inherited names (constructor://<64 hex>).
+const RUNTIME_PREFIX = new Map<string, Runtime>([
+  ['containerd', 'containerd'],
+  ['cri-o', 'cri-o'],
+  ['docker', 'docker'],
+]);
 
 /** "containerd://<64 hex>" -> the ID and runtime; undefined for anything else. */
 export function parseStatusContainerID(s: string | undefined): { id: ContainerID; runtime: Runtime } | undefined {
   const m = /^([a-z-]+):\/\/([0-9a-f]{64})$/.exec(s ?? '');
-  // Own keys only: `in` would also accept inherited names (constructor://<64 hex>).
-  if (!m || !Object.hasOwn(RUNTIME_PREFIX, m[1])) return undefined;
-  return { id: m[2] as ContainerID, runtime: RUNTIME_PREFIX[m[1]] };
+  if (!m) return undefined;
+  // Both groups are mandatory: a match has them.
+  const runtime = RUNTIME_PREFIX.get(m[1]!);
+  return runtime ? { id: m[2]! as ContainerID, runtime } : undefined;
 }
 
 function stateOf(st: V1ContainerStatus | undefined): ContainerState {

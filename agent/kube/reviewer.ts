@@ -123,9 +123,10 @@ export class KubeReviewer implements AccessReviewer {
  */
 export function jwtExpiry(token: string): number | undefined {
   const parts = token.split('.');
-  if (parts.length !== 3 || !/^[\w-]+$/.test(parts[1])) return undefined;
+  const payload = parts.length === 3 ? parts[1] : undefined;
+  if (payload === undefined || !/^[\w-]+$/.test(payload)) return undefined;
   try {
-    const exp = (JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as { exp?: unknown } | null)?.exp;
+    const exp = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown } | null)?.exp;
     return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined;
   } catch {
     return undefined;

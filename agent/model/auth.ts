@@ -46,3 +46,6 @@ export function describeAccess(a: ResourceAttributes): string {
   const what = a.name ? ` (${a.resource === 'nodes' ? 'node' : 'name'} "${a.name}")` : '';
   return `${a.verb} ${res}${where}${what}`;
 }
+
+/** How one request's authentication or authorization ended, as the metrics count it. */
+export type DecisionKind = 'allowed' | 'denied' | 'unauthenticated' | 'error';

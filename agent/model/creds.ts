@@ -118,5 +118,6 @@ export function mapIn(id: number, map: readonly IdMapLine[]): number | undefined
 
 /** The identity map of the initial user namespace. */
 export function isIdentityMap(map: readonly IdMapLine[]): boolean {
-  return map.length === 1 && map[0].inside === 0 && map[0].outside === 0 && map[0].count === 4294967295;
+  const only = map.length === 1 ? map[0] : undefined;
+  return only !== undefined && only.inside === 0 && only.outside === 0 && only.count === 4294967295;
 }

@@ -1,18 +1,21 @@
 // Reads /sys/fs/cgroup: which hierarchies are mounted, walking their directories, cgroup.procs.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { errnoOf, wrap } from '../model/errors.js';
-import { PROC, readSmallFile } from './proc.js';
+import { readSmallFile } from './proc.js';
+import { procRootFromEnv } from './root.js';
 import { type CgroupMount, parseCgroupMounts } from './parse.js';
 
 /**
  * The hierarchies worth searching for containers, best first: cgroup v2 (pure, or the hybrid
  * "unified" mount that runc and systemd also populate), then name=systemd, then a v1 controller
- * every runtime joins. Read once from our own mountinfo; works on v1, hybrid and v2 alike.
+ * every runtime joins. Read once per procfs root from its self/mountinfo (ours: the mount points
+ * are where we see them); works on v1, hybrid and v2 alike.
  */
-let cached: CgroupMount[] | undefined;
-export function cgroupHierarchies(): CgroupMount[] {
-  if (cached) return cached;
-  const mounts = parseCgroupMounts(readFileSync(`${PROC}/self/mountinfo`, 'utf8'));
+const cached = new Map<string, CgroupMount[]>();
+export function cgroupHierarchies(proc = procRootFromEnv()): CgroupMount[] {
+  const known = cached.get(proc);
+  if (known) return known;
+  const mounts = parseCgroupMounts(readFileSync(`${proc}/self/mountinfo`, 'utf8'));
   const rank = (m: CgroupMount): number => {
     if (m.version === 2) return 0;
     if (m.controllers.includes('name=systemd')) return 1;
@@ -22,11 +25,12 @@ export function cgroupHierarchies(): CgroupMount[] {
     return 9;
   };
   const seen = new Set<number>();
-  cached = mounts
+  const best = mounts
     .filter((m) => rank(m) < 9)
     .sort((a, b) => rank(a) - rank(b))
     .filter((m) => (seen.has(rank(m)) ? false : (seen.add(rank(m)), true)));
-  return cached;
+  cached.set(proc, best);
+  return best;
 }
 
 /**

@@ -2,7 +2,8 @@
 import { existsSync, statSync } from 'node:fs';
 import type { CapSets, IdMapLine, IdQuad, NodeSecurity, ProcCreds, Tri } from '../model/creds.js';
 import { NsinspectError, errnoOf, wrap } from '../model/errors.js';
-import { PROC, readSmallFile } from './proc.js';
+import { readSmallFile } from './proc.js';
+import { procRootFromEnv } from './root.js';
 import { ParseError } from './parse.js';
 
 /** What /proc/<pid>/status holds about credentials, parsed in one pass. */
@@ -20,8 +21,9 @@ export interface StatusCreds {
 
 function quad(v: string, what: string): IdQuad {
   const f = v.split(/\s+/).map((x) => num(x, what));
-  if (f.length !== 4) throw new ParseError('status', `${what}: want 4 fields, got ${f.length}`);
-  return { real: f[0], effective: f[1], saved: f[2], fs: f[3] };
+  const [real, effective, saved, fs] = f;
+  if (f.length !== 4 || real === undefined || effective === undefined || saved === undefined || fs === undefined) throw new ParseError('status', `${what}: want 4 fields, got ${f.length}`);
+  return { real, effective, saved, fs };
 }
 
 function num(s: string, what: string): number {
@@ -123,26 +125,28 @@ const GONE = new Set(['ENOENT', 'ESRCH']);
  * Which attr files carry a label on this kernel: fixed at boot (so are the LSMs), so learned once
  * from the agent's own process. attr/current answers EINVAL when no LSM provides task labels.
  */
-let labelFiles: string[] | undefined;
-function lsmAttrFiles(): string[] {
-  if (labelFiles === undefined) {
-    labelFiles = ['attr/apparmor/current', 'attr/current'].filter((f) => {
+const labelFiles = new Map<string, string[]>();
+function lsmAttrFiles(proc: string): string[] {
+  let files = labelFiles.get(proc);
+  if (files === undefined) {
+    files = ['attr/apparmor/current', 'attr/current'].filter((f) => {
       try {
-        readSmallFile(`${PROC}/self/${f}`, 'latin1');
+        readSmallFile(`${proc}/self/${f}`, 'latin1');
         return true;
       } catch {
         return false;
       }
     });
+    labelFiles.set(proc, files);
   }
-  return labelFiles;
+  return files;
 }
 
 /** The LSM label of pid, or undefined when no LSM labels tasks here (or this one has none). */
-function readLabel(pid: number): string | undefined {
-  for (const f of lsmAttrFiles()) {
+function readLabel(pid: number, proc: string): string | undefined {
+  for (const f of lsmAttrFiles(proc)) {
     try {
-      const v = readSmallFile(`${PROC}/${pid}/${f}`, 'latin1').replace(/\0/g, '').trim();
+      const v = readSmallFile(`${proc}/${pid}/${f}`, 'latin1').replace(/\0/g, '').trim();
       if (v !== '') return v;
     } catch (err) {
       const code = errnoOf(err);
@@ -157,14 +161,14 @@ function readLabel(pid: number): string | undefined {
  * Everything about pid's privileges, in one pass over its /proc files. A process that vanished
  * mid-read is NOT_FOUND; one whose files are hidden (EACCES) is UNAVAILABLE.
  */
-export function readCreds(pid: number): ProcCreds {
+export function readCreds(pid: number, proc = procRootFromEnv()): ProcCreds {
   const doing = `reading credentials of pid ${pid}`;
   try {
-    const st = parseStatusCreds(readSmallFile(`${PROC}/${pid}/status`, 'latin1'));
-    const uidMap = parseIdMap(readSmallFile(`${PROC}/${pid}/uid_map`, 'latin1'));
-    const gidMap = parseIdMap(readSmallFile(`${PROC}/${pid}/gid_map`, 'latin1'));
-    const s = statSync(`${PROC}/${pid}/status`);
-    const lsmLabel = readLabel(pid);
+    const st = parseStatusCreds(readSmallFile(`${proc}/${pid}/status`, 'latin1'));
+    const uidMap = parseIdMap(readSmallFile(`${proc}/${pid}/uid_map`, 'latin1'));
+    const gidMap = parseIdMap(readSmallFile(`${proc}/${pid}/gid_map`, 'latin1'));
+    const s = statSync(`${proc}/${pid}/status`);
+    const lsmLabel = readLabel(pid, proc);
     const procOwner = { uid: s.uid, gid: s.gid };
     const creds: ProcCreds = {
       pid, ...st, uidMap, gidMap, procOwner,
@@ -191,14 +195,15 @@ function readSysctl(path: string): number | undefined {
   }
 }
 
-/** Whether Yama is active: built in or not at boot, so learned once. */
-let yamaPresent: boolean | undefined;
+/** Whether Yama is active: built in or not at boot, so learned once per procfs root. */
+const yamaPresent = new Map<string, boolean>();
 
 /** The node's Yama ptrace_scope (Yama is absent when its sysctl is) and perf_event_paranoid. */
-export function readNodeSecurity(): NodeSecurity {
-  yamaPresent ??= existsSync(`${PROC}/sys/kernel/yama/ptrace_scope`);
-  const scope = yamaPresent ? readSysctl(`${PROC}/sys/kernel/yama/ptrace_scope`) : undefined;
-  const paranoid = readSysctl(`${PROC}/sys/kernel/perf_event_paranoid`);
+export function readNodeSecurity(proc = procRootFromEnv()): NodeSecurity {
+  let yama = yamaPresent.get(proc);
+  if (yama === undefined) yamaPresent.set(proc, (yama = existsSync(`${proc}/sys/kernel/yama/ptrace_scope`)));
+  const scope = yama ? readSysctl(`${proc}/sys/kernel/yama/ptrace_scope`) : undefined;
+  const paranoid = readSysctl(`${proc}/sys/kernel/perf_event_paranoid`);
   const out: NodeSecurity = { yama: scope !== undefined };
   if (scope !== undefined) out.ptraceScope = scope;
   if (paranoid !== undefined) out.perfEventParanoid = paranoid;

@@ -2,7 +2,8 @@
 import { closeSync, existsSync, fstatSync, openSync } from 'node:fs';
 import type { NsType } from '../model/types.js';
 import { NsinspectError, errnoOf, wrap } from '../model/errors.js';
-import { PROC, readStartTime } from './proc.js';
+import { readStartTime } from './proc.js';
+import { procRootFromEnv } from './root.js';
 
 /** Open descriptors on one process's namespaces, pinned: they name the same objects whatever the PID does next. */
 export interface NsFds {
@@ -24,7 +25,7 @@ export interface NsFds {
  * later start time). From then on nothing looks the PID up again. Throws NOT_RUNNING when the
  * process changed or vanished; every fd is closed on any failure.
  */
-export function openNsFds(pid: number, startTime: number, types: readonly NsType[], dirs: boolean): NsFds {
+export function openNsFds(pid: number, startTime: number, types: readonly NsType[], dirs: boolean, proc = procRootFromEnv()): NsFds {
   const opened: number[] = [];
   const closeAll = (): void => {
     for (const fd of opened.splice(0)) {
@@ -55,7 +56,7 @@ export function openNsFds(pid: number, startTime: number, types: readonly NsType
     for (const t of types) {
       // Missing: the kernel lacks the type (time before 5.6), or the process is exiting (a zombie
       // has no namespaces left). Only the first may be skipped, or a session would enter nothing.
-      const fd = open(`${PROC}/${pid}/ns/${t}`, `the ${t} namespace`, true);
+      const fd = open(`${proc}/${pid}/ns/${t}`, `the ${t} namespace`, true);
       if (fd === undefined) {
         if (existsSync(`/proc/self/ns/${t}`)) throw gone();
         continue;
@@ -63,10 +64,10 @@ export function openNsFds(pid: number, startTime: number, types: readonly NsType
       ns[t] = fd;
       inodes[t] = fstatSync(fd).ino;
     }
-    const root = dirs ? open(`${PROC}/${pid}/root`, 'the root directory', false) : undefined;
-    const cwd = dirs ? open(`${PROC}/${pid}/cwd`, 'the working directory', false) : undefined;
+    const root = dirs ? open(`${proc}/${pid}/root`, 'the root directory', false) : undefined;
+    const cwd = dirs ? open(`${proc}/${pid}/cwd`, 'the working directory', false) : undefined;
     // After the opens: the same start time means the files belong to the process we resolved.
-    if (readStartTime(pid) !== startTime) throw gone();
+    if (readStartTime(pid, proc) !== startTime) throw gone();
     const fds = [...opened];
     let closed = false;
     return {

@@ -30,7 +30,7 @@ export function parseStat(text: string): ProcStat {
   // Fields 3.. follow ") ". Field 22 (starttime) is index 19 of the rest.
   const rest = text.slice(close + 2).trimEnd().split(' ');
   if (rest.length < 20) throw new ParseError('stat', `truncated after comm (${rest.length} fields)`);
-  const state = rest[0];
+  const state = rest[0] ?? '';
   if (!/^[A-Za-z]$/.test(state)) throw new ParseError('stat', `bad state ${JSON.stringify(state)}`);
   return { pid, comm, state, ppid: int(rest[1], 'stat ppid'), pgrp: int(rest[2], 'stat pgrp'), session: int(rest[3], 'stat session'), startTime: int(rest[19], 'stat starttime') };
 }
@@ -84,9 +84,9 @@ export function parseCgroupFile(text: string): CgroupLine[] {
 
 /** "net:[4026531840]" -> { type: 'net', inode: 4026531840 }, or undefined for other shapes. */
 export function parseNsLink(link: string): { type: NsType; inode: number } | undefined {
-  const m = /^([a-z_]+):\[(0|[1-9]\d{0,15})\]$/.exec(link);
-  if (!m || !isNsType(m[1]) || !Number.isSafeInteger(Number(m[2]))) return undefined;
-  return { type: m[1], inode: Number(m[2]) };
+  const [, type, inode] = /^([a-z_]+):\[(0|[1-9]\d{0,15})\]$/.exec(link) ?? [];
+  if (type === undefined || !isNsType(type) || !Number.isSafeInteger(Number(inode))) return undefined;
+  return { type, inode: Number(inode) };
 }
 
 export interface CgroupMount {
@@ -113,10 +113,11 @@ export function parseCgroupMounts(text: string): CgroupMount[] {
     const post = line.slice(sep + 3).split(' ');
     const fstype = post[0];
     if (fstype !== 'cgroup' && fstype !== 'cgroup2') continue;
-    if (pre.length < 5) throw new ParseError('mountinfo', `short line ${JSON.stringify(line)}`);
+    const [, , , root, mountPoint] = pre;
+    if (root === undefined || mountPoint === undefined) throw new ParseError('mountinfo', `short line ${JSON.stringify(line)}`);
     const mount: CgroupMount = {
-      mountPoint: unescapeMount(pre[4]),
-      root: unescapeMount(pre[3]),
+      mountPoint: unescapeMount(mountPoint),
+      root: unescapeMount(root),
       version: fstype === 'cgroup2' ? 2 : 1,
       controllers: [],
     };

@@ -4,9 +4,11 @@ import type { NsRead, NsSet, NsType, ProcessInfo, ProcStat, ProcStatus } from '.
 import { NS_TYPES } from '../model/types.js';
 import { errnoOf, wrap } from '../model/errors.js';
 import { type CgroupLine, parseCgroupFile, parseStat, parseStatus } from './parse.js';
+import { procRootFromEnv } from './root.js';
 
-/** Where procfs is mounted. The agent runs with hostPID, so this is the host's. */
-export const PROC = process.env.NSINSPECT_PROC ?? '/proc';
+// Every reader takes `root`, where procfs is mounted, last. Its default, the one the user named at
+// start-up (NSINSPECT_PROC) or /proc, is read at call time for the callers that do not pass one
+// yet (exec, metrics); the engine, the container index and the node scanner always pass theirs.
 
 /** The reusable buffer of readSmallFile: 16 KiB holds any stat, status or cgroup file. */
 const SCRATCH = Buffer.allocUnsafe(16 * 1024);
@@ -51,29 +53,29 @@ function tolerant<T>(doing: string, read: () => T): T | undefined {
   }
 }
 
-export function readStat(pid: number, root = PROC): ProcStat | undefined {
+export function readStat(pid: number, root = procRootFromEnv()): ProcStat | undefined {
   return tolerant(`reading stat of pid ${pid}`, () => parseStat(readSmallFile(`${root}/${pid}/stat`, 'latin1')));
 }
 
-export function readStatus(pid: number): ProcStatus | undefined {
-  return tolerant(`reading status of pid ${pid}`, () => parseStatus(readSmallFile(`${PROC}/${pid}/status`, 'latin1')));
+export function readStatus(pid: number, root = procRootFromEnv()): ProcStatus | undefined {
+  return tolerant(`reading status of pid ${pid}`, () => parseStatus(readSmallFile(`${root}/${pid}/status`, 'latin1')));
 }
 
-export function readCmdline(pid: number): string[] | undefined {
+export function readCmdline(pid: number, root = procRootFromEnv()): string[] | undefined {
   return tolerant(`reading cmdline of pid ${pid}`, () => {
-    const raw = readSmallFile(`${PROC}/${pid}/cmdline`, 'utf8');
+    const raw = readSmallFile(`${root}/${pid}/cmdline`, 'utf8');
     const args = raw.split('\0');
     if (args.at(-1) === '') args.pop();
     return args;
   });
 }
 
-export function readCgroupLines(pid: number): CgroupLine[] | undefined {
-  return tolerant(`reading cgroup of pid ${pid}`, () => parseCgroupFile(readSmallFile(`${PROC}/${pid}/cgroup`, 'utf8')));
+export function readCgroupLines(pid: number, root = procRootFromEnv()): CgroupLine[] | undefined {
+  return tolerant(`reading cgroup of pid ${pid}`, () => parseCgroupFile(readSmallFile(`${root}/${pid}/cgroup`, 'utf8')));
 }
 
 /** Start time in clock ticks, the PID-reuse guard: same pid + same start time = same process. */
-export function readStartTime(pid: number, root = PROC): number | undefined {
+export function readStartTime(pid: number, root = procRootFromEnv()): number | undefined {
   return readStat(pid, root)?.startTime;
 }
 
@@ -84,7 +86,7 @@ export function readStartTime(pid: number, root = PROC): number | undefined {
  * can have been handed out, unless the allocator went round all of them. undefined when procfs
  * lacks one of them.
  */
-export function readPidCounters(root = PROC): { forks: number; lastPid: number; tasks: number; pidMax: number } | undefined {
+export function readPidCounters(root = procRootFromEnv()): { forks: number; lastPid: number; tasks: number; pidMax: number } | undefined {
   try {
     const forks = /^processes (\d+)$/m.exec(readSmallFile(`${root}/stat`, 'latin1'))?.[1];
     // "0.10 0.20 0.30 2/183 1692": running/tasks (threads included), then the last pid.
@@ -101,7 +103,7 @@ export function readPidCounters(root = PROC): { forks: number; lastPid: number; 
  * Inode of each namespace of pid. A vanished process or an EACCES link (as for /proc/1/ns/*
  * on some hosts) is reported in `unreadable`, never thrown. A type the kernel lacks is absent.
  */
-export function readNamespaces(pid: number, types: readonly NsType[] = NS_TYPES, root = PROC): NsRead {
+export function readNamespaces(pid: number, types: readonly NsType[] = NS_TYPES, root = procRootFromEnv()): NsRead {
   const namespaces: NsSet = {};
   let found = 0;
   let unreadable: NsRead['unreadable'];
@@ -127,7 +129,7 @@ export function readNamespaces(pid: number, types: readonly NsType[] = NS_TYPES,
  * The hot loop of the node counts: the inode of each of types into out (-1 where unreadable),
  * with no allocation but the link strings. Returns how many were read (0: gone or hidden).
  */
-export function readNsInodes(pid: number, types: readonly NsType[], out: number[], root = PROC): number {
+export function readNsInodes(pid: number, types: readonly NsType[], out: number[], root = procRootFromEnv()): number {
   const base = `${root}/${pid}/ns/`;
   let found = 0;
   for (let i = 0; i < types.length; i++) {
@@ -149,11 +151,11 @@ export function readNsInodes(pid: number, types: readonly NsType[], out: number[
  * (stat: ppid, state, comm, start time; status: uid and NSpid; cmdline), each read into the
  * reused buffer, status scanned for its two lines rather than split into its fifty.
  */
-export function readProcess(pid: number): ProcessInfo | undefined {
-  const stat = tolerant(`reading stat of pid ${pid}`, () => psStat(readSmallFile(`${PROC}/${pid}/stat`, 'latin1')));
+export function readProcess(pid: number, root = procRootFromEnv()): ProcessInfo | undefined {
+  const stat = tolerant(`reading stat of pid ${pid}`, () => psStat(readSmallFile(`${root}/${pid}/stat`, 'latin1')));
   if (!stat) return undefined;
-  const status = tolerant(`reading status of pid ${pid}`, () => psStatus(readSmallFile(`${PROC}/${pid}/status`, 'latin1')));
-  const cmdline = readCmdline(pid);
+  const status = tolerant(`reading status of pid ${pid}`, () => psStatus(readSmallFile(`${root}/${pid}/status`, 'latin1')));
+  const cmdline = readCmdline(pid, root);
   if (!status || !cmdline) return undefined;
   return {
     pid,
@@ -209,7 +211,7 @@ function psStatus(text: string): { uid: number; nspid: number[] } {
 }
 
 /** All PIDs (thread-group leaders) in /proc, ascending. */
-export function listPids(root = PROC): number[] {
+export function listPids(root = procRootFromEnv()): number[] {
   const pids: number[] = [];
   for (const name of readdirSync(root)) {
     const c = name.charCodeAt(0);
@@ -221,28 +223,30 @@ export function listPids(root = PROC): number[] {
 /** Clock ticks per second for start times. Linux has used 100 on every mainstream arch. */
 export const CLOCK_TICKS = 100;
 
-/** Boot time in seconds since the epoch, from /proc/stat "btime". */
-let bootTime: number | undefined;
-export function readBootTime(): number {
+/** Boot time in seconds since the epoch, from /proc/stat "btime"; fixed until reboot, so read once per root. */
+const bootTimes = new Map<string, number>();
+export function readBootTime(root = procRootFromEnv()): number {
+  let bootTime = bootTimes.get(root);
   if (bootTime === undefined) {
-    const m = /^btime (\d+)$/m.exec(readFileSync(`${PROC}/stat`, 'utf8'));
+    const m = /^btime (\d+)$/m.exec(readFileSync(`${root}/stat`, 'utf8'));
     bootTime = m ? Number(m[1]) : 0;
+    bootTimes.set(root, bootTime);
   }
   return bootTime;
 }
 
 /** The owner uid of a process's /proc directory (its effective uid), or undefined if gone. */
-export function readOwnerUid(pid: number): number | undefined {
-  return tolerant(`reading owner of pid ${pid}`, () => statSync(`${PROC}/${pid}`).uid);
+export function readOwnerUid(pid: number, root = procRootFromEnv()): number | undefined {
+  return tolerant(`reading owner of pid ${pid}`, () => statSync(`${root}/${pid}`).uid);
 }
 
 /**
  * The hot loop of a node-wide scan: calls visit(pid, type, inode) for every readable namespace
  * link of every pid, with no per-process allocation. Unreadable and vanished links are skipped.
  */
-export function scanNamespaceLinks(pids: readonly number[], types: readonly NsType[], visit: (pid: number, type: NsType, inode: number) => void): void {
+export function scanNamespaceLinks(pids: readonly number[], types: readonly NsType[], visit: (pid: number, type: NsType, inode: number) => void, root = procRootFromEnv()): void {
   for (const pid of pids) {
-    const base = `${PROC}/${pid}/ns/`;
+    const base = `${root}/${pid}/ns/`;
     for (const type of types) {
       let link: string;
       try {
@@ -256,26 +260,26 @@ export function scanNamespaceLinks(pids: readonly number[], types: readonly NsTy
 }
 
 /** Whether a process's environment holds exactly `entry` ("NAME=value"); false if gone or hidden. */
-export function environHas(pid: number, entry: string): boolean {
-  return tolerant(`reading environ of pid ${pid}`, () => readFileSync(`${PROC}/${pid}/environ`, 'latin1').split('\0').includes(entry)) ?? false;
+export function environHas(pid: number, entry: string, root = procRootFromEnv()): boolean {
+  return tolerant(`reading environ of pid ${pid}`, () => readFileSync(`${root}/${pid}/environ`, 'latin1').split('\0').includes(entry)) ?? false;
 }
 
 /** The working directory of a process (a containerd shim's is its bundle); undefined when gone or hidden. */
-export function readCwd(pid: number): string | undefined {
-  return tolerant(`reading cwd of pid ${pid}`, () => readlinkSync(`${PROC}/${pid}/cwd`));
+export function readCwd(pid: number, root = procRootFromEnv()): string | undefined {
+  return tolerant(`reading cwd of pid ${pid}`, () => readlinkSync(`${root}/${pid}/cwd`));
 }
 
 /** PIDs whose comm is exactly `comm` (a full scan of /proc: for rare lookups only). */
-export function pidsNamed(comm: string): number[] {
-  return listPids().filter((pid) => readStat(pid)?.comm === comm);
+export function pidsNamed(comm: string, root = procRootFromEnv()): number[] {
+  return listPids(root).filter((pid) => readStat(pid, root)?.comm === comm);
 }
 
 /** A small file as process `pid` sees it (through its root, so in its mount namespace); undefined when absent or gone. */
-export function readFileSeenBy(pid: number, path: string): string | undefined {
+export function readFileSeenBy(pid: number, path: string, root = procRootFromEnv()): string | undefined {
   if (!path.startsWith('/')) return undefined;
   return tolerant(`reading ${path} as pid ${pid} sees it`, () => {
     try {
-      return readSmallFile(`${PROC}/${pid}/root${path}`, 'utf8');
+      return readSmallFile(`${root}/${pid}/root${path}`, 'utf8');
     } catch (err) {
       if (errnoOf(err) === 'ENOTDIR') return undefined;
       throw err;
@@ -284,10 +288,10 @@ export function readFileSeenBy(pid: number, path: string): string | undefined {
 }
 
 /** A directory's entries as process `pid` sees it (through its root); [] when absent, gone or hidden. */
-export function listDirSeenBy(pid: number, dir: string): string[] {
+export function listDirSeenBy(pid: number, dir: string, root = procRootFromEnv()): string[] {
   if (!dir.startsWith('/')) return [];
   try {
-    return readdirSync(`${PROC}/${pid}/root${dir}`);
+    return readdirSync(`${root}/${pid}/root${dir}`);
   } catch {
     return [];
   }

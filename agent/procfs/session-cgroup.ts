@@ -4,7 +4,7 @@ import { dirname, join, relative } from 'node:path';
 import { errnoOf } from '../model/errors.js';
 import { readCgroupProcs, subdirs } from './cgroupfs.js';
 import { type CgroupMount, parseCgroupFile, parseCgroupMounts } from './parse.js';
-import { PROC } from './proc.js';
+import { procRootFromEnv } from './root.js';
 
 /**
  * Layout, per hierarchy: <parent>/nsinspect-sessions/<session>. <parent> is the parent of the
@@ -96,8 +96,9 @@ export class SessionCgroups {
     let mounts: CgroupMount[] = [];
     let own: ReturnType<typeof parseCgroupFile> = [];
     try {
-      mounts = parseCgroupMounts(readFileSync(`${PROC}/self/mountinfo`, 'utf8'));
-      own = parseCgroupFile(readFileSync(`${PROC}/self/cgroup`, 'utf8'));
+      const proc = procRootFromEnv();
+      mounts = parseCgroupMounts(readFileSync(`${proc}/self/mountinfo`, 'utf8'));
+      own = parseCgroupFile(readFileSync(`${proc}/self/cgroup`, 'utf8'));
     } catch (err) {
       problems.push(`reading our own cgroups: ${(err as Error).message}`);
     }
@@ -181,7 +182,7 @@ export class SessionCgroups {
     let n = 0;
     for (const name of names) {
       const owner = /^s-(\d+)-[0-9a-f]+$/.exec(name);
-      if (!owner || existsSync(`${PROC}/${owner[1]}`)) continue;
+      if (!owner || existsSync(`${procRootFromEnv()}/${owner[1]}`)) continue;
       n++;
       const s = this.open(name);
       await s.kill();
@@ -280,7 +281,7 @@ function readText(path: string): string {
  * undefined. Pid 1's, or kthreadd's (pid 2, always in the initial namespaces) where pid 1 cannot
  * be read: a sandbox's init may hold capabilities we lack.
  */
-export function hostCgroupNs(procRoot = PROC): string | undefined {
+export function hostCgroupNs(procRoot = procRootFromEnv()): string | undefined {
   let ours: string;
   try {
     ours = readlinkSync(`${procRoot}/self/ns/cgroup`);

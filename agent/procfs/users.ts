@@ -9,8 +9,8 @@ export function userName(uid: number): string {
     names = new Map();
     try {
       for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
-        const f = line.split(':');
-        if (f.length >= 3 && /^\d+$/.test(f[2]) && !names.has(Number(f[2]))) names.set(Number(f[2]), f[0]);
+        const [name, , uid] = line.split(':');
+        if (name !== undefined && uid !== undefined && /^\d+$/.test(uid) && !names.has(Number(uid))) names.set(Number(uid), name);
       }
     } catch {
       // No passwd file (a distroless image): numeric uids it is.

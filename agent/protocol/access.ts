@@ -1,7 +1,10 @@
 // The JSON shapes of the access answer: privileges side by side (masks as hex and names) and the verdicts.
 import { CAP_SET_NAMES, type IdMapLine, type IdQuad, type NodeSecurity, type ProcCreds, type Tri, decodeCaps, mapIn } from '../model/creds.js';
 import type { AccessCheck, AccessOp, AccessVerdict, BlockCode, FixAdmission } from '../model/access.js';
-import type { SubjectJSON } from './subject.js';
+import type { AccessReport } from '../model/answers.js';
+import type { PodAccess } from '../model/pod-view.js';
+import { type SubjectJSON, subjectJSON } from './subject.js';
+import { type PodRefJSON, podRefJSON } from './pod-ref.js';
 
 export interface CapSetJSON {
   /** 16 hex digits, as /proc/<pid>/status prints it. */
@@ -44,14 +47,27 @@ export interface AccessSummaryJSON {
   podSecurity?: FixAdmission;
 }
 
+export interface AccessCheckJSON {
+  check: string;
+  result: AccessCheck['result'];
+  code?: BlockCode;
+  detail: string;
+}
+
 export interface AccessVerdictJSON extends AccessSummaryJSON {
-  checks: AccessCheck[];
+  checks: AccessCheckJSON[];
+}
+
+export interface NodeSecurityJSON {
+  yama: boolean;
+  ptraceScope?: number;
+  perfEventParanoid?: number;
 }
 
 export interface AccessJSON {
   target: AccessSideJSON;
   debugger: AccessSideJSON;
-  node: NodeSecurity;
+  node: NodeSecurityJSON;
   verdicts: AccessVerdictJSON[];
 }
 
@@ -84,15 +100,38 @@ export function verdictJSON(v: AccessVerdict, withChecks: boolean): AccessSummar
   const j: AccessSummaryJSON = { op: v.op, allowed: v.allowed, reason: v.reason };
   if (v.blockedBy) j.blockedBy = v.blockedBy;
   if (v.fix) j.fix = v.fix;
-  if (v.podSecurity) j.podSecurity = v.podSecurity;
+  if (v.podSecurity) j.podSecurity = { level: v.podSecurity.level, allowed: v.podSecurity.allowed, reason: v.podSecurity.reason };
   if (!withChecks) return j;
-  const full: AccessVerdictJSON = { ...j, checks: v.checks };
+  const full: AccessVerdictJSON = { ...j, checks: v.checks.map((c) => ({ check: c.check, result: c.result, ...(c.code ? { code: c.code } : {}), detail: c.detail })) };
   return full;
+}
+
+function nodeJSON(n: NodeSecurity): NodeSecurityJSON {
+  const j: NodeSecurityJSON = { yama: n.yama };
+  if (n.ptraceScope !== undefined) j.ptraceScope = n.ptraceScope;
+  if (n.perfEventParanoid !== undefined) j.perfEventParanoid = n.perfEventParanoid;
+  return j;
+}
+
+/** Both sides' privileges (each as the other side's user namespace sees it too), the node's settings, every verdict with its walk. */
+export function accessJSON(r: AccessReport): AccessJSON {
+  const t = r.target;
+  const d = r.debugger;
+  return {
+    target: { ...subjectJSON(t.subject), privileges: privilegesJSON(t.creds, t.subject.namespaces.user, d.creds) },
+    debugger: { ...subjectJSON(d.subject), privileges: privilegesJSON(d.creds, d.subject.namespaces.user, t.creds) },
+    node: nodeJSON(r.node),
+    verdicts: r.verdicts.map((v) => verdictJSON(v, true)),
+  };
 }
 
 /** GET /v1/pods/:namespace/:pod/access: the access answer for two containers of a pod. */
 export interface PodAccessJSON extends AccessJSON {
-  pod: { namespace: string; name: string; uid: string };
+  pod: PodRefJSON;
   targetContainer: string;
   debuggerContainer: string;
+}
+
+export function podAccessJSON(a: PodAccess): PodAccessJSON {
+  return { pod: podRefJSON(a.pod), targetContainer: a.targetContainer, debuggerContainer: a.debuggerContainer, ...accessJSON(a) };
 }

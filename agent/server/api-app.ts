@@ -2,11 +2,11 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import type { Engine } from '../inspect/engine.js';
 import type { PodDirectory } from '../model/pod.js';
-import type { AccessReviewer } from '../model/auth.js';
+import type { AccessReviewer, DecisionKind } from '../model/auth.js';
 import type { PodSecurity } from '../model/access.js';
-import { PodView } from '../inspect/pod-inspector.js';
+import type { PodInspector } from '../inspect/pod-inspector.js';
 import { boundRequestTime, clientErrorHandler, registerErrorHandling } from './errors.js';
-import { type DecisionKind, registerAuth } from './auth.js';
+import { registerAuth } from './auth.js';
 import { nodeRoutes } from './routes/node.js';
 import { podRequirer, podRoutes } from './routes/pods.js';
 import { execRoutes } from './routes/exec.js';
@@ -19,6 +19,8 @@ import { ATTACH_MAX_MESSAGE_BYTES } from '../protocol/protocol.js';
 
 export interface AppDeps {
   engine: Engine;
+  /** The one pod inspector of the agent: its snapshots are shared with the metrics. */
+  inspector: PodInspector;
   /** Null when the agent runs without Kubernetes: pod endpoints answer 503. */
   pods: PodDirectory | null;
   /** Null for --auth none. */
@@ -74,7 +76,6 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
     return reply.status(503).send({ error: { code: 'UNAVAILABLE', message: 'waiting for the first pod sync with the API server' } });
   });
 
-  const view = new PodView(deps.engine);
   if (deps.exec) {
     await app.register(websocket, {
       // Frames are keystrokes and resizes: small. Nothing else is accepted from a client.
@@ -91,10 +92,10 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
       registerAuth(v1, deps.reviewer, deps.onDecision ?? (() => undefined), { audience: deps.tokenAudience });
       await indexRoutes(v1, { table, authorization: deps.reviewer ? 'kubernetes' : 'none' });
       await nodeRoutes(v1, deps);
-      await podRoutes(v1, { ...deps, view });
-      await (await import('./routes/access.js')).accessRoutes(v1, { ...deps, view });
+      await podRoutes(v1, deps);
+      await (await import('./routes/access.js')).accessRoutes(v1, deps);
       if (deps.exec) {
-        const execDeps = { ...deps, view, exec: deps.exec, requirePod: podRequirer(deps.pods, deps.nodeName) };
+        const execDeps = { ...deps, exec: deps.exec, requirePod: podRequirer(deps.pods, deps.nodeName) };
         await execRoutes(v1, execDeps);
         await attachRoutes(v1, execDeps);
       }

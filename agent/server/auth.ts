@@ -1,8 +1,8 @@
 // The one auth hook pair for the /v1 subtree: TokenReview on request, SubjectAccessReview per route.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AccessReviewer, Requirement, ResourceAttributes, UserInfo } from '../model/auth.js';
+import type { AccessReviewer, DecisionKind, Requirement, ResourceAttributes, UserInfo } from '../model/auth.js';
 import { describeAccess } from '../model/auth.js';
-import { HttpError } from './errors.js';
+import { HttpError, pathOf } from './errors.js';
 import { NsinspectError } from '../model/errors.js';
 import { FAILURE_LIMITS, FailureLimiter, LogLimiter, type FailureLimits } from './authn-limit.js';
 
@@ -16,7 +16,7 @@ declare module 'fastify' {
   }
 }
 
-export type DecisionKind = 'allowed' | 'denied' | 'unauthenticated' | 'error';
+
 
 const ANONYMOUS: UserInfo = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
 
@@ -42,7 +42,7 @@ export function logDenial(req: FastifyRequest, status: 401 | 403 | 429, why: str
   if (dropped === undefined) return;
   req.log.warn({
     component: 'auth', status, user: req.user?.username ?? null, method: req.method,
-    route: req.routeOptions.url ?? null, path: req.url.split('?')[0].slice(0, 200), client: req.ip,
+    route: req.routeOptions.url ?? null, path: pathOf(req.url), client: req.ip,
     ...(checked === undefined ? {} : { checked }), ...(dropped ? { droppedBefore: dropped } : {}),
   }, why);
 }
@@ -128,7 +128,8 @@ export function registerAuth(app: FastifyInstance, reviewer: AccessReviewer | nu
     }
     const declared = access(req);
     const requirements: Requirement[] = Array.isArray(declared) ? declared : [{ attrs: declared }];
-    const user = req.user as UserInfo;
+    // Set by the onRequest hook above for every request that got this far; anonymous only without a reviewer.
+    const user = req.user ?? ANONYMOUS;
     // Every requirement must hold, checked in order: the 403 names the first one that does not.
     for (const { attrs, why, hint } of requirements) {
       let decision;

@@ -5,12 +5,14 @@ import { Engine } from '../inspect/engine.js';
 import { buildApp } from './api-app.js';
 import { buildMetricsApp } from './metrics-app.js';
 import { Metrics } from './metrics.js';
-import { PodView } from '../inspect/pod-inspector.js';
+import { PodInspector } from '../inspect/pod-inspector.js';
 import { NodeScanner, type NodeCounts } from '../discovery/counts.js';
 import type { AccessReviewer } from '../model/auth.js';
 import type { PodSecurity } from '../model/access.js';
 import type { PodCache } from '../kube/pod-cache.js';
 import { EXEC_DEFAULTS, ExecService } from '../exec/service.js';
+import { procRootFromEnv } from '../procfs/root.js';
+import { defaultRoots } from '../discovery/records.js';
 
 export interface AgentConfig {
   nodeName?: string;
@@ -62,7 +64,9 @@ export const NODE_FULL_SCAN_MS = 300_000;
 export const METRICS_CACHE_MS = 2_000;
 
 export async function buildAgent(cfg: AgentConfig, logger: FastifyServerOptions['logger'] = { level: process.env.LOG_LEVEL ?? 'info' }): Promise<Agent> {
-  const engine = new Engine();
+  // Read once, here: NSINSPECT_PROC points the whole agent at another /proc (a test's fixture tree).
+  const proc = procRootFromEnv();
+  const engine = new Engine(defaultRoots(), proc);
   let podLog: FastifyInstance['log'] | undefined;
   // Kubernetes is optional and loaded lazily, so node-local use never pays for the client.
   const { loadKubeConfig } = await import('../kube/config.js');
@@ -105,10 +109,10 @@ export async function buildAgent(cfg: AgentConfig, logger: FastifyServerOptions[
       ...(cfg.execCgroupDir !== undefined ? { cgroupDir: cfg.execCgroupDir } : {}),
     },
   );
-  const view = new PodView(engine);
-  const metrics = new Metrics({ pods, view, kubeUp: pods ? () => (pods as PodCache).up() : undefined, nodeCounts: () => counts, containerInodes: cfg.metricsContainerInodes, podLabels: cfg.metricsPodLabels === true || cfg.metricsContainerInodes, cacheMs: cfg.metricsCacheMs ?? METRICS_CACHE_MS, execActive: () => exec.activeSessions, execLimits: exec.limitValues() });
+  const inspector = new PodInspector(engine);
+  const metrics = new Metrics({ pods, inspector, kubeUp: pods ? () => (pods as PodCache).up() : undefined, nodeCounts: () => counts, containerInodes: cfg.metricsContainerInodes, podLabels: cfg.metricsPodLabels === true || cfg.metricsContainerInodes, cacheMs: cfg.metricsCacheMs ?? METRICS_CACHE_MS, execActive: () => exec.activeSessions, execLimits: exec.limitValues() });
   exec.onSession = metrics.countExec;
-  const app = await buildApp({ engine, pods, reviewer: cfg.auth === 'kubernetes' ? reviewer : null, nodeName: cfg.nodeName ?? '', onDecision: metrics.countDecision, exec, tokenAudience: cfg.tokenAudience, podSecurity }, { logger });
+  const app = await buildApp({ engine, inspector, pods, reviewer: cfg.auth === 'kubernetes' ? reviewer : null, nodeName: cfg.nodeName ?? '', onDecision: metrics.countDecision, exec, tokenAudience: cfg.tokenAudience, podSecurity }, { logger });
   podLog = app.log.child({ component: 'pod-watch' });
   auditLog = app.log.child({ component: 'audit' });
   app.log.info({ exec: exec.containment.info }, 'exec sessions: each in its own cgroup, killed as a unit by the method named');
@@ -126,7 +130,7 @@ export async function buildAgent(cfg: AgentConfig, logger: FastifyServerOptions[
   });
 
   let scanning = false;
-  const scanner = new NodeScanner(cfg.nodeFullScanIntervalMs ?? NODE_FULL_SCAN_MS);
+  const scanner = new NodeScanner(cfg.nodeFullScanIntervalMs ?? NODE_FULL_SCAN_MS, proc);
   const scan = (): void => {
     if (scanning) return;
     scanning = true;

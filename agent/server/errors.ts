@@ -6,6 +6,12 @@ import { NsinspectError } from '../model/errors.js';
 import { statusOf } from '../protocol/protocol.js';
 
 /** An HTTP-layer error: the codes that only exist at this layer. */
+/** A request's path for messages and logs: no query string (it may carry secrets), at most 200 characters. */
+export function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return (q < 0 ? url : url.slice(0, q)).slice(0, 200);
+}
+
 export class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -68,7 +74,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     return reply.status(status).send({ error: { code, message, ...(hint ? { hint } : {}), ...(details ? { details } : {}) } });
   });
   app.setNotFoundHandler((req, reply) => {
-    reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0].slice(0, 200)}` } });
+    reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${pathOf(req.url)}` } });
   });
 }
 

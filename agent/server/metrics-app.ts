@@ -1,8 +1,8 @@
 // The metrics listener's app: /metrics (optionally behind TokenReview + SAR, as kube-rbac-proxy does it) and the open kubelet probes.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { AccessReviewer } from '../model/auth.js';
+import type { AccessReviewer, DecisionKind } from '../model/auth.js';
 import { SERVER_LIMITS } from './api-app.js';
-import { authenticator, type DecisionKind, logDenial } from './auth.js';
+import { authenticator, logDenial } from './auth.js';
 import { HttpError, registerErrorHandling } from './errors.js';
 import { RouteTable } from './route-table.js';
 

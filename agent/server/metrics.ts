@@ -2,9 +2,9 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PodDirectory } from '../model/pod.js';
 import type { NsType } from '../model/types.js';
-import type { PodView } from '../inspect/pod-inspector.js';
-import type { DecisionKind } from './auth.js';
-import type { PodJSON } from '../protocol/pod.js';
+import type { PodInspector } from '../inspect/pod-inspector.js';
+import type { DecisionKind } from '../model/auth.js';
+import type { PodView } from '../model/pod-view.js';
 import { hostNamespaces } from '../discovery/host.js';
 import { VERSION } from '../protocol/protocol.js';
 
@@ -13,7 +13,7 @@ const HOST_SIGNAL_TYPES: NsType[] = ['ipc', 'net', 'pid', 'uts'];
 
 export interface MetricsDeps {
   pods: PodDirectory | null;
-  view: PodView;
+  inspector: PodInspector;
   /** Up state of the pod watch; undefined when Kubernetes is off. */
   kubeUp?: () => boolean;
   /** Cached node-wide counts, refreshed in the background (a full /proc scan is too slow per scrape). */
@@ -110,7 +110,7 @@ export class Metrics {
   }
 
   private refresh(): void {
-    const { pods, view } = this.deps;
+    const { pods, inspector } = this.deps;
     for (const k of ['info', 'start', 'shared', 'hostNs', 'mismatch', 'nodeNs', 'inode'] as const) this.g[k].reset();
     this.g.kubeUp.set(this.deps.kubeUp?.() ? 1 : 0);
     this.execActive.set(this.deps.execActive?.() ?? 0);
@@ -126,9 +126,9 @@ export class Metrics {
     const end = this.scanDuration.startTimer();
     let ok = true;
     for (const pod of pods.list()) {
-      let v: PodJSON;
+      let v: PodView;
       try {
-        v = view.pod(pod);
+        v = inspector.pod(pod);
       } catch {
         ok = false;
         continue;
@@ -139,10 +139,10 @@ export class Metrics {
     this.g.success.set(ok ? 1 : 0);
   }
 
-  private podMetrics(v: PodJSON): void {
+  private podMetrics(v: PodView): void {
     // The inode family names pods too: asking for it is asking for pod labels.
     if (!this.deps.podLabels && !this.deps.containerInodes) return;
-    const base = { namespace: v.namespace, pod: v.name };
+    const base = { namespace: v.pod.namespace, pod: v.pod.name };
     const host = hostNamespaces();
     for (const c of v.containers) {
       if (c.kind === 'ephemeral') {

@@ -24,7 +24,7 @@ export interface IndexJSON {
   routes: IndexEntry[];
 }
 
-const paramNames = (url: string): string[] => [...url.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]);
+const paramNames = (url: string): string[] => [...url.matchAll(/:([A-Za-z0-9_]+)/g)].flatMap((m) => (m[1] === undefined ? [] : [m[1]]));
 const openapiPath = (url: string): string => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 /** A TypeBox schema as plain JSON (its Kind symbols dropped). */
 const plain = (s: unknown): Record<string, unknown> => JSON.parse(JSON.stringify(s)) as Record<string, unknown>;

@@ -1,6 +1,6 @@
 // The app's route table, kept from fastify's onRoute hook: 405 with Allow on known paths, and what the /v1 index and OpenAPI document list.
 import type { FastifyInstance, FastifyRequest, FastifySchema, RouteOptions } from 'fastify';
-import { HttpError } from './errors.js';
+import { HttpError, pathOf } from './errors.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -61,7 +61,7 @@ export class RouteTable {
         // Not part of any API: left out of the schemas' validation, the index and the log.
         onRequest: async (req, reply) => {
           void reply.header('allow', allow);
-          throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${req.url.split('?')[0].slice(0, 200)}: use ${use}`);
+          throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${pathOf(req.url)}: use ${use}`);
         },
         handler: async () => undefined,
       });

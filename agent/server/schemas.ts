@@ -1,14 +1,13 @@
 // TypeBox schemas for the agent's inputs: DNS-1123 names, hex container IDs, integer PIDs.
 import { Type, type Static } from '@sinclair/typebox';
+import { CONTAINER_REF_PATTERN, DNS1123_LABEL_MAX, DNS1123_LABEL_PATTERN, DNS1123_SUBDOMAIN_MAX, DNS1123_SUBDOMAIN_PATTERN, PID_PATTERN } from '../model/formats.js';
 
-/** DNS-1123 label: namespaces and container names. */
-export const DNS1123Label = Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 });
-/** DNS-1123 subdomain: pod names. */
-export const DNS1123Subdomain = Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$', maxLength: 253 });
-/** A full container ID or a unique prefix of at least 12 hex characters. */
-export const ContainerRef = Type.String({ pattern: '^[0-9a-f]{12,64}$' });
-/** A host PID as text: a positive integer with no sign, no leading zero, up to PID_MAX_LIMIT. */
-export const PidParam = Type.String({ pattern: '^[1-9][0-9]{0,6}$' });
+// The patterns are model/formats.ts's, which the CLI checks too: one definition of each.
+export const DNS1123Label = Type.String({ pattern: DNS1123_LABEL_PATTERN, maxLength: DNS1123_LABEL_MAX });
+export const DNS1123Subdomain = Type.String({ pattern: DNS1123_SUBDOMAIN_PATTERN, maxLength: DNS1123_SUBDOMAIN_MAX });
+export const ContainerRef = Type.String({ pattern: CONTAINER_REF_PATTERN });
+/** The range (up to PID_MAX) is checked where the PID is read: a larger one is simply not found. */
+export const PidParam = Type.String({ pattern: PID_PATTERN });
 
 export const ContainerParams = Type.Object({ id: ContainerRef }, { additionalProperties: false });
 export type ContainerParams = Static<typeof ContainerParams>;

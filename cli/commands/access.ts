@@ -1,9 +1,9 @@
 // nsinspect access TARGET DEBUGGER: privileges side by side and each op's verdict with its walk (node-local, or a pod through its agent).
 import { NsinspectError } from '../../agent/model/errors.js';
 import { Engine } from '../../agent/inspect/engine.js';
-import { parseLocalRef } from '../../agent/discovery/refs.js';
+import { parseLocalRef } from '../../agent/protocol/refs.js';
 import { ACCESS_OPS } from '../../agent/model/access.js';
-import type { AccessJSON, PodAccessJSON } from '../../agent/protocol/access.js';
+import { type AccessJSON, type PodAccessJSON, accessJSON } from '../../agent/protocol/access.js';
 import type { ClusterFlags } from './cluster.js';
 import { renderAccess } from '../render/access.js';
 import { print } from '../output/format.js';
@@ -32,7 +32,7 @@ export async function access(target: string, dbg: string, opts: AccessFlags): Pr
   }
   const engine = new Engine();
   const pair = pod ? engine.podPair(pod.namespace, pod.name, pod.dbg, pod.within) : { target: engine.subject(refs![0]), debugger: engine.subject(refs![1]) };
-  await print(only(engine.access(pair.target, pair.debugger), ops), opts, renderAccess);
+  await print(only(accessJSON(engine.access(pair.target, pair.debugger)), ops), opts, renderAccess);
 }
 
 /** A pod's debugger container and its target, answered by the agent on the pod's node. */

@@ -1,7 +1,7 @@
 // `nsinspect agent`: starts the agent and shuts it down cleanly on SIGTERM or SIGINT.
 import { NsinspectError } from '../../agent/model/errors.js';
 import { runAgent } from '../../agent/server/run.js';
-import { exitCodeOf, formatError } from '../errors.js';
+import { exitCodeForError, formatError } from '../errors.js';
 
 export interface AgentFlags {
   listen: string;
@@ -103,7 +103,7 @@ export async function agent(flags: AgentFlags): Promise<void> {
     // Nothing listens any more (runAgent closed what it opened): one line, and the process ends
     // now, whatever handles the half-built agent left behind.
     process.stderr.write(formatError(err) + '\n');
-    process.exit(exitCodeOf(err));
+    process.exit(exitCodeForError(err));
   }
   if (stopping) {
     stopping = false;

@@ -3,7 +3,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { PodDiffJSON, PodJSON } from '../../agent/protocol/pod.js';
 import type { PsJSON } from '../../agent/protocol/answers.js';
 import { NsinspectError } from '../../agent/model/errors.js';
-import { parsePid } from '../../agent/discovery/refs.js';
+import { parsePid } from '../../agent/protocol/refs.js';
 import { Cluster, type ClusterOptions } from '../cluster/session.js';
 import type { AgentClient } from '../cluster/agent-client.js';
 import { checkExpectShared, label, nsTypes, podName } from '../refs.js';

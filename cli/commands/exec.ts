@@ -1,6 +1,6 @@
 // `nsinspect exec`: run a command in a container's namespaces, node-locally or through the agent.
 import { NsinspectError } from '../../agent/model/errors.js';
-import { checkCommand, execPlan, parseSelection } from '../../agent/exec/argv.js';
+import { checkCommand, parseSelection } from '../../agent/exec/argv.js';
 import type { ExecResponse } from '../../agent/exec/service.js';
 import { EXEC_LIMITS } from '../../agent/protocol/protocol.js';
 import type { GlobalOptions } from '../options.js';
@@ -98,16 +98,12 @@ async function interactive(agent: AgentClient, path: string, argv: string[], nam
 }
 
 async function execLocal(ref: string, argv: string[], selection: ReturnType<typeof parseSelection>): Promise<number> {
-  const { parseLocalRef } = await import('../../agent/discovery/refs.js');
+  const { parseLocalRef } = await import('../../agent/protocol/refs.js');
   const { Engine } = await import('../../agent/inspect/engine.js');
-  const { readNamespaces, readStartTime } = await import('../../agent/procfs/proc.js');
-  const { runAttached } = await import('../../agent/exec/run.js');
+  const local = await import('../../agent/exec/local.js');
   const r = parseLocalRef(ref);
   if (process.geteuid?.() !== 0) throw new NsinspectError('NOT_ROOT', 'nsinspect exec needs root to enter namespaces', { hint: 'run it with sudo' });
-  const s = new Engine().subject(r);
-  const plan = execPlan(s.pid, selection, s.namespaces, readNamespaces(process.pid).namespaces, argv);
-  if (readStartTime(s.pid) !== s.startTime) throw new NsinspectError('NOT_RUNNING', `${ref}: process ${s.pid} changed since it was looked up`, { hint: 'try again' });
-  return runAttached(plan.argv);
+  return local.execLocal(new Engine().subject(r), selection, argv);
 }
 
 async function readAll(stream: NodeJS.ReadableStream, max = EXEC_LIMITS.maxStdinChars): Promise<string> {

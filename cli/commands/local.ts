@@ -1,7 +1,8 @@
 // The node-local commands (ns, diff, ps, whois, lsns): run the engine in-process, as root.
 import { NsinspectError } from '../../agent/model/errors.js';
 import { Engine } from '../../agent/inspect/engine.js';
-import { parseLocalRef, parsePid } from '../../agent/discovery/refs.js';
+import { diffJSON, lsnsJSON, nsListJSON, psJSON, whoisJSON } from '../../agent/protocol/answers.js';
+import { parseLocalRef, parsePid } from '../../agent/protocol/refs.js';
 import { type NsType, NS_TYPES } from '../../agent/model/types.js';
 import type { GlobalOptions } from '../options.js';
 import { renderDiff, renderLsns, renderNs, renderPs, renderWhois } from '../render/local.js';
@@ -37,7 +38,7 @@ export async function ns(refs: string[], opts: Flags): Promise<void> {
   const parsed = refs.map((r) => (isLocalRef(r) ? parseLocalRef(r) : { ref: r, ...nodePodRef(r, opts.namespace) }));
   requireRoot();
   const engine = new Engine();
-  await print(engine.ns(parsed.flatMap((r) => ('kind' in r ? [engine.subject(r)] : onNode(r.ref, opts, r, () => engine.podSubjects(r.namespace, r.name))))), opts, renderNs);
+  await print(nsListJSON(parsed.flatMap((r) => ('kind' in r ? [engine.subject(r)] : onNode(r.ref, opts, r, () => engine.podSubjects(r.namespace, r.name))))), opts, renderNs);
 }
 
 export async function diff(target: string, dbg: string, opts: Flags & { expectShared?: string; target?: string }): Promise<void> {
@@ -48,7 +49,7 @@ export async function diff(target: string, dbg: string, opts: Flags & { expectSh
   const expected = opts.expectShared === undefined ? undefined : nsTypes(opts.expectShared);
   requireRoot();
   const engine = new Engine();
-  const result = pod ? onNode(target, opts, pod, () => engine.podDiff(pod.namespace, pod.name, pod.dbg, within)) : engine.diff(engine.subject(refs![0]), engine.subject(refs![1]));
+  const result = diffJSON(pod ? onNode(target, opts, pod, () => engine.podDiff(pod.namespace, pod.name, pod.dbg, within)) : engine.diff(engine.subject(refs![0]), engine.subject(refs![1])));
   await print(result, opts, renderDiff);
   checkExpectShared(result.shared, expected);
 }
@@ -59,18 +60,18 @@ export async function ps(ref: string, opts: Flags & { container?: string }): Pro
   const c = opts.container === undefined ? undefined : label('container name', opts.container);
   requireRoot();
   const engine = new Engine();
-  await print(engine.ps(pod ? onNode(ref, opts, pod, () => engine.podSubject(pod.namespace, pod.name, c)) : engine.subject(r!)), opts, renderPs, psNames);
+  await print(psJSON(engine.ps(pod ? onNode(ref, opts, pod, () => engine.podSubject(pod.namespace, pod.name, c)) : engine.subject(r!))), opts, renderPs, psNames);
 }
 
 export async function whois(pidText: string, opts: GlobalOptions): Promise<void> {
   const pid = parsePid(pidText.replace(/^pid\//, ''));
   if (pid === undefined) throw new NsinspectError('INVALID', `invalid PID ${JSON.stringify(pidText)}: want a positive integer`, { hint: 'e.g. nsinspect whois 4242' });
   requireRoot();
-  await print(new Engine().whois(pid), opts, renderWhois, { names: (w) => (w.containerID ? [`container/${w.containerID}`] : []) });
+  await print(whoisJSON(new Engine().pidSubject(pid)), opts, renderWhois, { names: (w) => (w.containerID ? [`container/${w.containerID}`] : []) });
 }
 
 export async function lsns(typeList: string | undefined, opts: GlobalOptions): Promise<void> {
   const types: NsType[] = typeList === undefined ? [...NS_TYPES] : nsTypes(typeList);
   requireRoot();
-  await print(new Engine().lsns(types), opts, renderLsns);
+  await print(lsnsJSON(new Engine().lsns(types)), opts, renderLsns);
 }

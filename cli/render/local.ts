@@ -66,12 +66,13 @@ export function renderPs(p: PsJSON, names?: ReadonlyMap<string, string>): string
   );
 }
 
-/** The agent's answer adds the pod and container names when its pod cache knows the container. */
+/** Agents before the 0.2 shapes named the pod `namespace`, `pod` and `container`. */
 export type NodeWhoisJSON = WhoisJSON & { namespace?: string; pod?: string; container?: string };
 
 export function renderWhois(w: NodeWhoisJSON): string {
   const pairs: Array<[string, string]> = [['pid', String(w.pid)]];
-  if (w.pod !== undefined) pairs.push(['pod', `${w.namespace ?? '?'}/${w.pod}`], ['container', w.container ?? '?'], ['container ID', w.containerID ?? '?']);
+  const pod = w.podName ?? w.pod;
+  if (pod !== undefined) pairs.push(['pod', `${w.podNamespace ?? w.namespace ?? '?'}/${pod}`], ['container', w.containerName ?? w.container ?? '?'], ['container ID', w.containerID ?? '?']);
   else pairs.push(['container', w.containerID ?? '- (not in a container)']);
   if (w.runtime) pairs.push(['runtime', w.runtime]);
   if (w.podUID) pairs.push(['pod UID', w.podUID]);

@@ -69,7 +69,12 @@ export class CriClient {
   private call<T>(method: string, req: object, timeoutMs = 60_000): Promise<T> {
     return new Promise((resolve, reject) => {
       const deadline = new Date(Date.now() + timeoutMs);
-      this.stub[method].call(this.stub, req, new grpc.Metadata(), { deadline }, (err, res) => {
+      const rpc = this.stub[method];
+      if (!rpc) {
+        reject(new Error(`CRI ${method}: no such RPC in runtime.v1.RuntimeService (see ${PROTO})`));
+        return;
+      }
+      rpc.call(this.stub, req, new grpc.Metadata(), { deadline }, (err, res) => {
         if (err) reject(new Error(`CRI ${method}: ${err.details || err.message}`, { cause: err }));
         else resolve(res as T);
       });

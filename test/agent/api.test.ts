@@ -4,6 +4,7 @@ import { labFor, waitFor } from '../helpers/lab.js';
 import { agentFor, apiServerFor, demoClusterFor, demoPodJson, get } from '../helpers/cluster.js';
 import { startDemoPod } from '../../lab/pod.js';
 import { makePod } from '../fake-apiserver/index.js';
+import { must } from '../helpers/must.js';
 
 t.test('pods, diff, processes and node endpoints', async (t) => {
   const { pod, agent } = await demoClusterFor(t);
@@ -39,15 +40,15 @@ t.test('pods, diff, processes and node endpoints', async (t) => {
 
   const all = await get(agent, '/v1/containers', 'admin-token');
   t.equal(all.status, 200);
-  const app = all.body.items.find((c: { id: string }) => c.id === pod.app.id);
-  t.match(app, { runtime: 'containerd', pid: pod.app.pid, podUID: pod.uid, namespace: 'shop', pod: 'web', container: 'app' });
+  const app = all.body.items.find((c: { containerID: string }) => c.containerID === pod.app.id);
+  t.match(app, { runtime: 'containerd', pid: pod.app.pid, podUID: pod.uid, podNamespace: 'shop', podName: 'web', containerName: 'app' });
 
   const one = await get(agent, `/v1/containers/${pod.debugger.id.slice(0, 12)}`, 'admin-token');
-  t.match(one.body, { id: pod.debugger.id, container: 'debugger' });
+  t.match(one.body, { containerID: pod.debugger.id, containerName: 'debugger' });
   const cps = await get(agent, `/v1/containers/${pod.app.id}/processes`, 'admin-token');
   t.equal(cps.body.processes.length, 4);
   const who = await get(agent, `/v1/processes/${pod.debugger.pid}`, 'admin-token');
-  t.match(who.body, { pid: pod.debugger.pid, containerID: pod.debugger.id, podUID: pod.uid, namespace: 'shop', pod: 'web', container: 'debugger' });
+  t.match(who.body, { pid: pod.debugger.pid, containerID: pod.debugger.id, podUID: pod.uid, podNamespace: 'shop', podName: 'web', containerName: 'debugger' });
 });
 
 t.test('diff errors: candidates, unknown names, a container that is not running', async (t) => {
@@ -84,8 +85,9 @@ t.test('the pod view follows the watch: restarts, deletion', async (t) => {
   const again = await startPodContainer(lab, pod.layout, pod.podPath, ['sleep', '2147483647'], { net: pod.sandbox.pid, ipc: pod.sandbox.pid, uts: pod.sandbox.pid });
   await lab.kill(pod.app.id);
   srv.pods.update('shop', 'web', (p) => {
-    p.status!.containerStatuses![0].containerID = `containerd://${again.id}`;
-    p.status!.containerStatuses![0].restartCount = 1;
+    const app = must(p.status?.containerStatuses?.[0], "the app's container status");
+    app.containerID = `containerd://${again.id}`;
+    app.restartCount = 1;
   });
   const after = await waitFor('the restarted app', async () => {
     const r = await get(agent, '/v1/pods/shop/web/containers/app/processes', dev);

@@ -11,6 +11,8 @@ import { startDemoPod, startPodContainer } from '../../lab/pod.js';
 import { ATTACH_PROTOCOL, CH, frame } from '../../agent/protocol/frames.js';
 import { ExecService } from '../../agent/exec/service.js';
 import { readStat } from '../../agent/procfs/proc.js';
+import { programOf } from '../../agent/exec/run.js';
+import { must } from '../helpers/must.js';
 
 const ADMIN = 'admin-token';
 const user = { username: 'node-admin', groups: [] };
@@ -75,8 +77,9 @@ const KEYS = ['0', 'memory', 'pids', 'freezer'];
 /** Asserts that every pid sits in one and the same session cgroup, in every hierarchy used, never in ours. */
 function assertContained(t: Test, pids: number[], what: string): string {
   const ours = cgroupsOf(process.pid);
-  const first = cgroupsOf(pids[0]);
-  const session = first['0'] ?? first.pids;
+  const first = must(pids[0], `${what}: a process to check`);
+  const cgs = cgroupsOf(first);
+  const session = must(cgs['0'] ?? cgs.pids, `${what}: pid ${first}'s v2 or pids cgroup`);
   t.match(session, SESSION_RE, `${what}: in a session cgroup (${session})`);
   const wrong: string[] = [];
   const checked = new Set<string>();
@@ -285,7 +288,8 @@ t.test('PID reuse between resolve and spawn: refused, or bound to the namespaces
 
   t.notOk(admitted.stillSame(), 'the guard sees the reuse');
   // Were the spawn to race past that guard: nsenter enters what was checked, never the new PID's.
-  const r = await execa(admitted.argv[0], admitted.argv.slice(1), { reject: false });
+  const [file, args] = programOf(admitted.argv);
+  const r = await execa(file, args, { reject: false });
   t.equal(r.stdout, 'reuse-me', "the pinned UTS namespace is the dead container's, not the host's");
   admitted.end({ result: 'ok', exitCode: 0, bytesIn: 0, bytesOut: 0 });
 

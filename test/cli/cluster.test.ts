@@ -61,7 +61,7 @@ t.test('diff, ns, ps, whois and ephemeral through an agent', async (t) => {
 
   const who = await run(['whois', String(pod.debugger.pid), '--node', 'node-a', '--token', 'admin-token', '-o', 'json']);
   t.equal(who.exitCode, 0, who.stderr);
-  t.match(JSON.parse(who.stdout), { pid: pod.debugger.pid, containerID: pod.debugger.id, pod: 'web', container: 'debugger' });
+  t.match(JSON.parse(who.stdout), { pid: pod.debugger.pid, containerID: pod.debugger.id, podNamespace: 'shop', podName: 'web', containerName: 'debugger' });
 
   const eph = await execa(process.execPath, [CLI, 'ephemeral', '-o', 'json', '--kubeconfig', kubeconfig], { reject: false });
   t.same(JSON.parse(eph.stdout).items.map((r: { name: string; target: string | null }) => [r.name, r.target]), [['debugger', 'app'], ['debugger-notarget', null]]);

@@ -21,7 +21,7 @@ const run = (args: string[], opts: { asNobody?: string } = {}) =>
 function cliForNobody(t: Test): string {
   const root = mkdtempSync(join(tmpdir(), 'nsinspect-nobody-'));
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
-  const top = new URL('..', import.meta.url).pathname;
+  const top = new URL('../..', import.meta.url).pathname;
   cpSync(join(top, 'dist'), join(root, 'dist'), { recursive: true });
   cpSync(join(top, 'node_modules/commander'), join(root, 'node_modules/commander'), { recursive: true });
   cpSync(join(top, 'package.json'), join(root, 'package.json'));

@@ -17,17 +17,20 @@ const { ds, container } = agentDaemonSet();
 
 /** The image's ENTRYPOINT, as JSON in the Dockerfile. */
 function entrypoint(): string[] {
-  const m = /^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
-  if (!m) throw new Error('the Dockerfile has no exec-form ENTRYPOINT');
-  return JSON.parse(m[1]) as string[];
+  const json = /^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))?.[1];
+  if (json === undefined) throw new Error('the Dockerfile has no exec-form ENTRYPOINT');
+  return JSON.parse(json) as string[];
 }
 
 /** The flag's value in the DaemonSet's args (--flag=value or --flag value). */
 function flag(name: string): string {
   const args: string[] = container.args;
   const i = args.findIndex((a) => a === name || a.startsWith(`${name}=`));
-  if (i < 0) throw new Error(`the DaemonSet does not pass ${name}`);
-  return args[i].includes('=') ? args[i].slice(name.length + 1) : args[i + 1];
+  const arg = i < 0 ? undefined : args[i];
+  if (arg === undefined) throw new Error(`the DaemonSet does not pass ${name}`);
+  const value = arg.includes('=') ? arg.slice(name.length + 1) : args[i + 1];
+  if (value === undefined) throw new Error(`the DaemonSet passes ${name} last, with no value`);
+  return value;
 }
 
 /** The container's env, downward-API fields filled in as the kubelet would on node-a. */

@@ -13,8 +13,8 @@ const args = Object.fromEntries(lines.filter((l) => l.startsWith('ARG ')).map((l
 const stages = new Map<string, { from: string; steps: string[] }>();
 let current: { from: string; steps: string[] } | undefined;
 for (const l of lines) {
-  const from = /^FROM (\S+) AS (\w+)$/.exec(l);
-  if (from) stages.set(from[2], (current = { from: from[1].replace(/\$\{(\w+)\}/g, (_, a: string) => args[a] ?? ''), steps: [] }));
+  const [, image, stage] = /^FROM (\S+) AS (\w+)$/.exec(l) ?? [];
+  if (image !== undefined && stage !== undefined) stages.set(stage, (current = { from: image.replace(/\$\{(\w+)\}/g, (_, a: string) => args[a] ?? ''), steps: [] }));
   else if (current && /^[A-Z]+ /.test(l)) current.steps.push(l);
 }
 
@@ -23,7 +23,12 @@ async function packageOf(cmd: string): Promise<string> {
   const path = (await execa('sh', ['-c', 'command -v "$0"', cmd])).stdout.trim();
   for (const pattern of [path, `*/bin/${cmd}`, `*/sbin/${cmd}`]) {
     const r = await execa('dpkg-query', ['-S', pattern], { reject: false });
-    if (r.exitCode === 0) return r.stdout.split('\n')[0].split(':')[0];
+    if (r.exitCode === 0) {
+      // "pkg: /path" (or "pkg:arch: /path"), one line per package: the first one's name.
+      const [first = ''] = r.stdout.split('\n');
+      const [pkg = first] = first.split(':');
+      return pkg;
+    }
   }
   return `(no package ships ${cmd})`;
 }
@@ -46,7 +51,7 @@ t.test('the runtime stage installs what exec mode "tools" promises, and runs `ns
   const installed = new Set(runtime.filter((s) => s.includes('apt-get install')).flatMap((s) => s.split(/\s+/)).filter((w) => /^[a-z0-9][a-z0-9+.-]+$/.test(w)));
   // The docs' promise for `--ns tools` (ps, ss, ip, cat...) and what argv.ts runs (nsenter, unshare).
   const readme = readFileSync(join(ROOT, 'docs/cluster.md'), 'utf8');
-  const promised = /binaries: ([a-z, ]+)…/.exec(readme)?.[1].split(',').map((s) => s.trim()).filter(Boolean) ?? [];
+  const promised = /binaries: ([a-z, ]+)…/.exec(readme)?.[1]?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
   t.ok(promised.length >= 3, `the README promises ${promised.join(', ')}`);
   const argv = readFileSync(join(ROOT, 'agent/exec/argv.ts'), 'utf8');
   const runs = ['nsenter', 'unshare'].filter((c) => argv.includes(`'${c}'`));

@@ -36,8 +36,9 @@ export function metricNames(expr: string): string[] {
   const keywords = new Set(['and', 'or', 'unless', 'bool', 'offset', 'by', 'without', 'inf', 'nan']);
   const names = new Set<string>();
   for (const m of stripped.matchAll(/\b([a-zA-Z_:][a-zA-Z0-9_:]*)\b(\s*\()?/g)) {
-    if (m[2] || keywords.has(m[1].toLowerCase()) || /^\d/.test(m[1])) continue;
-    names.add(m[1]);
+    const [, name, call] = m;
+    if (name === undefined || call || keywords.has(name.toLowerCase()) || /^\d/.test(name)) continue;
+    names.add(name);
   }
   return [...names];
 }
@@ -45,10 +46,11 @@ export function metricNames(expr: string): string[] {
 /** Names a /metrics scrape exports: each family, with a histogram's _bucket, _sum and _count. */
 export function exportedNames(text: string): Set<string> {
   const out = new Set<string>();
-  for (const m of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
-    out.add(m[1]);
-    if (m[2] === 'histogram' || m[2] === 'summary') for (const s of ['_bucket', '_sum', '_count']) out.add(m[1] + s);
+  for (const [, name, type] of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
+    if (name === undefined) continue;
+    out.add(name);
+    if (type === 'histogram' || type === 'summary') for (const s of ['_bucket', '_sum', '_count']) out.add(name + s);
   }
-  for (const m of text.matchAll(/^([a-zA-Z_:][a-zA-Z0-9_:]*)[{ ]/gm)) out.add(m[1]);
+  for (const [, name] of text.matchAll(/^([a-zA-Z_:][a-zA-Z0-9_:]*)[{ ]/gm)) if (name !== undefined) out.add(name);
   return out;
 }

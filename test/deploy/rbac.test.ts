@@ -25,6 +25,10 @@ const CALLS: Record<string, Perm> = {
   listNamespacedPod: perm('list', '', 'pods'),
   PortForward: perm('create', '', 'pods/portforward'),
 };
+/** Whether a call is declared (own keys only: `in` would take toString for one). */
+const declared = (call: string): boolean => Object.hasOwn(CALLS, call);
+/** The permission a call needs; an undeclared call gets a name no role grants, so the comparisons fail on it too. */
+const permOf = (call: string): Perm => (declared(call) ? CALLS[call] : undefined) ?? `(undeclared: ${call})`;
 const HELPERS = ['Watch', 'ListWatch', 'PortForward', 'Exec', 'Attach', 'Log', 'Cp', 'Metrics', 'makeInformer', 'KubernetesObjectApi'];
 
 /** The methods of a client-node API class, e.g. CoreV1Api: listNamespacedPod, readNamespacedPod... */
@@ -45,17 +49,23 @@ function sources(dir: string): string[] {
  * file imports, informer paths, and client-node helpers (their own names: a generic
  * KubernetesObjectApi would need declaring by hand).
  */
+/** The name an import specifier brings in from its module: "type Foo as Bar" -> "Foo". */
+function importedName(spec: string): string {
+  const [name = ''] = spec.trim().replace(/^type\s+/, '').split(/\s+as\s+/);
+  return name;
+}
+
 function callsIn(dir: string): Set<string> {
   const found = new Set<string>();
   for (const file of sources(join(ROOT, dir))) {
     const src = readFileSync(file, 'utf8');
     const imported = [...src.matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*'@kubernetes\/client-node'/g)]
-      .flatMap((m) => m[1].split(',').map((x) => x.trim().replace(/^type\s+/, '').split(/\s+as\s+/)[0]))
+      .flatMap(([, specs = '']) => specs.split(',').map(importedName))
       .filter(Boolean);
     if (/from '@kubernetes\/client-node'/.test(src) && !/import\s*(?:type\s*)?\{/.test(src)) found.add('unparsed import of client-node');
     const methods = new Set(imported.filter((n) => /Api$/.test(n) && n !== 'KubernetesObjectApi').flatMap(apiMethods));
-    for (const m of src.matchAll(/\.([a-zA-Z]+)\(/g)) if (methods.has(m[1])) found.add(m[1]);
-    for (const m of src.matchAll(/new ListWatch(?:<\w+>)?\(\s*'([^']+)'/g)) found.add(`watch ${m[1]}`);
+    for (const [, name] of src.matchAll(/\.([a-zA-Z]+)\(/g)) if (name !== undefined && methods.has(name)) found.add(name);
+    for (const [, path] of src.matchAll(/new ListWatch(?:<\w+>)?\(\s*'([^']+)'/g)) if (path !== undefined) found.add(`watch ${path}`);
     for (const h of HELPERS) {
       if (h === 'Watch' || h === 'ListWatch' || !imported.includes(h)) continue;
       if (new RegExp(`\\b${h}\\b`).test(src.replace(/import[^;]*;/g, ''))) found.add(h);
@@ -76,7 +86,13 @@ function routeChecks(): Set<Perm> {
   const out = new Set<Perm>();
   for (const file of sources(join(ROOT, 'agent/server/routes'))) {
     const src = readFileSync(file, 'utf8');
-    for (const m of src.matchAll(/verb: '(\w+)', resource: '(\w+)'(?:, subresource: '(\w+)')?/g)) out.add(perm(m[1], '', m[3] ? `${m[2]}/${m[3]}` : m[2]));
+    for (const [, verb, resource, subresource] of src.matchAll(/verb: '(\w+)', resource: '(\w+)'(?:, subresource: '(\w+)')?/g)) {
+      if (verb !== undefined && resource !== undefined) out.add(perm(verb, '', subresource ? `${resource}/${subresource}` : resource));
+    }
+    // The helpers of agent/server/permissions.ts, each one permission.
+    if (/\bgetPod\(/.test(src)) out.add(perm('get', '', 'pods'));
+    if (/\bexecPod\(/.test(src)) out.add(perm('create', '', 'pods/exec'));
+    for (const [, verb] of src.matchAll(/\bnodeProxy\('(\w+)'/g)) if (verb !== undefined) out.add(perm(verb, '', 'nodes/proxy'));
   }
   return out;
 }
@@ -87,8 +103,8 @@ const rulesOf = (kind: string, name: string): Set<Perm> => grants(find(objs, kin
 t.test('the agent ClusterRole grants exactly what agent/ calls', async (t) => {
   const calls = callsIn('agent');
   t.ok(calls.size >= 3, `found the agent's calls: ${[...calls].join(', ')}`);
-  for (const c of calls) t.ok(c in CALLS, `${c} is declared with its permission`);
-  t.same([...rulesOf('ClusterRole', 'nsinspect-agent')].sort(), [...new Set([...calls].map((c) => CALLS[c]))].sort());
+  for (const c of calls) t.ok(declared(c), `${c} is declared with its permission`);
+  t.same([...rulesOf('ClusterRole', 'nsinspect-agent')].sort(), [...new Set([...calls].map(permOf))].sort());
   const binding = find(objs, 'ClusterRoleBinding', 'nsinspect-agent');
   t.same(binding.subjects, [{ kind: 'ServiceAccount', name: 'nsinspect-agent', namespace: 'nsinspect-system' }]);
   t.equal(find(objs, 'DaemonSet').spec.template.spec.serviceAccountName, 'nsinspect-agent');
@@ -101,9 +117,9 @@ t.test('the agent ClusterRole grants exactly what agent/ calls', async (t) => {
 const COMPLETION_ONLY: Record<string, Perm> = { listNamespace: perm('list', '', 'namespaces'), listNode: perm('list', '', 'nodes') };
 
 t.test('the user roles grant exactly what the CLI calls and the routes check', async (t) => {
-  const cli = [...callsIn('cli')].filter((c) => !(c in COMPLETION_ONLY));
-  for (const c of cli) t.ok(c in CALLS, `${c} is declared with its permission`);
-  const cliPerms = new Set(cli.map((c) => CALLS[c]));
+  const cli = [...callsIn('cli')].filter((c) => !Object.hasOwn(COMPLETION_ONLY, c));
+  for (const c of cli) t.ok(declared(c), `${c} is declared with its permission`);
+  const cliPerms = new Set(cli.map(permOf));
   const routes = routeChecks();
   t.same([...routes].sort(), ['create /nodes/proxy', 'create /pods/exec', 'get /nodes/proxy', 'get /pods'], 'the routes checks, as found');
   const viewer = rulesOf('ClusterRole', 'nsinspect-viewer');
@@ -140,13 +156,13 @@ t.test('a running agent calls only what its ClusterRole grants', async (t) => {
       used.add(perm('get', '', 'namespaces'));
       continue;
     }
-    const m = /^\/(?:api\/v1|apis\/([^/]+)\/v1)\/(\w+)$/.exec(r.path);
-    if (!m) {
+    const [, group = '', resource] = /^\/(?:api\/v1|apis\/([^/]+)\/v1)\/(\w+)$/.exec(r.path) ?? [];
+    if (resource === undefined) {
       t.fail(`unexpected request ${r.verb} ${r.path}`);
       continue;
     }
     const verb = r.verb === 'WATCH' ? 'watch' : r.verb === 'POST' ? 'create' : r.verb === 'GET' ? 'list' : r.verb.toLowerCase();
-    used.add(perm(verb, m[1] ?? '', m[2]));
+    used.add(perm(verb, group, resource));
   }
   t.same([...used].sort(), [...granted].sort(), 'list+watch pods, get a namespace, a TokenReview, SubjectAccessReviews: nothing else, nothing unused');
 });

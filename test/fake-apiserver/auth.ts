@@ -141,8 +141,8 @@ export class AuthState {
       const verbs = Array.isArray(r.verb) ? r.verb : [r.verb];
       return who && verbs.some((v) => wild(v, verb)) && matches(r);
     });
-    if (idx < 0) return { allowed: false };
-    const r = this.rules[idx];
+    const r = idx < 0 ? undefined : this.rules[idx];
+    if (!r) return { allowed: false };
     const subject = r.user !== undefined ? `User "${r.user}"` : `Group "${r.group}"`;
     return { allowed: true, reason: r.reason ?? `RBAC: allowed by fake policy rule #${idx} to ${subject}` };
   }

@@ -91,7 +91,8 @@ export function makeContainerId(runtime: Runtime = 'containerd'): string {
 }
 
 function imageId(image: string): string {
-  const repo = image.split('@')[0].replace(/:[^/:]+$/, '');
+  const [named = image] = image.split('@'); // split always yields the part before the first '@'
+  const repo = named.replace(/:[^/:]+$/, '');
   return `${repo.includes('/') ? repo : 'docker.io/library/' + repo}@sha256:${randomBytes(32).toString('hex')}`;
 }
 
@@ -173,7 +174,7 @@ export function makePod(o: MakePodOptions): PodJson {
   };
   if (o.nodeName) {
     status.hostIP = o.hostIP ?? '10.0.0.10';
-    status.podIP = o.hostNetwork ? status.hostIP : (o.podIP ?? `10.244.0.${(randomBytes(1)[0] % 250) + 2}`);
+    status.podIP = o.hostNetwork ? status.hostIP : (o.podIP ?? `10.244.0.${(randomBytes(1).readUInt8(0) % 250) + 2}`);
     status.startTime = startedAt;
   }
   status.containerStatuses = containers.map((c) => makeContainerStatus(c, sOpts));

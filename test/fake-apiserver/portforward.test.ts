@@ -21,6 +21,7 @@ import { once } from 'node:events';
 import { PassThrough, Writable } from 'node:stream';
 import { PortForward, type KubeConfig } from '@kubernetes/client-node';
 import { makePod, rawRequest, rawUpgrade, startFakeApiServer, type FakeApiServerOptions } from './index.js';
+import { must } from '../helpers/must.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const PF_PATH = '/api/v1/namespaces/shop/pods/agent-pod/portforward';
@@ -181,7 +182,7 @@ t.test('enforceRbac: create on pods/portforward is required (403 with the real m
 
   const tun = await tunnel(srv.writeKubeconfig(`${srv.dir}/pf`, { token: 'pf-token' }), defer);
   t.equal(await (await fetch(`${tun.url}/hello/rbac`)).text(), 'hello rbac');
-  t.equal(srv.portForward.log[0].user, 'pf-user');
+  t.equal(srv.portForward.log[0]?.user, 'pf-user');
   await tun.close();
   await srv.portForward.waitForOpen(0);
 });
@@ -200,7 +201,7 @@ t.test('backend refused: resolves, the error arrives on the error channel, then 
   const code = await new Promise<number>((r) => ws!.on('close', r));
   t.equal(code, 1000, 'server closed the WebSocket normally after the error');
   t.match(errText(), /^error forwarding port 9742 to pod [0-9a-f]{64}, uid : failed to execute portforward .*connect: connection refused/);
-  t.equal(srv.portForward.log[0].errors[0], errText());
+  t.equal(srv.portForward.log[0]?.errors[0], errText());
   await srv.portForward.waitForOpen(0);
 
   srv.portForward.clear('shop', 'agent-pod');
@@ -235,7 +236,7 @@ t.test('close semantics of client-node (unbridged): it never ends the local sock
   for (const s of tun.accepted) s.destroy(); // local teardown without 'end'
   await sleep(200);
   t.equal(srv.portForward.open(), 1, 'QUIRK: destroying the local socket leaves the WebSocket open');
-  tun.wss[2].close();
+  must(tun.wss[2], 'the third tunnel\'s WebSocket').close();
   await srv.portForward.waitForOpen(0);
   c3.destroy();
 });

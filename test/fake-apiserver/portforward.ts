@@ -179,15 +179,17 @@ export class PortForwardHub {
       let data: Buffer;
       if (binary && !base64) {
         if (msg.length < 1) return;
-        [channel, data] = [msg[0], msg.subarray(1)];
+        [channel, data] = [msg.readUInt8(0), msg.subarray(1)];
       } else if (!binary && base64) {
         const text = msg.toString('utf8');
         if (text.length < 1) return;
         [channel, data] = [text.charCodeAt(0) - 48, Buffer.from(text.slice(1), 'base64')];
       } else return; // wrong message type for the negotiated protocol: ignored, like wsstream
-      if (channel % 2 !== 0 || channel / 2 >= o.ports.length || !data.length) return; // error channels are write-only
+      // Error channels (odd) are write-only; a channel below '0' in base64 text names no port at all.
+      const write = channel % 2 === 0 ? writers[channel / 2] : undefined;
+      if (!write || !data.length) return;
       rec.bytesIn += data.length;
-      writers[channel / 2](data);
+      write(data);
     });
     ws.on('close', () => {
       for (const b of session.backends) b.destroy();

@@ -39,7 +39,7 @@ function clientFrame(opcode: number, data: Buffer): Buffer {
   if (len >= 126) [head[0], head[1], head[2], head[3]] = [0x80 | opcode, 0x80 | 126, len >> 8, len & 0xff];
   const mask = randomBytes(4);
   const body = Buffer.from(data);
-  for (let i = 0; i < body.length; i++) body[i] ^= mask[i & 3];
+  for (const [i, byte] of body.entries()) body[i] = byte ^ mask.readUInt8(i & 3);
   return Buffer.concat([head, mask, body]);
 }
 
@@ -70,12 +70,12 @@ export function rawUpgrade(target: RawTarget, path: string, o: RawUpgradeOptions
         buf = Buffer.concat([buf, c]);
         for (;;) {
           if (buf.length < 2) break;
-          let len = buf[1] & 0x7f;
+          let len = buf.readUInt8(1) & 0x7f;
           let off = 2;
           if (len === 126) [len, off] = [buf.length >= 4 ? buf.readUInt16BE(2) : Infinity, 4];
           else if (len === 127) [len, off] = [buf.length >= 10 ? Number(buf.readBigUInt64BE(2)) : Infinity, 10];
           if (buf.length < off + len) break;
-          frames.push({ opcode: buf[0] & 0x0f, payload: buf.subarray(off, off + len) });
+          frames.push({ opcode: buf.readUInt8(0) & 0x0f, payload: buf.subarray(off, off + len) });
           buf = buf.subarray(off + len);
         }
         wake();

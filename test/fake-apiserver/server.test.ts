@@ -22,6 +22,7 @@ import {
 import {
   DEFAULT_AUDIENCE, makePod, rawRequest, rawWatch, startFakeApiServer, type FakeApiServer, type FakeApiServerOptions,
 } from './index.js';
+import { must } from '../helpers/must.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -123,7 +124,7 @@ t.test('list pods with field and label selectors; real pod shapes', async (t) =>
   const web = onA.items.find((p) => p.metadata?.name === 'web')!;
   t.equal(web.spec?.shareProcessNamespace, true);
   t.equal(web.spec?.hostUsers, false);
-  t.equal(web.spec?.ephemeralContainers?.[0].targetContainerName, 'nginx');
+  t.equal(web.spec?.ephemeralContainers?.[0]?.targetContainerName, 'nginx');
   t.equal(web.status?.phase, 'Running');
   for (const s of [...web.status!.containerStatuses!, ...web.status!.ephemeralContainerStatuses!]) {
     t.match(s.containerID, /^containerd:\/\/[0-9a-f]{64}$/);
@@ -135,7 +136,7 @@ t.test('list pods with field and label selectors; real pod shapes', async (t) =>
   t.same(both.items.map((p) => p.metadata?.name), ['web']);
   const unscheduled = await api.listNamespacedPod({ namespace: 'shop', fieldSelector: 'spec.nodeName=' });
   t.same(unscheduled.items.map((p) => p.metadata?.name), ['pending']);
-  t.equal(unscheduled.items[0].status?.containerStatuses?.[0].containerID, undefined);
+  t.equal(unscheduled.items[0]?.status?.containerStatuses?.[0]?.containerID, undefined);
   const byLabel = await api.listNamespacedPod({ namespace: 'nsinspect', labelSelector: 'app.kubernetes.io/name=nsinspect' });
   t.same(byLabel.items.map((p) => p.spec?.hostPID), [true]);
   t.same((await api.listPodForAllNamespaces({ labelSelector: 'app in (web,db),!missing' })).items.map((p) => p.metadata?.name), ['web']);
@@ -365,7 +366,7 @@ t.test('TokenReview audiences as kube-apiserver: the server\'s own by default, t
   const tr = await core.createNamespacedServiceAccountToken({ namespace: 'shop', name: 'ci', body: { spec: { audiences: ['nsinspect'], expirationSeconds: 600 } } });
   const token = tr.status?.token as string;
   t.match(token, /^[\w-]+\.[\w-]+\.[\w-]+$/, 'JWT-shaped');
-  const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+  const claims = JSON.parse(Buffer.from(must(token.split('.')[1], 'a JWT payload'), 'base64url').toString());
   t.same(claims.aud, ['nsinspect']);
   t.equal(claims.sub, 'system:serviceaccount:shop:ci');
   t.ok(Math.abs(claims.exp - (Date.now() / 1000 + 600)) < 60, 'exp is 10 minutes out');

@@ -52,6 +52,13 @@ type Fail = (code: number, reason: string, message: string, details?: StatusJson
 const PORTFORWARD_PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/portforward$/;
 
 
+/** Group i of a path match, URL-decoded. These path patterns' groups are all mandatory: a match has each one. */
+function segment(m: RegExpExecArray, i: number): string {
+  const s = m[i];
+  if (s === undefined) throw new Error(`fake apiserver: path ${m.input} matched without group ${i}`);
+  return decodeURIComponent(s);
+}
+
 export class FakeApiHttpServer {
   readonly store: PodStore;
   readonly auth = new AuthState();
@@ -192,7 +199,7 @@ export class FakeApiHttpServer {
       if (isRefusal(who)) return fail(...who);
       const pf = PORTFORWARD_PATH.exec(url.pathname.replace(/\/+$/, ''));
       if (!pf) return fail(400, 'BadRequest', `upgrade requests are only served for pods/portforward by this fake: ${url.pathname}`);
-      const [namespace, name] = [decodeURIComponent(pf[1]), decodeURIComponent(pf[2])];
+      const [namespace, name] = [segment(pf, 1), segment(pf, 2)];
       if (!this.rbac(fail, who, { verb: 'create', group: '', resource: 'pods', subresource: 'portforward', namespace, name })) return;
       const pod = this.store.get(namespace, name);
       if (!pod) return fail(404, 'NotFound', `pods "${name}" not found`, { name, kind: 'pods' });
@@ -246,7 +253,7 @@ export class FakeApiHttpServer {
     m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)$/.exec(path);
     if (m) {
       if (req.method !== 'GET') return notAllowed();
-      const [namespace, name] = [decodeURIComponent(m[1]), decodeURIComponent(m[2])];
+      const [namespace, name] = [segment(m, 1), segment(m, 2)];
       if (!this.rbac(res, caller, { verb: 'get', group: '', resource: 'pods', namespace, name })) return;
       const pod = this.store.get(namespace, name);
       if (!pod) return sendStatus(res, 404, 'NotFound', `pods "${name}" not found`, { name, kind: 'pods' });
@@ -256,7 +263,7 @@ export class FakeApiHttpServer {
     m = /^\/api\/v1\/namespaces\/([^/]+)$/.exec(path);
     if (m) {
       if (req.method !== 'GET') return notAllowed();
-      const name = decodeURIComponent(m[1]);
+      const name = segment(m, 1);
       // kube-apiserver's RequestInfo puts a namespace's own name in the namespace attribute, so a
       // RoleBinding in a namespace can grant get on it.
       if (!this.rbac(res, caller, { verb: 'get', group: '', resource: 'namespaces', namespace: name, name })) return;
@@ -274,7 +281,7 @@ export class FakeApiHttpServer {
     m = PORTFORWARD_PATH.exec(path);
     if (m) { // reached only without an Upgrade header (upgrades go to handleUpgrade)
       if (req.method !== 'GET' && req.method !== 'POST') return notAllowed();
-      const [namespace, name] = [decodeURIComponent(m[1]), decodeURIComponent(m[2])];
+      const [namespace, name] = [segment(m, 1), segment(m, 2)];
       if (!this.rbac(res, caller, { verb: 'create', group: '', resource: 'pods', subresource: 'portforward', namespace, name })) return;
       if (!this.store.get(namespace, name)) return sendStatus(res, 404, 'NotFound', `pods "${name}" not found`, { name, kind: 'pods' });
       return sendStatus(res, 400, 'BadRequest', 'Upgrade request required');
@@ -283,7 +290,7 @@ export class FakeApiHttpServer {
     m = /^\/api\/v1\/namespaces\/([^/]+)\/serviceaccounts\/([^/]+)\/token$/.exec(path);
     if (m) { // TokenRequest: `kubectl create token <sa> [--audience a] [--duration d]`
       if (req.method !== 'POST') return notAllowed();
-      const [namespace, name] = [decodeURIComponent(m[1]), decodeURIComponent(m[2])];
+      const [namespace, name] = [segment(m, 1), segment(m, 2)];
       if (!this.rbac(res, caller, { verb: 'create', group: '', resource: 'serviceaccounts', subresource: 'token', namespace, name })) return;
       const out = tokenRequest(this.auth, namespace, name, await readJson(req));
       return out ? sendJson(res, 201, out) : sendStatus(res, 404, 'NotFound', `serviceaccounts "${name}" not found`, { name, kind: 'serviceaccounts' });

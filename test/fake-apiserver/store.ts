@@ -146,7 +146,7 @@ export class PodStore {
     this.history.push(ev);
     if (this.history.length > this.historyLimit) {
       const dropped = this.history.splice(0, this.history.length - this.historyLimit);
-      this.floor = dropped[dropped.length - 1].rv;
+      this.floor = dropped.at(-1)?.rv ?? this.floor; // at least one was dropped: the length exceeded the limit
     }
     for (const fn of [...this.subscribers]) fn(ev);
     return structuredClone(obj);

@@ -52,9 +52,8 @@ export async function generateTlsMaterial(): Promise<TlsMaterial> {
       'x509', '-req', '-in', p('server.csr'), '-CA', p('ca.crt'), '-CAkey', p('ca.key'), '-set_serial', '0x' + Date.now().toString(16),
       '-out', p('server.crt'), '-days', '1', '-sha256', '-extfile', p('ext.cnf'),
     ]);
-    const [caPem, certPem, keyPem] = await Promise.all(
-      ['ca.crt', 'server.crt', 'server.key'].map((f) => readFile(p(f), 'utf8')),
-    );
+    const read = (f: string): Promise<string> => readFile(p(f), 'utf8');
+    const [caPem, certPem, keyPem] = await Promise.all([read('ca.crt'), read('server.crt'), read('server.key')]);
     return { caPem, certPem, keyPem };
   } finally {
     await rm(dir, { recursive: true, force: true });

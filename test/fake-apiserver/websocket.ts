@@ -112,10 +112,11 @@ export class WsConnection extends EventEmitter {
     while (!this.closed) {
       const b = this.buf;
       if (b.length < 2) return;
-      const fin = (b[0] & 0x80) !== 0;
-      const opcode = b[0] & 0x0f;
-      const masked = (b[1] & 0x80) !== 0;
-      let len = b[1] & 0x7f;
+      const [b0, b1] = [b.readUInt8(0), b.readUInt8(1)];
+      const fin = (b0 & 0x80) !== 0;
+      const opcode = b0 & 0x0f;
+      const masked = (b1 & 0x80) !== 0;
+      let len = b1 & 0x7f;
       let off = 2;
       if (len === 126) {
         if (b.length < 4) return;
@@ -132,7 +133,7 @@ export class WsConnection extends EventEmitter {
       if (b.length < off + 4 + len) return;
       const mask = b.subarray(off, off + 4);
       const payload = Buffer.from(b.subarray(off + 4, off + 4 + len));
-      for (let i = 0; i < payload.length; i++) payload[i] ^= mask[i & 3];
+      for (const [i, byte] of payload.entries()) payload[i] = byte ^ mask.readUInt8(i & 3);
       this.buf = b.subarray(off + 4 + len);
       this.onFrame(fin, opcode, payload);
     }

@@ -35,7 +35,7 @@ t.test('unknown names, deep nesting and a kind-style prefixed slice', async (t) 
 
   const list = await get(agent, '/v1/containers');
   t.equal(list.status, 200, 'the node listing works');
-  const ids = list.body.items.map((c: { id: string }) => c.id);
+  const ids = list.body.items.map((c: { containerID: string }) => c.containerID);
   t.notOk(list.body.items.some((c: { pid: number }) => c.pid === odd.pid), 'the oddly named cgroup is not taken for a container');
   t.ok(ids.includes(deepID), 'the deeply nested container is listed');
   t.ok(ids.includes(app.id), 'the kind-layout container is listed');
@@ -44,7 +44,7 @@ t.test('unknown names, deep nesting and a kind-style prefixed slice', async (t) 
   t.equal(who.status, 200, 'the odd process is found by PID');
   t.notOk(who.body.containerID, 'as belonging to no known container');
   t.ok(who.body.namespaces.mnt > 0, 'with its namespaces');
-  const lsns = agent.engine.lsns(['mnt']).namespaces.find((n) => n.pid === odd.pid);
+  const lsns = agent.engine.lsns(['mnt']).find((n) => n.pid === odd.pid);
   t.ok(lsns && lsns.containerID === undefined, 'lsns lists its namespace with no container');
 
   const d = await get(agent, `/v1/containers/${deepID}`);
@@ -80,7 +80,7 @@ const { Engine } = await import(dist + '/agent/inspect/engine.js');
 const { cgroupHierarchies } = await import(dist + '/agent/procfs/cgroupfs.js');
 const e = new Engine();
 const s = e.containerSubject(id);
-console.log(JSON.stringify({ hierarchies: cgroupHierarchies().map((h) => h.mountPoint), pid: s.pid, podUID: s.podUID, whois: e.whois(s.pid).containerID, listed: e.lsns(['mnt']).namespaces.filter((n) => n.containerID === id).length }));
+console.log(JSON.stringify({ hierarchies: cgroupHierarchies().map((h) => h.mountPoint), pid: s.pid, podUID: s.podUID, whois: e.pidSubject(s.pid).containerID, listed: e.lsns(['mnt']).filter((n) => n.containerID === id).length }));
 `);
   const r = await execa('unshare', ['--mount', '--propagation', 'private', process.execPath, probe, DIST, mnt, c.id], {
     reject: false, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, extendEnv: false, timeout: 60_000,

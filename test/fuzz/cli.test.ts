@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { parseLocalRef } from '../../agent/discovery/refs.js';
+import { parseLocalRef } from '../../agent/protocol/refs.js';
 import { check, chars, hex, hostile } from './fc.js';
 
 const MAIN = new URL('../../cli/main.ts', import.meta.url).href;
@@ -68,11 +68,11 @@ function wrong(args: string[], r: Run): string | undefined {
   if (![0, 1, 2, 3].includes(r.code)) return `exit ${r.code}`;
   if (/^\s+at /m.test(r.stderr) || /internal error/.test(r.stderr)) return `stack trace or internal error: ${r.stderr.slice(0, 500)}`;
   if (r.code === 1 || r.code === 3) {
-    if (lines.length !== 1 || !lines[0].startsWith('nsinspect: ')) return `exit ${r.code} wants one "nsinspect: " line, got ${JSON.stringify(r.stderr.slice(0, 500))}`;
+    if (lines.length !== 1 || !lines[0]?.startsWith('nsinspect: ')) return `exit ${r.code} wants one "nsinspect: " line, got ${JSON.stringify(r.stderr.slice(0, 500))}`;
   }
   if (r.code === 2) {
-    const ours = lines.length === 1 && lines[0].startsWith('nsinspect: ');
-    const commanders = lines.length >= 1 && lines.length <= 3 && lines[0].startsWith('error: ');
+    const ours = lines.length === 1 && lines[0]?.startsWith('nsinspect: ');
+    const commanders = lines.length >= 1 && lines.length <= 3 && lines[0]?.startsWith('error: ');
     // No command at all: commander shows the help on stderr, as git does.
     const help = lines[0]?.startsWith('Usage: nsinspect') && !args.some((a) => ['diff', 'ns', 'ps', 'whois', 'lsns', 'ephemeral', 'completion', 'exec'].includes(a));
     if (!ours && !commanders && !help) return `usage error wants one line, got ${JSON.stringify(r.stderr.slice(0, 500))}`;

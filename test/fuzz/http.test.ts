@@ -2,9 +2,9 @@
 import t from 'tap';
 import { connect } from 'node:net';
 import { demoClusterFor } from '../helpers/cluster.js';
-import { fuzzHttp } from '../../bench/fuzz-http-run.js';
-import { slowClients } from '../../bench/fuzz-slow.js';
-import { fuzzWs } from '../../bench/fuzz-ws.js';
+import { fuzzHttp } from '../helpers/fuzz/http-run.js';
+import { slowClients } from '../helpers/fuzz/slow.js';
+import { fuzzWs } from '../helpers/fuzz/ws.js';
 import { SEED } from './fc.js';
 
 const REQUESTS = Number(process.env.FUZZ_HTTP_REQUESTS ?? 2000);
@@ -47,7 +47,7 @@ t.test(`${REQUESTS} hostile requests against a live agent; parser errors in the 
   t.equal(ws.hung, 0, 'no WebSocket session left hanging');
   t.ok((ws.handshake['101'] ?? 0) > 0, 'sessions were upgraded');
   // Found by this fuzz: stdin written to a pty after its session ended can land on a later
-  // connection that reused the fd (node-pty's write queue). Strict in bench/fuzz-http.ts.
+  // connection that reused the fd (node-pty's write queue). Strict in the fuzz-http benchmark.
   t.equal(ws.crossTalk + (ws.handshake.bad ?? 0), 0, "no session's input on another connection");
   const health = await fetch(`http://127.0.0.1:${port}/healthz`);
   t.equal(health.status, 200, 'healthy afterwards');

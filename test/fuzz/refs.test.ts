@@ -3,7 +3,7 @@ import t from 'tap';
 import fc from 'fast-check';
 import { deepStrictEqual } from 'node:assert/strict';
 import { Value } from '@sinclair/typebox/value';
-import { PID_MAX, parseLocalRef, parsePid } from '../../agent/discovery/refs.js';
+import { PID_MAX, parseLocalRef, parsePid } from '../../agent/protocol/refs.js';
 import { NsinspectError } from '../../agent/model/errors.js';
 import { NS_TYPES } from '../../agent/model/types.js';
 import { isLocalRef, label, nsTypes, podName } from '../../cli/refs.js';

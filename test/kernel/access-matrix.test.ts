@@ -68,7 +68,8 @@ async function buildProbe(t: Test): Promise<string> {
 
 interface CellResult {
   verdicts: AccessVerdictJSON[];
-  real: Map<string, { ok: boolean; errno: string }>;
+  /** What the probe could do, by op; errno only where it could not. */
+  real: Map<string, { ok: boolean; errno?: string }>;
 }
 
 /** Starts the cell's target and debugger, runs the probe in the debugger, and asks the engine. */
@@ -104,10 +105,13 @@ async function runCell(t: Test, lab: Lab, probeDir: string, cell: Cell): Promise
     ? { exitCode: 0, stderr: '', stdout: await waitFor('the probe at start', () => { const r = readIf(join(out, 'result')); return r.includes('\npid ') ? r : undefined; }) }
     : await lab.execOutput(did, ['/probe/probe', 'try', marker]);
   t.equal(probe.exitCode, 0, `probe ran: ${probe.stderr}`);
-  const real = new Map(probe.stdout.split('\n').filter((l) => l && !l.startsWith('pid ')).map((l) => {
-    const [op, ok, errno] = l.split(' ');
-    return [op, { ok: ok === 'yes', errno }] as const;
-  }));
+  // "<op> yes" or "<op> no <ERRNO>", after a "pid <n>" line (see access-probe.c).
+  const real: CellResult['real'] = new Map();
+  for (const l of probe.stdout.split('\n')) {
+    if (!l || l.startsWith('pid ')) continue;
+    const [op = l, ok, errno] = l.split(' ');
+    real.set(op, { ok: ok === 'yes', errno });
+  }
   // Packets of the target's interfaces need its net namespace too: ground truth from stat(2).
   const sameNet = statNamespaces(target.pid).net === statNamespaces(dbg.pid).net;
   if (real.has('capture-packets') && !sameNet) real.set('capture-packets', { ok: false, errno: 'other-netns' });
@@ -158,7 +162,7 @@ t.test('each yes/no verdict matches what the debugger can really do', { skip: no
  * runtime's default capabilities, then the --custom snippet. Undefined when it is not a pod change.
  */
 function applyFix(cell: Cell, fix: string): Cell | undefined {
-  const first = fix.split(', or ')[0];
+  const [first = fix] = fix.split(', or ');
   if (first.includes('--target=')) return { ...cell, pid: 'target' };
   if (first.startsWith('debug inside the target')) return { ...cell, net: 'target' };
   if (first.startsWith('run the debugger in the target\'s user namespace')) {

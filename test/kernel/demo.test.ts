@@ -4,6 +4,7 @@ import { execa } from 'execa';
 import { labFor } from '../helpers/lab.js';
 import { startDemoPod } from '../../lab/pod.js';
 import { Engine } from '../../agent/inspect/engine.js';
+import { psJSON, whoisJSON } from '../../agent/protocol/answers.js';
 
 t.test('kubectl debug with and without --target', async (t) => {
   const lab = await labFor(t);
@@ -23,8 +24,8 @@ t.test('kubectl debug with and without --target', async (t) => {
   const noTarget = engine.diff(app, engine.containerSubject(pod.debuggerNoTarget.id));
   t.same(noTarget.shared, ['ipc', 'net', 'time', 'user', 'uts']);
   t.same(noTarget.notShared, ['cgroup', 'mnt', 'pid']);
-  t.equal(noTarget.findings[0].code, 'NO_TARGET');
-  t.match(noTarget.findings[0].message, /without --target/);
+  t.equal(noTarget.findings[0]?.code, 'NO_TARGET');
+  t.match(noTarget.findings[0]?.message, /without --target/);
 });
 
 t.test('the runtime ignored --target: the debugger is in the sandbox pid namespace', async (t) => {
@@ -36,7 +37,7 @@ t.test('the runtime ignored --target: the debugger is in the sandbox pid namespa
   });
   const engine = new Engine();
   const d = engine.diff(engine.containerSubject(pod.app.id), engine.containerSubject(broken.id));
-  t.equal(d.findings[0].code, 'TARGET_IGNORED');
+  t.equal(d.findings[0]?.code, 'TARGET_IGNORED');
   t.equal(d.namespaces.find((r) => r.type === 'pid')?.with, 'sandbox');
 });
 
@@ -44,7 +45,7 @@ t.test('host-side ps lists the pid namespace with container PIDs', async (t) => 
   const lab = await labFor(t);
   const pod = await startDemoPod(lab);
   const engine = new Engine();
-  const ps = engine.ps(engine.containerSubject(pod.app.id));
+  const ps = psJSON(engine.ps(engine.containerSubject(pod.app.id)));
   // Ground truth: the container's own view, through the real nsenter and the container's busybox ps.
   const inside = await execa('nsenter', ['--target', String(pod.app.pid), '--all', 'ps', '-o', 'pid,args']);
   const insidePids = inside.stdout.split('\n').slice(1).map((l) => l.trim().split(/\s+/)).filter((f) => f[1] !== 'ps').map((f) => Number(f[0]));
@@ -60,7 +61,7 @@ t.test('host-side ps lists the pid namespace with container PIDs', async (t) => 
 t.test('whois maps a host PID back to its container and pod', async (t) => {
   const lab = await labFor(t);
   const pod = await startDemoPod(lab, 'containerd-systemd', 'guaranteed');
-  const w = new Engine().whois(pod.debugger.pid);
+  const w = whoisJSON(new Engine().pidSubject(pod.debugger.pid));
   t.match(w, { pid: pod.debugger.pid, containerID: pod.debugger.id, podUID: pod.uid, runtime: 'containerd' });
-  t.equal(new Engine().whois(process.pid).containerID, undefined, 'a host process has no container');
+  t.equal(whoisJSON(new Engine().pidSubject(process.pid)).containerID, undefined, 'a host process has no container');
 });

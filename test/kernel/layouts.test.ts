@@ -78,7 +78,7 @@ t.test('unknown, malformed and ambiguous prefixes', async (t) => {
   const lab = await labFor(t);
   const podPath = podCgroupPath('containerd-systemd', 'burstable', randomUUID());
   const shared = randomHex(12);
-  const ids = [shared + randomHex(52), shared + randomHex(52)];
+  const ids: [string, string] = [shared + randomHex(52), shared + randomHex(52)];
   for (const id of ids) await lab.run({ id, args: SLEEP, cgroupsPath: containerCgroupPath('containerd-systemd', podPath, id) });
   const index = new Engine().index;
   t.throws(() => index.container(shared), { code: 'AMBIGUOUS', details: { candidates: [...ids].sort() } }, 'ambiguous lists the candidates');

@@ -6,6 +6,7 @@ import { containerCgroupPath } from '../../lab/pod.js';
 import { randomHex } from '../../lab/runc.js';
 import { Engine } from '../../agent/inspect/engine.js';
 import type { PsJSON } from '../../agent/protocol/answers.js';
+import { psJSON } from '../../agent/protocol/answers.js';
 
 const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
 const SLEEP = ['sleep', '2147483647'];
@@ -50,7 +51,7 @@ t.test('docker --pid container:X: X and the debugger each list both', async (t) 
   const dbg = await lab.run({ id: did, args: SLEEP, cgroupsPath: containerCgroupPath('docker-cgroupfs', '', did), join: { pid: x.pid } });
   const engine = new Engine();
   for (const [id, pid] of [[xid, x.pid], [did, dbg.pid]] as const) {
-    const ps = sameMembers(t, () => engine.ps(engine.containerSubject(id)), pid, `ps of ${id.slice(0, 6)}`);
+    const ps = sameMembers(t, () => psJSON(engine.ps(engine.containerSubject(id))), pid, `ps of ${id.slice(0, 6)}`);
     t.same(row(ps, x.pid)?.owner, { kind: 'container', containerID: xid }, 'X attributed to X');
     t.same(row(ps, dbg.pid)?.owner, { kind: 'container', containerID: did }, 'debugger attributed to the debugger');
     t.equal(row(ps, dbg.pid)?.containerID, did, 'containerID kept for older clients');
@@ -65,7 +66,7 @@ t.test('hostPID-style container: lists the host pid namespace, host processes ar
   const id = randomHex(64);
   const c = await lab.run({ id, args: SLEEP, cgroupsPath: containerCgroupPath('docker-cgroupfs', '', id), join: { pid: process.pid } }); // the host pid namespace (/proc/1/ns may be unreadable)
   const engine = new Engine();
-  const ps = sameMembers(t, () => engine.ps(engine.containerSubject(id)), c.pid, 'hostPID ps');
+  const ps = sameMembers(t, () => psJSON(engine.ps(engine.containerSubject(id))), c.pid, 'hostPID ps');
   t.ok(ps.processes.length > 3, 'more than the container');
   t.same(row(ps, process.pid)?.owner, { kind: 'node' }, 'the test runner is the node\'s');
   t.same(row(ps, c.pid)?.owner, { kind: 'container', containerID: id }, 'the container\'s own process');
@@ -82,10 +83,10 @@ t.test('nsenter -p from the host and an nsinspect exec session are listed as ent
   const engine = new Engine();
   const bySleep = (ps: PsJSON, arg: string) => ps.processes.find((r) => r.command.endsWith(`sleep ${arg}`) && statSync(`/proc/${r.pid}/ns/pid`).ino === target);
   await waitFor('both sleeps in the namespace', () => {
-    const p = engine.ps(engine.containerSubject(id));
+    const p = psJSON(engine.ps(engine.containerSubject(id)));
     return bySleep(p, '1000') && bySleep(p, '1001') ? p : undefined;
   }, 10_000);
-  const ps = sameMembers(t, () => engine.ps(engine.containerSubject(id)), c.pid, 'ps with entered processes');
+  const ps = sameMembers(t, () => psJSON(engine.ps(engine.containerSubject(id))), c.pid, 'ps with entered processes');
   t.same(bySleep(ps, '1000')?.owner, { kind: 'host-entered' }, 'nsenter -p');
   t.same(bySleep(ps, '1001')?.owner, { kind: 'host-entered' }, 'nsinspect exec session');
   t.same(row(ps, c.pid)?.owner, { kind: 'container', containerID: id }, 'the container\'s init');

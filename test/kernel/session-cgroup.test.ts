@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
 import { type HierarchyKind, SessionCgroups } from '../../agent/procfs/session-cgroup.js';
 import { joinArgv } from '../../agent/exec/contain.js';
+import { programOf } from '../../agent/exec/run.js';
 import { waitFor } from '../helpers/lab.js';
 
 const limits = { memoryMaxBytes: 64 * 1024 * 1024, pidsMax: 64 };
@@ -69,7 +70,8 @@ for (const c of [...cases, { name: 'a dedicated cgroup v2 directory (the DaemonS
     // fork, a busy forker, and exits. Their output goes nowhere (exec, not a redirected { }: dash keeps
     // the original fds open in a group's background jobs), or they would hold our pipe open.
     const script = 'cat /proc/self/cgroup; exec >/dev/null 2>&1 </dev/null; setsid sleep 1000 & (setsid sh -c "sleep 1001 &" &); (while :; do sleep 1002 & wait; done) & sleep 0.3';
-    const r = await execa(joinArgv(s.procsFiles, ['sh', '-c', script])[0], joinArgv(s.procsFiles, ['sh', '-c', script]).slice(1), { reject: false, timeout: 20_000 });
+    const [file, args] = programOf(joinArgv(s.procsFiles, ['sh', '-c', script]));
+    const r = await execa(file, args, { reject: false, timeout: 20_000 });
     t.equal(r.exitCode, 0, r.stderr);
     const inside = r.stdout.split('\n').filter((l) => l.includes(name));
     t.ok(inside.length >= c.only.length, `the leader was in the session cgroup before its first command ran: ${inside.join(' | ')}`);

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { NsType } from '../../agent/model/types.js';
 import { type DockerContainer, dockerFor } from '../helpers/docker.js';
 import { statNamespaces } from '../helpers/lab.js';
+import { must } from '../helpers/must.js';
 import { type With, checkDiff, checkLsns, checkNsWhois, checkPs, cliJson, containerCgroupNs } from '../helpers/nsinspect-truth.js';
 
 const docker = await dockerFor(t);
@@ -42,8 +43,9 @@ t.test('--pid, --network and --ipc container:<target>', async (t) => {
   }
   const appNs = statNamespaces(app.pid);
   await checkLsns(t, (['pid', 'net', 'ipc', 'mnt', 'uts'] as const).map((type) => ({ type, inode: appNs[type] as number, owner: side(app) })));
-  const own = statNamespaces(joined.network.pid);
-  await checkLsns(t, [{ type: 'pid', inode: own.pid as number, owner: side(joined.network) }]);
+  const network = must(joined.network, 'the container of the "joins network" subtest');
+  const own = statNamespaces(network.pid);
+  await checkLsns(t, [{ type: 'pid', inode: own.pid as number, owner: side(network) }]);
 });
 
 t.test('findings on Docker name Docker’s flags, not kubectl debug (issue 13, bug 3)', async (t) => {

@@ -11,6 +11,8 @@ import { readRecord, taskDirs } from '../../agent/discovery/records.js';
 import { criFor } from '../helpers/cri.js';
 import { BUSYBOX_IMAGE } from '../../lab/cri/images.js';
 import { statNamespaces, waitFor } from '../helpers/lab.js';
+import { diffJSON, lsnsJSON, nsListJSON, psJSON } from '../../agent/protocol/answers.js';
+import { must } from '../helpers/must.js';
 
 // Node-local pod refs are by name across the node: a name of this run's own, so another run's (or
 // make demo's) shop/web never makes ours ambiguous.
@@ -34,7 +36,9 @@ t.test('records of the sandbox, the app and a --target debugger equal what CRI w
     t.match(readRecord(c.id, roots, c.pid), { kind: 'container', containerName: c.name, podName: 'web', podNamespace: NS, podUID: pod.uid, sandboxID: pod.id, image: BUSYBOX_IMAGE }, c.name);
   }
   t.equal(readRecord(app.id, roots), undefined, 'without the init PID or a state root there is nothing to find');
-  const shim = Number(readFileSync(`/proc/${app.pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+  // ppid is the 4th field of stat, after the last ") " (comm may hold one) and the state.
+  const ppid = /^.*\) \S (\d+) /s.exec(readFileSync(`/proc/${app.pid}/stat`, 'utf8'))?.[1];
+  const shim = Number(must(ppid, `the ppid in /proc/${app.pid}/stat`));
   t.same(taskDirs(roots, [app.pid, dbg.pid]), [{ dir: `${dir}/state/io.containerd.runtime.v2.task/k8s.io`, via: shim }], 'one task dir, read through the pod’s shim (its parent)');
 });
 
@@ -57,7 +61,7 @@ t.test('the namespace paths in the records are the namespaces the kernel shows',
 t.test('the engine: names in the output, the sandbox from the record', async (t) => {
   const e = new Engine(roots);
   const s = e.containerSubject(dbg.id);
-  t.match(e.ns([s]).items[0], { podNamespace: NS, podName: 'web', containerName: 'debugger', containerType: 'container', image: BUSYBOX_IMAGE });
+  t.match(nsListJSON([s]).items[0], { podNamespace: NS, podName: 'web', containerName: 'debugger', containerType: 'container', image: BUSYBOX_IMAGE });
   t.equal(e.sandboxOf(pod.uid)?.container.containerID, pod.id, 'sandboxOf: the recorded sandbox');
   t.same(e.recordedSandbox(s), statNamespaces(pod.pid), 'recordedSandbox: the pause process’s namespaces');
   t.same(e.podSubjects(NS, 'web').map((x) => x.containerID), [pod.id, app.id, dbg.id, plain.id], 'the pod’s subjects: sandbox first, then by name');
@@ -65,13 +69,13 @@ t.test('the engine: names in the output, the sandbox from the record', async (t)
   t.throws(() => e.podSubject(NS, 'web'), { code: 'AMBIGUOUS', message: /3 running containers/ });
   t.throws(() => e.podSubject(NS, 'web', 'nope'), { code: 'NOT_FOUND' });
   t.throws(() => e.podSubjects(NS, 'nope'), { code: 'NOT_FOUND', message: new RegExp(`no pod ${NS}/nope`) });
-  const d = e.podDiff(NS, 'web', 'debugger');
+  const d = diffJSON(e.podDiff(NS, 'web', 'debugger'));
   t.match(d.target, { containerID: app.id, containerName: 'app' }, 'the target is the container the runtime was told to join');
   t.ok(d.shared.includes('pid'), 'pid shared with the target');
-  t.match(e.podDiff(NS, 'web', 'plain', 'app').target, { containerName: 'app' });
-  const rows = e.ps(e.podSubject(NS, 'web', 'app')).processes;
+  t.match(diffJSON(e.podDiff(NS, 'web', 'plain', 'app')).target, { containerName: 'app' });
+  const rows = psJSON(e.ps(e.podSubject(NS, 'web', 'app'))).processes;
   t.same(rows.map((r) => [r.pid, r.containerName, r.podName]), [[app.pid, 'app', 'web'], [dbg.pid, 'debugger', 'web']].sort((a, b) => (a[0] as number) - (b[0] as number)), 'ps rows name their containers');
-  const ls = e.lsns(['pid', 'net']).namespaces;
+  const ls = lsnsJSON(e.lsns(['pid', 'net'])).namespaces;
   t.match(ls.find((r) => r.inode === statNamespaces(pod.pid).net), { containerID: pod.id, podNamespace: NS, podName: 'web', containerName: undefined }, 'lsns: the pod’s net namespace, by pod name');
   t.match(ls.find((r) => r.inode === statNamespaces(plain.pid).pid), { containerID: plain.id, containerName: 'plain' }, 'lsns: plain’s pid namespace, by container name');
 });
@@ -84,7 +88,7 @@ t.test('cost, for the note (no timed assertion)', async (t) => {
   };
   t.comment(`readRecord (via the shim): ${time(() => readRecord(app.id, roots, app.pid))} ms; pod ref NS/web → 4 subjects: ${time(() => new Engine(roots).podSubjects(NS, 'web'), 20)} ms; fixture set-up ${cri.containerd.setupMs} ms`);
   const warm = new Engine(roots);
-  t.comment(`whois of a container pid, warm engine: ${time(() => warm.whois(app.pid), 200)} ms (its record read too)`);
+  t.comment(`whois of a container pid, warm engine: ${time(() => warm.pidSubject(app.pid), 200)} ms (its record read too)`);
   t.pass();
 });
 

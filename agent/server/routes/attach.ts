@@ -6,7 +6,7 @@ import { NsinspectError } from '../../model/errors.js';
 import { COMMAND_MAX_ARGS, checkCommand, parseSelection } from '../../exec/argv.js';
 import { AttachSession } from '../../exec/attach.js';
 import type { Admission } from '../../exec/service.js';
-import type { Subject } from '../../inspect/engine.js';
+import type { Subject } from '../../model/answers.js';
 import { ContainerParams, PodContainerParams } from '../schemas.js';
 import { type ExecRouteDeps, execAccess, permissionsOf, podContainerSubject } from './exec.js';
 

@@ -1,16 +1,17 @@
 // Exec routes: run an argv in a pod container's (or a container's) namespaces, one-shot.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { NsinspectError } from '../../model/errors.js';
 import { type Requirement, describeAccess } from '../../model/auth.js';
 import { NS_TYPES } from '../../model/types.js';
 import type { PodDirectory } from '../../model/pod.js';
-import type { Engine, Subject } from '../../inspect/engine.js';
-import type { PodView } from '../../inspect/pod-inspector.js';
+import type { Engine } from '../../inspect/engine.js';
+import type { Subject } from '../../model/answers.js';
+import type { PodInspector } from '../../inspect/pod-inspector.js';
 import type { ExecService } from '../../exec/service.js';
 import { COMMAND_MAX_ARGS, checkCommand, parseSelection } from '../../exec/argv.js';
 import { ContainerParams, PodContainerParams } from '../schemas.js';
 import { EXEC_LIMITS } from '../../protocol/protocol.js';
+import { execPod, nodeProxy } from '../permissions.js';
 
 export const ExecBody = Type.Object(
   {
@@ -25,7 +26,7 @@ type ExecBody = Static<typeof ExecBody>;
 
 export interface ExecRouteDeps {
   engine: Engine;
-  view: PodView;
+  inspector: PodInspector;
   pods: PodDirectory | null;
   exec: ExecService;
   nodeName: string;
@@ -42,8 +43,8 @@ const NODE_LEVEL_HINT = 'to run a command as the container itself, use kubectl e
  * pod, so the audit names both. Checked in this order: a pod-level user learns why it is refused.
  */
 export function execAccess(nodeName: string, pod?: { namespace: string; name: string }): Requirement[] {
-  const node: Requirement = { attrs: { verb: 'create', resource: 'nodes', subresource: 'proxy', name: nodeName }, why: NODE_LEVEL_WHY, hint: NODE_LEVEL_HINT };
-  return pod ? [node, { attrs: { verb: 'create', resource: 'pods', subresource: 'exec', namespace: pod.namespace, name: pod.name } }] : [node];
+  const node: Requirement = { attrs: nodeProxy('create', nodeName), why: NODE_LEVEL_WHY, hint: NODE_LEVEL_HINT };
+  return pod ? [node, { attrs: execPod(pod.namespace, pod.name) }] : [node];
 }
 
 /** The permissions this route required (checked unless --auth none), for the session's audit lines. */
@@ -56,9 +57,8 @@ export function permissionsOf(req: FastifyRequest): string[] {
 /** The running container a pod route names, and how the audit line names it: 404 or 409 otherwise. */
 export function podContainerSubject(deps: ExecRouteDeps, p: PodContainerParams): { subject: Subject; target: string } {
   const pod = deps.requirePod(p.namespace, p.pod);
-  const c = pod.containers.find((x) => x.name === p.container);
-  if (!c) throw new NsinspectError('NOT_FOUND', `pod ${pod.namespace}/${pod.name} has no container ${p.container}`, { details: { candidates: pod.containers.map((x) => x.name) } });
-  return { subject: deps.view.running(pod, c), target: `${pod.namespace}/${pod.name}/${c.name}` };
+  const c = deps.inspector.container(pod, p.container);
+  return { subject: deps.inspector.running(pod, c), target: `${pod.namespace}/${pod.name}/${c.name}` };
 }
 
 export async function execRoutes(app: FastifyInstance, deps: ExecRouteDeps): Promise<void> {

@@ -2,14 +2,17 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { NsinspectError } from '../../model/errors.js';
 import type { PodDirectory, PodInfo } from '../../model/pod.js';
-import type { PodView } from '../../inspect/pod-inspector.js';
+import type { PodInspector } from '../../inspect/pod-inspector.js';
 import type { Engine } from '../../inspect/engine.js';
 import type { PodSecurity } from '../../model/access.js';
 import { DiffQuery, PodContainerParams, PodParams } from '../schemas.js';
+import { podDiffJSON, podJSON } from '../../protocol/pod.js';
+import { psJSON } from '../../protocol/answers.js';
+import { execPod, getPod } from '../permissions.js';
 
 export interface PodRouteDeps {
   engine: Engine;
-  view: PodView;
+  inspector: PodInspector;
   pods: PodDirectory | null;
   nodeName: string;
   /** The namespace's Pod Security level, which judges the diff's access fixes. */
@@ -30,34 +33,32 @@ export function podRequirer(pods: PodDirectory | null, nodeName: string): (names
 }
 
 export async function podRoutes(app: FastifyInstance, deps: PodRouteDeps): Promise<void> {
-  const { pods, view, engine, nodeName } = deps;
+  const { pods, inspector, engine, nodeName } = deps;
   const requirePod = podRequirer(pods, nodeName);
   const params = (req: FastifyRequest): { namespace: string; pod: string } => req.params as { namespace: string; pod: string };
   // Reading namespaces is reading the pod; command lines of processes can hold secrets, so ps needs exec rights.
-  const getPod = (req: FastifyRequest) => ({ verb: 'get', resource: 'pods', namespace: params(req).namespace, name: params(req).pod });
-  const execPod = (req: FastifyRequest) => ({ verb: 'create', resource: 'pods', subresource: 'exec', namespace: params(req).namespace, name: params(req).pod });
+  const getPodOf = (req: FastifyRequest) => getPod(params(req).namespace, params(req).pod);
+  const execPodOf = (req: FastifyRequest) => execPod(params(req).namespace, params(req).pod);
 
-  app.get<{ Params: PodParams }>('/pods/:namespace/:pod', { schema: { params: PodParams }, config: { summary: "A pod's containers, their namespaces, which they share, and where they differ from the spec.", access: getPod } }, async (req) =>
-    view.pod(requirePod(req.params.namespace, req.params.pod)),
+  app.get<{ Params: PodParams }>('/pods/:namespace/:pod', { schema: { params: PodParams }, config: { summary: "A pod's containers, their namespaces, which they share, and where they differ from the spec.", access: getPodOf } }, async (req) =>
+    podJSON(inspector.pod(requirePod(req.params.namespace, req.params.pod))),
   );
 
   app.get<{ Params: PodParams; Querystring: DiffQuery }>(
     '/pods/:namespace/:pod/diff',
-    { schema: { params: PodParams, querystring: DiffQuery }, config: { summary: 'Which namespaces a debugger container shares with its target, with findings.', access: getPod } },
+    { schema: { params: PodParams, querystring: DiffQuery }, config: { summary: 'Which namespaces a debugger container shares with its target, with findings.', access: getPodOf } },
     async (req) => {
       const pod = requirePod(req.params.namespace, req.params.pod);
-      return view.diff(pod, req.query.debugger, req.query.target, await deps.podSecurity?.(pod.namespace));
+      return podDiffJSON(inspector.diff(pod, req.query.debugger, req.query.target, await deps.podSecurity?.(pod.namespace)));
     },
   );
 
   app.get<{ Params: PodContainerParams }>(
     '/pods/:namespace/:pod/containers/:container/processes',
-    { schema: { params: PodContainerParams }, config: { summary: "A pod container's processes (ps), with host and namespaced PIDs.", access: execPod } },
+    { schema: { params: PodContainerParams }, config: { summary: "A pod container's processes (ps), with host and namespaced PIDs.", access: execPodOf } },
     async (req) => {
       const pod = requirePod(req.params.namespace, req.params.pod);
-      const c = pod.containers.find((x) => x.name === req.params.container);
-      if (!c) throw new NsinspectError('NOT_FOUND', `pod ${pod.namespace}/${pod.name} has no container ${req.params.container}`, { details: { candidates: pod.containers.map((x) => x.name) } });
-      return engine.ps(view.running(pod, c));
+      return psJSON(engine.ps(inspector.running(pod, inspector.container(pod, req.params.container))));
     },
   );
 }

@@ -11,7 +11,7 @@ const PTRACE = 1n << 19n;
 
 function creds(uid: number, over: Partial<ProcCreds> = {}): ProcCreds {
   const q = { real: uid, effective: uid, saved: uid, fs: uid };
-  const caps = uid === 0 || (over.uidMap && uid === over.uidMap[0].outside) ? DEFAULT_CAPS : 0n;
+  const caps = uid === 0 || uid === over.uidMap?.[0]?.outside ? DEFAULT_CAPS : 0n;
   return {
     pid: 100, uid: q, gid: q, groups: [], noNewPrivs: false, seccomp: 0, seccompFilters: 0, pidDepth: 2,
     caps: { inheritable: 0n, permitted: caps, effective: caps, bounding: DEFAULT_CAPS, ambient: 0n },

@@ -44,7 +44,7 @@ t.test('named mismatches', async (t) => {
   const a = { ...sb, cgroup: 21, mnt: 23, pid: 25 };
   const ignored = mismatches({ pod: plain, host, cgroupV2: false, containers: [box(sb), app(a), dbg({ ...sb, cgroup: 31, mnt: 33, pid: 15 })] });
   t.same(ignored.map((m) => [m.container, m.type, m.expected, m.actual, m.cause]), [['debugger', 'pid', 'target', 'sandbox', 'runtime_ignored_target']]);
-  t.match(ignored[0].message, /^runtime ignored TARGET: debugger is in the sandbox's pid namespace/);
+  t.match(ignored[0]?.message, /^runtime ignored TARGET: debugger is in the sandbox's pid namespace/);
 
   const offPod = mismatches({ pod: plain, host, cgroupV2: false, containers: [box(sb), app({ ...a, net: 99 })] });
   t.same(offPod.map((m) => m.cause), ['not_in_pod_namespace']);

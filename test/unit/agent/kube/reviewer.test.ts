@@ -94,7 +94,7 @@ t.test('non-resource SubjectAccessReview (for /metrics)', async (t) => {
   t.equal((await reviewer.authorizeNonResource(prom, { verb: 'get', path: '/debug' })).allowed, false);
   t.equal((await reviewer.authorizeNonResource({ username: 'alice', groups: [] }, { verb: 'get', path: '/metrics' })).allowed, false);
   t.equal((await reviewer.authorize(prom, { verb: 'get', resource: 'pods' })).allowed, false, 'a URL grant is no resource grant');
-  t.same(srv.auth.subjectAccessReviews[0].spec, { user: 'prom', groups: ['scrapers'], nonResourceAttributes: { verb: 'get', path: '/metrics' } });
+  t.same(srv.auth.subjectAccessReviews[0]?.spec, { user: 'prom', groups: ['scrapers'], nonResourceAttributes: { verb: 'get', path: '/metrics' } });
 });
 
 t.test('failed tokens: their own bounded cache, never evicting good ones; one review per token at a time', async (t) => {

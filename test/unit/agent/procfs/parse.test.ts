@@ -56,7 +56,8 @@ t.test('parseCgroupFile', async (t) => {
     ['empty', '', []],
   ];
   for (const [name, input, want] of cases) t.same(parseCgroupFile(input), want, name);
-  for (const [name, input] of [['one colon', '0:/x'], ['relative path', '0::x'], ['bad id', 'a::/x'], ['truncated', '0:']]) {
+  const bad: Array<[name: string, input: string]> = [['one colon', '0:/x'], ['relative path', '0::x'], ['bad id', 'a::/x'], ['truncated', '0:']];
+  for (const [name, input] of bad) {
     t.throws(() => parseCgroupFile(input), ParseError, name);
   }
 });

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../../../agent/server/api-app.js';
 import { buildMetricsApp } from '../../../../agent/server/metrics-app.js';
 import { Engine } from '../../../../agent/inspect/engine.js';
+import { PodInspector } from '../../../../agent/inspect/pod-inspector.js';
 import { ExecService } from '../../../../agent/exec/service.js';
 
 const ID = 'abcdefabcdef';
@@ -11,7 +12,8 @@ const ID = 'abcdefabcdef';
 async function api(t: Test): Promise<FastifyInstance> {
   // The exec service makes no cgroup until a session runs: none does here.
   const exec = new ExecService({ info: () => undefined });
-  const app = await buildApp({ engine: new Engine(), pods: null, reviewer: null, nodeName: 'node-1', exec }, { logger: false });
+  const engine = new Engine();
+  const app = await buildApp({ engine, inspector: new PodInspector(engine), pods: null, reviewer: null, nodeName: 'node-1', exec }, { logger: false });
   t.teardown(() => app.close());
   return app;
 }

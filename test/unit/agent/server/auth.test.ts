@@ -5,7 +5,8 @@ import Fastify from 'fastify';
 import { startFakeApiServer } from '../../../fake-apiserver/index.js';
 import { kubeconfigClient } from '../../../../agent/kube/client.js';
 import { KubeReviewer } from '../../../../agent/kube/reviewer.js';
-import { registerAuth, type DecisionKind } from '../../../../agent/server/auth.js';
+import { registerAuth } from '../../../../agent/server/auth.js';
+import type { DecisionKind } from '../../../../agent/model/auth.js';
 import { registerErrorHandling } from '../../../../agent/server/errors.js';
 
 t.test('failed authentications: 401, then 429 without a review; good tokens cost nothing; all logged without tokens', async (t) => {

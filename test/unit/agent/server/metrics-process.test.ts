@@ -2,9 +2,9 @@
 import t from 'tap';
 import { execa } from 'execa';
 import { Metrics } from '../../../../agent/server/metrics.js';
-import type { PodView } from '../../../../agent/inspect/pod-inspector.js';
+import type { PodInspector } from '../../../../agent/inspect/pod-inspector.js';
 
-const metrics = (cacheMs = 0): Metrics => new Metrics({ pods: null, view: {} as PodView, nodeCounts: () => undefined, cacheMs });
+const metrics = (cacheMs = 0): Metrics => new Metrics({ pods: null, inspector: {} as PodInspector, nodeCounts: () => undefined, cacheMs });
 
 t.test('the default process and Node.js metrics are rendered beside the agent\'s own', async (t) => {
   // promtool's lint rejects prom-client's gauges named *_total: they are left out.

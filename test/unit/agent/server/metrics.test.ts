@@ -2,26 +2,26 @@
 import t from 'tap';
 import { Metrics, type MetricsDeps } from '../../../../agent/server/metrics.js';
 import type { PodDirectory, PodInfo } from '../../../../agent/model/pod.js';
-import type { PodView } from '../../../../agent/inspect/pod-inspector.js';
-import type { PodJSON } from '../../../../agent/protocol/pod.js';
+import type { PodInspector } from '../../../../agent/inspect/pod-inspector.js';
+import type { PodView } from '../../../../agent/model/pod-view.js';
 
 /** One pod in another namespace, with a debugger: what a scraper must not learn unless asked. */
-const POD: PodJSON = {
-  namespace: 'payroll', name: 'salaries-7f9c', uid: 'u-1',
-  spec: { hostNetwork: false, hostPID: false, hostIPC: false, shareProcessNamespace: false, hostUsers: true },
+const POD: PodView = {
+  pod: { namespace: 'payroll', name: 'salaries-7f9c', uid: 'u-1', hostNetwork: false, hostPID: false, hostIPC: false, shareProcessNamespace: false, hostUsers: true, containers: [] },
   containers: [
     { name: 'app', kind: 'app', state: 'running', pid: 10, namespaces: { pid: 4026532001, net: 4026532002 }, owners: {} },
     { name: 'debugger', kind: 'ephemeral', state: 'running', pid: 11, target: 'app', image: 'busybox', startedAt: '2026-11-28T10:00:00Z', namespaces: { pid: 4026532001, net: 4026532002 }, owners: {}, access: { target: 'app', ptrace: 'no', readRoot: 'unknown', ptraceBlockedBy: 'NO_CAP_SYS_PTRACE' } },
   ],
-  sharing: {} as PodJSON['sharing'],
-  mismatches: [{ container: 'debugger', type: 'pid', cause: 'runtime_ignored_target' }] as unknown as PodJSON['mismatches'],
+  sharing: {} as PodView['sharing'],
+  mismatches: [{ container: 'debugger', type: 'pid', cause: 'runtime_ignored_target' }] as unknown as PodView['mismatches'],
+  layers: [],
 };
 
 function metricsWith(over: Partial<MetricsDeps>): { m: Metrics; views: () => number } {
   let views = 0;
   const pods = { list: () => [{} as PodInfo], synced: () => true, get: () => undefined, byContainerID: () => undefined } as PodDirectory;
-  const view = { pod: () => (views++, POD) } as unknown as PodView;
-  return { m: new Metrics({ pods, view, nodeCounts: () => undefined, ...over }), views: () => views };
+  const inspector = { pod: () => (views++, POD) } as unknown as PodInspector;
+  return { m: new Metrics({ pods, inspector, nodeCounts: () => undefined, ...over }), views: () => views };
 }
 
 t.test('scrapes within the cache window share one render', async (t) => {

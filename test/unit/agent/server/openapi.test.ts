@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { buildApp } from '../../../../agent/server/api-app.js';
 import { Engine } from '../../../../agent/inspect/engine.js';
+import { PodInspector } from '../../../../agent/inspect/pod-inspector.js';
 import { ExecService } from '../../../../agent/exec/service.js';
 import { startFakeApiServer } from '../../../fake-apiserver/index.js';
 import { kubeconfigClient } from '../../../../agent/kube/client.js';
@@ -13,7 +14,8 @@ import type { IndexJSON } from '../../../../agent/server/openapi.js';
 
 async function api(t: Test, reviewer: AccessReviewer | null = null): Promise<FastifyInstance> {
   // The exec service makes no cgroup until a session runs: none does here.
-  const app = await buildApp({ engine: new Engine(), pods: null, reviewer, nodeName: 'node-1', exec: new ExecService({ info: () => undefined }) }, { logger: false });
+  const engine = new Engine();
+  const app = await buildApp({ engine, inspector: new PodInspector(engine), pods: null, reviewer, nodeName: 'node-1', exec: new ExecService({ info: () => undefined }) }, { logger: false });
   t.teardown(() => app.close());
   return app;
 }
