@@ -10,7 +10,11 @@ async function bounded<T>(l: Line, f: (c: Cluster) => Promise<T[]>, ms = COMPLET
   let timer: NodeJS.Timeout | undefined;
   try {
     const { Cluster } = await import('./cluster/session.js');
-    const c = await Cluster.load({ kubeconfig: l.kubeconfig, context: l.context, namespace: l.namespace, agentNamespace: 'nsinspect-system' });
+    // requestTimeout ends the request itself at the bound, not only the wait for it.
+    const c = await Cluster.load({
+      kubeconfig: l.kubeconfig, context: l.context, namespace: l.namespace, agentNamespace: 'nsinspect-system', requestTimeout: ms,
+      ...(l.as ? { as: l.as } : {}), ...(l.asGroups ? { asGroup: l.asGroups } : {}),
+    });
     return await Promise.race([f(c), new Promise<T[]>((resolve) => (timer = setTimeout(() => resolve([]), ms)))]);
   } catch {
     return [];

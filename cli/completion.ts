@@ -17,6 +17,9 @@ export interface Line {
   namespace?: string;
   context?: string;
   kubeconfig?: string;
+  /** --as and --as-group: the API is asked as kubectl's completion asks it, impersonating. */
+  as?: string;
+  asGroups?: string[];
   allNamespaces?: boolean;
   positionals: string[];
 }
@@ -60,6 +63,8 @@ function parse(program: Command, words: string[]): { cmd?: Command; line: Line; 
     if (o.long === '--namespace') line.namespace = v;
     else if (o.long === '--context') line.context = v;
     else if (o.long === '--kubeconfig') line.kubeconfig = v;
+    else if (o.long === '--as') line.as = v;
+    else if (o.long === '--as-group') (line.asGroups ??= []).push(v);
   };
   for (const w of words) {
     if (pending) {
@@ -68,11 +73,11 @@ function parse(program: Command, words: string[]): { cmd?: Command; line: Line; 
     } else if (dashdash) line.positionals.push(w);
     else if (w === '--') dashdash = true;
     else if (w.startsWith('--')) {
-      const [flag, ...rest] = w.split('=');
-      const o = options().find((x) => named(x, flag));
+      const eq = w.indexOf('=');
+      const o = options().find((x) => named(x, eq < 0 ? w : w.slice(0, eq)));
       if (o?.long === '--all-namespaces') line.allNamespaces = true;
       if (o && takesValue(o)) {
-        if (rest.length) set(o, rest.join('='));
+        if (eq >= 0) set(o, w.slice(eq + 1));
         else pending = o;
       }
     } else if (w.startsWith('-') && w.length > 1) {
@@ -153,8 +158,8 @@ async function positionalValues(cmd: Command, cur: string, line: Line, src: Sour
     case 'diff':
     case 'access': {
       if (i === 0) return refValues(cur, line, src);
-      if (i > 1) return none;
       const first = line.positionals[0];
+      if (i > 1 || first === undefined) return none;
       if (/^(pid|p|container|c)\//.test(first)) return refValues(cur, line, src);
       return { values: await src.containers(line, first), directive: Directive.noFileComp };
     }

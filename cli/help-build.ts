@@ -21,7 +21,7 @@ async function run(args: string[], columns: number | undefined): Promise<Run> {
   const out = { stdout: '', stderr: '' };
   const saved = { argv: process.argv, out: process.stdout.write, err: process.stderr.write };
   const streams = [process.stdout, process.stderr];
-  const tty = streams.map((s) => [Object.getOwnPropertyDescriptor(s, 'isTTY'), Object.getOwnPropertyDescriptor(s, 'columns')] as const);
+  const tty = streams.map((s) => ({ s, props: (['isTTY', 'columns'] as const).map((k) => [k, Object.getOwnPropertyDescriptor(s, k)] as const) }));
   process.argv = [process.execPath, 'nsinspect', ...args];
   process.exitCode = undefined;
   for (const s of streams) {
@@ -37,12 +37,12 @@ async function run(args: string[], columns: number | undefined): Promise<Run> {
     process.argv = saved.argv;
     process.stdout.write = saved.out;
     process.stderr.write = saved.err;
-    streams.forEach((s, i) => {
-      for (const [k, d] of [['isTTY', tty[i][0]], ['columns', tty[i][1]]] as const) {
+    for (const { s, props } of tty) {
+      for (const [k, d] of props) {
         if (d) Object.defineProperty(s, k, d);
         else delete (s as unknown as Record<string, unknown>)[k];
       }
-    });
+    }
     process.exitCode = 0;
   }
 }
@@ -53,39 +53,43 @@ function expect(what: string, ok: boolean): void {
 
 async function main(): Promise<void> {
   // commander's package.json (its exports hide it from resolve): a reinstall or upgrade rewrites it.
-  const stamped = HERE === OWN ? [MAIN, join(dirname(createRequire(MAIN).resolve('commander')), 'package.json')] : [MAIN];
-  const before = stamped.map((p) => readFileSync(p));
+  const stamped = (HERE === OWN ? [MAIN, join(dirname(createRequire(MAIN).resolve('commander')), 'package.json')] : [MAIN]).map((path) => ({ path, before: readFileSync(path) }));
   const help = async (w: number | undefined): Promise<string> => {
     const r = await run(['--help'], w);
     expect(`--help at width ${w} exited ${r.code} with ${JSON.stringify(r.stderr.slice(0, 200))}`, r.code === 0 && r.stderr === '' && r.stdout.startsWith('Usage: nsinspect'));
     return r.stdout;
   };
   const piped = await help(undefined);
-  const longest = Math.max(...piped.split('\n').map((l) => l.length), ...(await help(100_000)).split('\n').map((l) => l.length));
+  // What every width past the longest line gives.
+  const wide = await help(100_000);
+  const longest = Math.max(...piped.split('\n').map((l) => l.length), ...wide.split('\n').map((l) => l.length));
   const byWidth: string[] = [];
   for (let w = 0; w <= longest + MARGIN; w++) byWidth.push(await help(w));
-  const wide = byWidth[byWidth.length - 1];
   let below = byWidth.length;
   while (below > 0 && byWidth[below - 1] === wide) below--;
-  expect(`no width settles (longest line ${longest})`, below <= longest + 1 && (await help(100_000)) === wide);
+  expect(`no width settles (longest line ${longest})`, below <= longest + 1 && byWidth[byWidth.length - 1] === wide);
   expect('piped help differs from width 80', piped === byWidth[80]);
 
   // A bare `nsinspect` prints the same help on stdout and exits 0: check it at a few widths.
-  const bare: Array<readonly [number | undefined, Run]> = [];
-  for (const w of [undefined, 40, 80, 120, longest]) bare.push([w, await run([], w)]);
-  for (const [w, r] of bare) expect(`bare nsinspect at width ${w} is not --help on stdout with exit 0`, r.stderr === '' && r.stdout === byWidth[w ?? 80] && r.code === 0);
+  const bare = async (w: number | undefined): Promise<Run> => {
+    const r = await run([], w);
+    expect(`bare nsinspect at width ${w} is not --help on stdout with exit 0`, r.stderr === '' && r.stdout === byWidth[w ?? 80] && r.code === 0);
+    return r;
+  };
+  const noArgs = await bare(undefined);
+  for (const w of [40, 80, 120, longest]) await bare(w);
   const version = await run(['--version'], undefined);
   expect('--version', version.code === 0 && version.stderr === '' && /^\d+\.\d+\.\d+\S*\n$/.test(version.stdout));
-  expect('main.js or commander changed while rendering', stamped.every((p, i) => readFileSync(p).equals(before[i])));
+  expect('main.js or commander changed while rendering', stamped.every((f) => readFileSync(f.path).equals(f.before)));
 
   const texts = [...new Set([...byWidth.slice(0, below), wide])];
   const index: HelpIndex = {
-    stamp: stamped.map((p, i) => [relative(HERE, p), `stamp-${i}`]),
+    stamp: stamped.map((f, i) => [relative(HERE, f.path), `stamp-${i}`]),
     version: version.stdout,
     below,
     byWidth: byWidth.slice(0, below).map((t) => texts.indexOf(t)),
     wide: texts.indexOf(wide),
-    noArgsExit: bare[0][1].code,
+    noArgsExit: noArgs.code,
   };
   // Swap the whole directory in at once: a concurrent `nsinspect --help` sees the old texts, none, or the new ones.
   const dir = join(HERE, 'help'); // nsinspect.cts's HELP_DIR
@@ -93,7 +97,7 @@ async function main(): Promise<void> {
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp);
   texts.forEach((t, i) => writeFileSync(join(tmp, `${i}.txt`), t));
-  index.stamp.forEach(([, copy], i) => writeFileSync(join(tmp, copy), before[i]));
+  stamped.forEach((f, i) => writeFileSync(join(tmp, `stamp-${i}`), f.before));
   writeFileSync(join(tmp, 'index.json'), JSON.stringify(index) + '\n');
   rmSync(dir, { recursive: true, force: true });
   renameSync(tmp, dir);

@@ -1,18 +1,29 @@
 #!/usr/bin/env node
 // The nsinspect command line: parses arguments, loads only the command it runs, maps errors to exit codes.
 import { basename } from 'node:path';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { NsinspectError } from '../agent/model/errors.js';
 import { exitCodeForError, formatError } from './errors.js';
 import { routesLocal } from './refs.js';
 import { EXEC_LIMITS, VERSION } from '../agent/protocol/protocol.js';
 import type { ClusterFlags } from './commands/cluster.js';
 import { FORMATS, parseOutput } from './output/format.js';
+import { parseRequestTimeout } from './cluster/overrides.js';
 
 /** As a kubectl plugin (kubectl-nsinspect on PATH), help names the command as the user types it. */
 const NAME = basename(process.argv[1] ?? '').startsWith('kubectl-') ? 'kubectl nsinspect' : 'nsinspect';
-/** Commands where -A means something; elsewhere it is refused rather than ignored. */
+/** Commands where -A means something (ns only with -l); elsewhere it is refused rather than ignored. */
 const ALL_NAMESPACES = new Set(['ephemeral']);
+const SELECTOR = "only pods with these labels, in kubectl's syntax: app=web,tier!=db, 'env in (a,b)', '!canary'";
+
+/** --request-timeout in ms; a bad value is a usage error with kubectl's explanation. */
+function timeoutArg(text: string): number {
+  try {
+    return parseRequestTimeout(text);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
 
 const program = new Command(NAME)
   .description('Which Linux namespaces does a kubectl debug container really share with its target?')
@@ -29,6 +40,9 @@ const program = new Command(NAME)
   .option('--agent-namespace <namespace>', "the agent's namespace", 'nsinspect-system')
   .option('--agent-daemonset <name>', 'only trust agent pods controlled by this DaemonSet', 'nsinspect-agent')
   .option('--local', "answer pod refs on this node from the runtime's records, without the API server (as root)")
+  .addOption(new Option('--request-timeout <duration>', 'bound each API server and agent request: whole seconds or a duration (5s, 1m, 500ms); 0 means none (default: 30 s)').argParser(timeoutArg))
+  .option('--as <user>', 'impersonate this user on API server requests (kubectl --as; you need impersonate on users)')
+  .option('--as-group <group>', 'impersonate this group too, with --as; repeat for more', (g: string, prev: string[] = []) => [...prev, g])
   .showSuggestionAfterError()
   // Subcommand help lists the global flags too (-n, -o, --kubeconfig…), as kubectl's does.
   .configureHelp({ showGlobalOptions: true })
@@ -61,8 +75,9 @@ Examples:
 // commander keeps --no-headers as headers: false.
 // -A only where it means something: elsewhere a user who typed it expects an effect they will not get.
 program.hook('preAction', (_root, cmd) => {
-  if (program.opts().allNamespaces && !ALL_NAMESPACES.has(cmd.name())) {
-    throw new NsinspectError('INVALID', `-A (--all-namespaces) means nothing to ${cmd.name()}: it answers about one pod or process`, { hint: `leave -A out; it lists across namespaces only for: ${[...ALL_NAMESPACES].join(', ')}` });
+  const selected = cmd.name() === 'ns' && cmd.opts().selector !== undefined;
+  if (program.opts().allNamespaces && !ALL_NAMESPACES.has(cmd.name()) && !selected) {
+    throw new NsinspectError('INVALID', `-A (--all-namespaces) means nothing to ${cmd.name()}: it answers about one pod or process`, { hint: `leave -A out; it lists across namespaces only for: ${[...ALL_NAMESPACES, 'ns -l'].join(', ')}` });
   }
 });
 
@@ -90,12 +105,20 @@ program
 
 program
   .command('ns')
-  .addHelpText('after', examples('ns web -n shop', 'ns web -o yaml', 'ns pid/4242 container/3f2a9c0b1d4e'))
-  .description('show the namespaces of a pod (every container, sandbox included), or of processes and containers')
-  .argument('<ref...>', 'a pod, or pid/<n> and container/<id> refs')
-  .action(async (refs: string[]) =>
-    refs.length === 1 && !routesLocal(refs[0], globals()) ? (await cluster()).ns(refs[0], globals()) : (await local()).ns(refs, globals()),
-  );
+  .addHelpText('after', examples('ns web -n shop', 'ns -l app=web -n shop', 'ns web -o yaml', 'ns pid/4242 container/3f2a9c0b1d4e'))
+  .description('show the namespaces of a pod (every container, sandbox included), of the pods -l selects, or of processes and containers')
+  .argument('[ref...]', 'a pod, or pid/<n> and container/<id> refs; none with -l')
+  .option('-l, --selector <selector>', `${SELECTOR} (with -A: in every namespace)`)
+  .action(async (refs: string[], o: { selector?: string }) => {
+    if (o.selector !== undefined) {
+      if (refs.length > 0) throw new NsinspectError('INVALID', 'a pod name cannot be given with -l (--selector)', { hint: `leave out ${refs.join(' ')}, or -l` });
+      if (program.opts<{ local?: boolean }>().local) throw new NsinspectError('INVALID', "-l selects pods through the API server; --local reads only the runtime's records", { hint: 'leave out --local, or name the pod: ns NAMESPACE/POD --local' });
+      return (await cluster()).nsSelected(o.selector, globals());
+    }
+    const [first] = refs;
+    if (first === undefined) throw new NsinspectError('INVALID', 'ns needs a ref, or -l SELECTOR', { hint: `${NAME} ns POD, or ${NAME} ns -l app=web` });
+    return refs.length === 1 && !routesLocal(first, globals()) ? (await cluster()).ns(first, globals()) : (await local()).ns(refs, globals());
+  });
 
 program
   .command('ps')
@@ -119,10 +142,11 @@ program
 
 program
   .command('ephemeral')
-  .addHelpText('after', examples('ephemeral web -n shop', 'ephemeral -A --no-headers', 'ephemeral -n shop -o name'))
+  .addHelpText('after', examples('ephemeral web -n shop', 'ephemeral -A --no-headers', 'ephemeral -l app=web -n shop -o name'))
   .description('the ephemeral containers of a pod, a namespace, or the cluster (-A): API only, no agent')
   .argument('[pod]', 'a pod name')
-  .action(async (pod: string | undefined) => (await cluster()).ephemeral(pod, globals()));
+  .option('-l, --selector <selector>', SELECTOR)
+  .action(async (pod: string | undefined, o: { selector?: string }) => (await cluster()).ephemeral(pod, { ...globals(), ...o }));
 
 program
   .command('exec')
@@ -184,9 +208,10 @@ program
 
 program
   .command('version')
-  .addHelpText('after', examples('version', 'version -o json'))
-  .description("print this client's version and, with a kubeconfig or --agent, the agent's")
-  .action(async () => (await import('./commands/version.js')).version(VERSION, globals()));
+  .addHelpText('after', examples('version', 'version --client', 'version -o json'))
+  .description("print this client's version and, with a kubeconfig or --agent, the version of an agent it reaches")
+  .option('--client', "this client's version only: reach no agent")
+  .action(async (o: { client?: boolean }) => (await import('./commands/version.js')).version(VERSION, { ...globals(), ...o }));
 
 program
   .command('completion')

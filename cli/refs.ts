@@ -36,7 +36,8 @@ export function routesLocal(ref: string, o: { local?: boolean; kubeconfig?: stri
 /** A pod ref on the node-local path: NAMESPACE/POD, or NAME / pod/NAME in -n NAMESPACE (default "default"). */
 export function nodePodRef(s: string, namespace?: string): { namespace: string; name: string } {
   if (isNamespacedPodRef(s)) {
-    const [ns, name] = s.split('/');
+    const slash = s.indexOf('/');
+    const [ns, name] = [s.slice(0, slash), s.slice(slash + 1)];
     if (namespace !== undefined && namespace !== ns) throw new NsinspectError('INVALID', `${JSON.stringify(s)} names namespace ${ns}, but -n says ${namespace}`, { hint: 'give the namespace once' });
     return { namespace: label('namespace', ns), name: podName(name) };
   }

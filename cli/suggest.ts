@@ -1,14 +1,17 @@
 // "Did you mean": picks the name closest to a typo among the candidates an error carries.
 
-/** Levenshtein distance, small strings only (container and pod names). */
+/**
+ * Levenshtein distance, small strings only (container and pod names). Rows have b.length + 1
+ * entries and j runs 1..b.length, i 1..a.length: every index below is in range.
+ */
 function distance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur.push(Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    for (let j = 1; j <= b.length; j++) cur.push(Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
     prev = cur;
   }
-  return prev[b.length];
+  return prev[b.length]!;
 }
 
 /** The candidate within a third of the typed length (at least 2 edits) of it, or a candidate it is a prefix of. */

@@ -2,12 +2,13 @@
 import { NsinspectError } from '../../agent/model/errors.js';
 import { codeOf, type ErrorJSON } from '../../agent/protocol/protocol.js';
 import { checkAgentURL } from './trust.js';
+import { RequestTimeout } from './overrides.js';
 
 /**
  * One request with Node's http or https: fetch would load undici first, tens of ms of every
  * command's start-up. The body is read whole; the timeout covers the whole exchange.
  */
-async function send(url: URL, method: string, headers: Record<string, string>, body: string | undefined, timeoutMs: number): Promise<{ status: number; ok: boolean; text: string }> {
+async function send(url: URL, method: string, headers: Record<string, string>, body: string | undefined, timeoutMs: number, timeoutError: () => Error): Promise<{ status: number; ok: boolean; text: string }> {
   const { request } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
@@ -20,7 +21,7 @@ async function send(url: URL, method: string, headers: Record<string, string>, b
         resolve({ status, ok: status >= 200 && status <= 299, text: Buffer.concat(chunks).toString('utf8') });
       });
     });
-    const timer = setTimeout(() => req.destroy(new Error(`no answer in ${timeoutMs / 1000} s`)), timeoutMs);
+    const timer = timeoutMs > 0 ? setTimeout(() => req.destroy(timeoutError()), timeoutMs) : undefined;
     req.on('error', (err) => {
       clearTimeout(timer);
       reject(err);
@@ -37,31 +38,38 @@ export class AgentClient {
     private readonly onClose: () => Promise<void> = async () => undefined,
     /** Why the transport failed, when it knows (a refused port-forward). */
     private readonly transportError: () => string | undefined = () => undefined,
+    /** --request-timeout in ms (0: none) for requests that name no bound of their own; else 30 s. */
+    private readonly requestTimeoutMs?: number,
   ) {
     // The last gate before the token leaves: plain http only to loopback, whoever built this client.
     checkAgentURL(baseURL);
   }
 
-  get<T>(path: string, timeoutMs = 30_000): Promise<T> {
+  get<T>(path: string, timeoutMs?: number): Promise<T> {
     return this.request<T>('GET', path, undefined, timeoutMs);
   }
 
-  post<T>(path: string, body: unknown, timeoutMs = 30_000): Promise<T> {
+  /** A timeoutMs of its own (exec: the command's timeout and a grace) is kept whatever --request-timeout says. */
+  post<T>(path: string, body: unknown, timeoutMs?: number): Promise<T> {
     return this.request<T>('POST', path, body, timeoutMs);
   }
 
-  private async request<T>(method: string, path: string, body: unknown, timeoutMs: number): Promise<T> {
+  private async request<T>(method: string, path: string, body: unknown, own: number | undefined): Promise<T> {
     let res: { status: number; ok: boolean; text: string };
+    const flag = own === undefined && this.requestTimeoutMs !== undefined;
+    const timeoutMs = own ?? this.requestTimeoutMs ?? 30_000;
     try {
       res = await send(new URL(path, this.baseURL), method, {
         authorization: `Bearer ${this.token}`,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      }, body === undefined ? undefined : JSON.stringify(body), timeoutMs);
+      }, body === undefined ? undefined : JSON.stringify(body), timeoutMs, () => (flag ? new RequestTimeout(timeoutMs, 'the agent') : new Error(`no answer in ${timeoutMs / 1000} s`)));
     } catch (err) {
-      const why = this.transportError() ?? (err as Error).message;
+      // The deadline is the user's own flag: say so rather than blame the transport.
+      const timedOut = err instanceof RequestTimeout;
+      const why = (timedOut ? undefined : this.transportError()) ?? (err as Error).message;
       throw new NsinspectError('UNAVAILABLE', `cannot reach the nsinspect agent on node ${this.node}: ${why}`, {
         cause: err,
-        hint: 'check that the agent pod is running and ready',
+        hint: timedOut ? 'raise --request-timeout (0 means none), or check that the agent pod is running and ready' : 'check that the agent pod is running and ready',
       });
     }
     const text = res.text;
@@ -82,7 +90,7 @@ export class AgentClient {
   async attach(path: string, params: import('./attach-client.js').AttachParams, handlers: import('./attach-client.js').AttachHandlers): Promise<import('./attach-client.js').AttachConnection> {
     const { attachURL, openAttach } = await import('./attach-client.js');
     try {
-      return await openAttach(attachURL(this.baseURL, path, params), this.token, this.node, handlers);
+      return await openAttach(attachURL(this.baseURL, path, params), this.token, this.node, handlers, this.requestTimeoutMs);
     } catch (err) {
       const why = this.transportError();
       if (why && (err as NsinspectError).code === 'UNAVAILABLE') throw new NsinspectError('UNAVAILABLE', `cannot reach the nsinspect agent on node ${this.node}: ${why}`, { cause: err, hint: 'check that the agent pod is running and ready' });

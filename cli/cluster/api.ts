@@ -8,6 +8,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { Target } from './kubeconfig.js';
 import { credentialsOf, type Credentials } from './credentials.js';
 import { openTunnel, type Tunnel, type WsLike } from './tunnel.js';
+import { impersonationHeaders, RequestTimeout, type RequestOverrides } from './overrides.js';
 
 export interface PodQuery {
   labelSelector?: string;
@@ -43,7 +44,10 @@ export class LightKube implements Kube {
   readonly namespace: string;
   readonly userName: string;
 
-  constructor(private readonly t: Target) {
+  constructor(
+    private readonly t: Target,
+    private readonly o: RequestOverrides = {},
+  ) {
     this.namespace = t.namespace;
     this.userName = t.userName;
     this.agent = t.server.startsWith('https:') ? new HttpsAgent({ keepAlive: true, maxSockets: 4 }) : new HttpAgent({ keepAlive: true, maxSockets: 4 });
@@ -53,20 +57,20 @@ export class LightKube implements Kube {
     return (this.creds ??= credentialsOf(this.t));
   }
 
-  private opts: Promise<RequestOptions & { headers: Record<string, string> }> | undefined;
+  private opts: Promise<RequestOptions & { headers: Record<string, string | string[]> }> | undefined;
 
   /**
    * TLS and auth options for every request and upgrade: one TLS context (a context with a CA of
    * its own costs ~20 ms to build) and one keep-alive connection for the REST calls.
    */
-  private options(): Promise<RequestOptions & { headers: Record<string, string> }> {
+  private options(): Promise<RequestOptions & { headers: Record<string, string | string[]> }> {
     return (this.opts ??= this.credentials().then((c) => {
       const https = this.t.server.startsWith('https:');
       const secureContext = https ? createSecureContext({ ...(this.t.ca ? { ca: this.t.ca } : {}), ...(c.cert ? { cert: c.cert } : {}), ...(c.key ? { key: c.key } : {}) }) : undefined;
       return {
         ...(secureContext ? { secureContext } : {}),
         rejectUnauthorized: !this.t.insecure,
-        headers: { accept: 'application/json', ...(c.token ? { authorization: `Bearer ${c.token}` } : {}) },
+        headers: { accept: 'application/json', ...(c.token ? { authorization: `Bearer ${c.token}` } : {}), ...impersonationHeaders(this.o) },
       };
     }));
   }
@@ -78,12 +82,15 @@ export class LightKube implements Kube {
     const o = await this.options();
     const url = new URL(this.t.server + path);
     const send = url.protocol === 'https:' ? request : plainRequest;
+    // --request-timeout bounds the whole exchange (0: unbounded); without it, 30 s of silence ends it.
+    const limit = this.o.timeoutMs;
     return new Promise<T>((resolve, reject) => {
-      const req = send(url, { ...o, method: 'GET', agent: this.agent, timeout: 30_000 }, (res) => {
+      const req = send(url, { ...o, method: 'GET', agent: this.agent, ...(limit === undefined ? { timeout: 30_000 } : {}) }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (b: Buffer) => chunks.push(b));
         res.on('error', reject);
         res.on('end', () => {
+          clearTimeout(timer);
           const text = Buffer.concat(chunks).toString('utf8');
           if ((res.statusCode ?? 0) < 200 || (res.statusCode ?? 0) > 299) return reject(new ApiError(res.statusCode ?? 0, text));
           try {
@@ -93,8 +100,12 @@ export class LightKube implements Kube {
           }
         });
       });
+      const timer = limit ? setTimeout(() => req.destroy(new RequestTimeout(limit, `the API server at ${url.origin}`)), limit) : undefined;
       req.on('timeout', () => req.destroy(new Error(`no answer from ${url.origin} in 30 s`)));
-      req.on('error', reject);
+      req.on('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
       req.end();
     });
   }
@@ -125,13 +136,14 @@ export class LightKube implements Kube {
     const url = new URL(`${this.t.server}/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/portforward?ports=${port}`);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     return openTunnel((sock: Socket, errors: PassThrough) => new Promise<WsLike | null>((resolve, reject) => {
-      const ws = new WebSocket(url, PORTFORWARD_PROTOCOLS, { ...o, handshakeTimeout: 30_000 });
+      // ws's own headers type allows one value per name; Node's request sends an array as repeated lines (Impersonate-Group).
+      const ws = new WebSocket(url, PORTFORWARD_PROTOCOLS, { ...o, headers: o.headers as Record<string, string>, ...(this.o.timeoutMs === 0 ? {} : { handshakeTimeout: this.o.timeoutMs ?? 30_000 }) });
       const prefix = [true, true];
       ws.on('message', (data: Buffer, isBinary: boolean) => {
         if (!isBinary || data.length === 0) return;
         const ch = data[0];
         let b = data.subarray(1);
-        if (ch > 1) return ws.close(); // an unknown channel: disconnect, as client-node does
+        if (ch !== 0 && ch !== 1) return ws.close(); // an unknown channel: disconnect, as client-node does
         if (prefix[ch]) {
           b = b.subarray(2);
           prefix[ch] = false;
@@ -144,7 +156,7 @@ export class LightKube implements Kube {
         sock.on('end', () => ws.close());
         resolve(ws);
       });
-      ws.once('error', reject);
+      ws.once('error', (err) => reject(/handshake has timed out/.test(err.message) && this.o.timeoutMs ? new RequestTimeout(this.o.timeoutMs, 'the API server (port-forward)') : err));
     }));
   }
 }

@@ -75,6 +75,7 @@ export function attachURL(baseURL: string, path: string, p: AttachParams): URL {
  * Opens the session. A refusal before the upgrade (401, 403, 404, 409, 429…) becomes an
  * NsinspectError with the agent's own message, as for the HTTP endpoints.
  */
+/** timeoutMs bounds the handshake only (--request-timeout; 0: none): the session itself runs as long as the command. */
 export function openAttach(url: URL, token: string, node: string, handlers: AttachHandlers, timeoutMs = 15_000): Promise<AttachConnection> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, ATTACH_PROTOCOL, { headers: token ? { authorization: `Bearer ${token}` } : {}, handshakeTimeout: timeoutMs, maxPayload: ATTACH_MAX_MESSAGE_BYTES });

@@ -47,8 +47,9 @@ export function controlledByDaemonSet(pod: V1Pod, name: string): boolean {
 export function pickAgentPod(pods: V1Pod[], node: string, namespace: string, daemonSet: string): V1Pod | undefined {
   const running = pods.filter((p) => p.status?.phase === 'Running' && p.metadata?.deletionTimestamp === undefined && p.metadata?.name);
   const owned = running.find((p) => controlledByDaemonSet(p, daemonSet));
-  if (owned || running.length === 0) return owned;
-  const impostor = running[0].metadata?.name ?? '';
+  const [first] = running;
+  if (owned || first === undefined) return owned;
+  const impostor = first.metadata?.name ?? '';
   throw new NsinspectError('FORBIDDEN', `refusing to send your token to pod ${namespace}/${impostor} on node ${node}: it is labelled like the nsinspect agent but not controlled by DaemonSet ${namespace}/${daemonSet}`, {
     hint: `ask your cluster admin who created it (kubectl get pod -n ${namespace} ${impostor} -o jsonpath='{.metadata.ownerReferences}'); if your agent DaemonSet has another name, pass --agent-daemonset NAME`,
   });

@@ -8,7 +8,7 @@ import { Cluster, type ClusterOptions } from '../cluster/session.js';
 import type { AgentClient } from '../cluster/agent-client.js';
 import { checkExpectShared, label, nsTypes, podName } from '../refs.js';
 import type { GlobalOptions } from '../options.js';
-import { print, psNames } from '../output/format.js';
+import { isWide, print, psNames } from '../output/format.js';
 import { type EphemeralRow, podContainerNames, renderEphemeral, renderPod, renderPodDiff } from '../render/cluster.js';
 import { type NodeWhoisJSON, renderPs, renderWhois } from '../render/local.js';
 
@@ -46,6 +46,33 @@ export async function ns(podRef: string, opts: ClusterFlags): Promise<void> {
   const cluster = await Cluster.load(opts);
   const pod = await cluster.readPod(name);
   await print(await withAgent(cluster, pod, (a) => a.get<PodJSON>(path('v1', 'pods', cluster.namespace, name))), opts, renderPod);
+}
+
+/**
+ * `ns -l SELECTOR [-A]`: every selected pod's namespaces, one agent connection per node. Pods not
+ * on a node yet are left out with a line on stderr; none selected is said on stderr, as kubectl does.
+ */
+export async function nsSelected(selector: string, opts: ClusterFlags): Promise<void> {
+  const cluster = await Cluster.load(opts);
+  const pods = await cluster.listPods(opts.allNamespaces ? undefined : cluster.namespace, selector);
+  if (pods.length === 0) process.stderr.write(`No resources found${opts.allNamespaces ? '' : ` in ${cluster.namespace} namespace`}.\n`);
+  const byNode = new Map<string, V1Pod[]>();
+  for (const p of pods) {
+    const node = p.spec?.nodeName;
+    if (node) byNode.set(node, [...(byNode.get(node) ?? []), p]);
+    else process.stderr.write(`nsinspect: ${where(p)} is not scheduled on a node yet: left out\n`);
+  }
+  const items: PodJSON[] = [];
+  for (const [node, onNode] of byNode) {
+    const agent = await cluster.agentForNode(node);
+    try {
+      for (const p of onNode) items.push(await agent.get<PodJSON>(path('v1', 'pods', p.metadata?.namespace ?? '', p.metadata?.name ?? '')));
+    } finally {
+      await agent.close();
+    }
+  }
+  items.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+  await print({ items }, opts, (d) => d.items.map(renderPod).join('\n'), { names: (d) => d.items.map((p) => `pod/${p.name}`) });
 }
 
 const where = (pod: V1Pod): string => `pod ${pod.metadata?.namespace}/${pod.metadata?.name}`;
@@ -123,10 +150,16 @@ export async function whois(pidText: string, node: string, opts: ClusterFlags): 
   }
 }
 
+/** kubectl's rule: a pod is named or selected, not both. */
+function nameOrSelector(podRef: string | undefined, selector: string | undefined): void {
+  if (podRef !== undefined && selector !== undefined) throw new NsinspectError('INVALID', 'a pod name cannot be given with -l (--selector)', { hint: `leave out ${podRef}, or -l` });
+}
+
 /** What the article does with kubectl get pod -o json | jq, from the API alone. */
-export async function ephemeral(podRef: string | undefined, opts: ClusterFlags): Promise<void> {
+export async function ephemeral(podRef: string | undefined, opts: ClusterFlags & { selector?: string }): Promise<void> {
+  nameOrSelector(podRef, opts.selector);
   const cluster = await Cluster.load(opts);
-  const pods = podRef !== undefined ? [await cluster.readPod(podName(podRef))] : await cluster.listPods(opts.allNamespaces ? undefined : cluster.namespace);
+  const pods = podRef !== undefined ? [await cluster.readPod(podName(podRef))] : await cluster.listPods(opts.allNamespaces ? undefined : cluster.namespace, opts.selector);
   const rows: EphemeralRow[] = [];
   for (const p of pods) {
     for (const e of p.spec?.ephemeralContainers ?? []) {
@@ -139,7 +172,7 @@ export async function ephemeral(podRef: string | undefined, opts: ClusterFlags):
       });
     }
   }
-  await print({ items: rows }, opts, (d) => renderEphemeral(d.items, opts.allNamespaces === true), {
+  await print({ items: rows }, opts, (d) => renderEphemeral(d.items, opts.allNamespaces === true, Date.now(), isWide(opts)), {
     // POD DEBUGGER, the two arguments of diff: `nsinspect ephemeral -o name | xargs -n2 nsinspect diff`.
     names: (d) => d.items.map((r) => `${r.pod} ${r.name}`),
   });

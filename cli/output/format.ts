@@ -1,7 +1,7 @@
 // -o for every command: parses the format once (table, wide, json, yaml, name, jsonpath=…) and writes a command's data in it.
 import { InvalidArgumentError } from 'commander';
 import { NsinspectError } from '../../agent/model/errors.js';
-import { setNoHeaders, visibleLines } from '../render/table.js';
+import { setNoHeaders, setWide, visibleLines } from '../render/table.js';
 import { compileJsonPath, JsonPathError } from './jsonpath.js';
 import { paint } from '../render/colour.js';
 
@@ -18,10 +18,10 @@ export const FORMATS = ['table', 'wide', 'json', 'yaml', 'name', 'jsonpath=TEMPL
  */
 export function parseOutput(text: string): OutputFormat {
   const v = text.replace(/^=/, '');
-  const jp = /^jsonpath=(.*)$/s.exec(v);
-  if (jp) {
+  if (v.startsWith('jsonpath=')) {
+    const template = v.slice('jsonpath='.length);
     try {
-      return { kind: 'jsonpath', template: jp[1], run: compileJsonPath(jp[1]) };
+      return { kind: 'jsonpath', template, run: compileJsonPath(template) };
     } catch (err) {
       if (err instanceof JsonPathError) throw new InvalidArgumentError(`bad jsonpath template: ${err.message}`);
       throw err;
@@ -49,9 +49,12 @@ export const psNames: PrintExtras<{ processes: Array<{ pid: number }> }> = { nam
 
 const formatOf = (o: OutputOptions['output']): OutputFormat => (typeof o === 'string' ? parseOutput(o) : o);
 
+/** -o wide: renderers that have more columns show them. */
+export const isWide = (o: OutputOptions): boolean => formatOf(o.output).kind === 'wide';
+
 /**
  * JSON is indented for a terminal and compact in a pipe: the same stable shape either way; YAML
- * and jsonpath read that same shape. Tables (and wide, the same tables uncut) escape their cells
+ * and jsonpath read that same shape. Tables (and wide: uncut, with any wide columns) escape their cells
  * (render/table.ts); the rendered text goes through the same escaping once more, so the free-text
  * lines around tables (findings, headings) cannot carry ESC either.
  */
@@ -76,6 +79,7 @@ export async function print<T>(data: T, opts: OutputOptions, render: (d: T) => s
       return;
     default: {
       setNoHeaders(opts.noHeaders === true);
+      setWide(f.kind === 'wide');
       process.stdout.write(paint(visibleLines(render(data))));
     }
   }

@@ -51,10 +51,10 @@ function steps(expr: string): Step[] {
       const close = s.indexOf(']', i);
       if (close < 0) throw new JsonPathError(`unclosed [ in ${JSON.stringify(expr)}`);
       const inner = s.slice(i + 1, close).trim();
-      const q = /^(['"])(.*)\1$/.exec(inner);
+      const quoted = /^(['"]).*\1$/.test(inner);
       const sl = /^(-?\d*):(-?\d*)$/.exec(inner);
       if (inner === '*') out.push({ all: true });
-      else if (q) out.push({ field: q[2] });
+      else if (quoted) out.push({ field: inner.slice(1, -1) });
       else if (/^-?\d+$/.test(inner)) out.push({ index: Number(inner) });
       else if (sl) out.push({ slice: [sl[1] === '' ? undefined : Number(sl[1]), sl[2] === '' ? undefined : Number(sl[2])] });
       else throw new JsonPathError(`unsupported [${inner}] in ${JSON.stringify(expr)} (filters are not supported)`);
@@ -68,24 +68,25 @@ function steps(expr: string): Step[] {
 
 function parse(template: string): Node[] {
   const root: Node[] = [];
-  const stack: Node[][] = [root];
-  const ranges: Array<{ range: Step[]; body: Node[] }> = [];
+  // Where nodes go now, and the bodies that enclose it ({range} opens one, {end} returns to the outer).
+  let top = root;
+  const outer: Node[][] = [];
   for (const t of tokens(template)) {
-    const top = stack[stack.length - 1];
     if ('text' in t) top.push({ text: t.text });
     else if (/^"(.*)"$/s.test(t.expr)) top.push({ text: JSON.parse(t.expr) as string });
     else if (/^'(.*)'$/s.test(t.expr)) top.push({ text: t.expr.slice(1, -1) });
     else if (t.expr.startsWith('range ')) {
       const r = { range: steps(t.expr.slice(6).trim()), body: [] as Node[] };
       top.push(r);
-      ranges.push(r);
-      stack.push(r.body);
+      outer.push(top);
+      top = r.body;
     } else if (t.expr === 'end') {
-      if (!ranges.pop()) throw new JsonPathError('{end} without {range}');
-      stack.pop();
+      const up = outer.pop();
+      if (!up) throw new JsonPathError('{end} without {range}');
+      top = up;
     } else top.push({ path: steps(t.expr) });
   }
-  if (ranges.length) throw new JsonPathError('{range} without {end}');
+  if (outer.length) throw new JsonPathError('{range} without {end}');
   return root;
 }
 

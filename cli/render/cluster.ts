@@ -88,14 +88,15 @@ export interface EphemeralRow {
   startedAt: string | null;
 }
 
-export function renderEphemeral(rows: EphemeralRow[], allNamespaces: boolean, now = Date.now()): string {
+export function renderEphemeral(rows: EphemeralRow[], allNamespaces: boolean, now = Date.now(), wide = false): string {
   if (rows.length === 0) return 'no ephemeral containers\n';
+  // AGE says when, as kubectl get does; with -A the IMAGE gives way to NAMESPACE, so a line
+  // fits 80 columns for kubectl debug's names (debugger-xxxxx) and Deployment pods; -o wide has both. Both are in -o json.
+  const image = !allNamespaces || wide;
   return table(
-    // AGE says when, as kubectl get does; with -A the IMAGE gives way to NAMESPACE, so a line
-    // fits 80 columns for kubectl debug's names (debugger-xxxxx) and Deployment pods. Both are in -o json.
-    [...(allNamespaces ? ['NAMESPACE'] : []), 'POD', 'NAME', ...(allNamespaces ? [] : ['IMAGE']), 'TARGET', 'STATE', 'AGE'],
+    [...(allNamespaces ? ['NAMESPACE'] : []), 'POD', 'NAME', ...(image ? ['IMAGE'] : []), 'TARGET', 'STATE', 'AGE'],
     rows.map((r) => [
-      ...(allNamespaces ? [r.namespace] : []), r.pod, r.name, ...(allNamespaces ? [] : [r.image]), r.target ?? '-', r.state,
+      ...(allNamespaces ? [r.namespace] : []), r.pod, r.name, ...(image ? [r.image] : []), r.target ?? '-', r.state,
       r.startedAt ? age(now - Date.parse(r.startedAt)) : '-',
     ]),
     { width: terminalWidth() },

@@ -38,14 +38,20 @@ export function setNoHeaders(on: boolean): void {
   noHeaders = on;
 }
 
+/** -o wide, set the same way: no table line is cut at the terminal's width (kubectl's wide is never cut either). */
+let uncut = false;
+export function setWide(on: boolean): void {
+  uncut = on;
+}
+
 /** Left-aligned columns separated by two spaces; numbers stay left-aligned like lsns. */
 export function table(headers: string[], rows: string[][], opts: TableOptions = {}): string {
   const all = [...(noHeaders ? [] : [headers]), ...rows].map((r) => r.map(visible));
   const widths = headers.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
   const lines = all.map((r) => {
-    const cells = r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i])));
+    const cells = r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)));
     let line = cells.join('  ');
-    if (opts.width !== undefined && line.length > opts.width) line = line.slice(0, Math.max(opts.width - 1, 0)) + '…';
+    if (opts.width !== undefined && !uncut && line.length > opts.width) line = line.slice(0, Math.max(opts.width - 1, 0)) + '…';
     return line.trimEnd();
   });
   return lines.length ? lines.join('\n') + '\n' : '';
@@ -76,7 +82,8 @@ export function wrapWords(line: string, width: number | undefined, indent = 2): 
   let cur = '';
   const words = line.split(' ');
   // A bullet ("*", "!") stays with the first word.
-  if (words.length > 1 && /^[*!-]$/.test(words[0])) words.splice(0, 2, `${words[0]} ${words[1]}`);
+  const [first, second] = words;
+  if (first !== undefined && second !== undefined && /^[*!-]$/.test(first)) words.splice(0, 2, `${first} ${second}`);
   for (const word of words) {
     const next = cur === '' ? word : `${cur} ${word}`;
     if (next.length > width && cur.trim() !== '') {

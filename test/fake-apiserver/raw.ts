@@ -14,6 +14,8 @@ export interface RawOptions {
   body?: string | object;
   /** Bearer token; default target.token, null for none. */
   token?: string | null;
+  /** More request headers; an array is sent as repeated lines (Impersonate-Group). */
+  headers?: Record<string, string | string[]>;
 }
 
 export interface RawResponse {
@@ -27,7 +29,7 @@ export interface RawResponse {
 function open(target: RawTarget, method: string, path: string, o: RawOptions): Promise<IncomingMessage> {
   const token = o.token === undefined ? target.token : o.token;
   const body = o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
-  const headers: Record<string, string> = { Accept: 'application/json' };
+  const headers: Record<string, string | string[]> = { Accept: 'application/json', ...o.headers };
   if (token !== null) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   return new Promise((resolve, reject) => {

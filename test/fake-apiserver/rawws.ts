@@ -12,6 +12,8 @@ export interface RawUpgradeOptions {
   protocols?: string[];
   /** Bearer token; default target.token, null for none. */
   token?: string | null;
+  /** More request headers; an array is sent as repeated lines (Impersonate-Group). */
+  headers?: Record<string, string | string[]>;
 }
 
 export interface RawFrame {
@@ -44,8 +46,8 @@ function clientFrame(opcode: number, data: Buffer): Buffer {
 /** Sends a WebSocket upgrade to `path` and returns either the refusal (status/body) or a frame-level connection. */
 export function rawUpgrade(target: RawTarget, path: string, o: RawUpgradeOptions = {}): Promise<RawUpgrade> {
   const token = o.token === undefined ? target.token : o.token;
-  const headers: Record<string, string> = {
-    Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': randomBytes(16).toString('base64'),
+  const headers: Record<string, string | string[]> = {
+    ...o.headers, Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': randomBytes(16).toString('base64'),
   };
   if (o.protocols?.length) headers['Sec-WebSocket-Protocol'] = o.protocols.join(', ');
   if (token !== null) headers.Authorization = `Bearer ${token}`;

@@ -6,20 +6,21 @@ import type { Duplex } from 'node:stream';
 import { AuthState, ReviewError, type ResourceAttributes, type UserInfo } from './auth.js';
 import { parsePorts, PortForwardHub, PORTFORWARD_PROTOCOLS } from './portforward.js';
 import { podFilter, SelectorError } from './selectors.js';
-import { sendJson, sendStatus, writeStatusToSocket, type StatusJson } from './status.js';
+import { forbiddenMessage, sendJson, sendStatus, writeStatusToSocket, type StatusJson } from './status.js';
 import { PodStore, StoreError } from './store.js';
 import type { TlsMaterial } from './tls.js';
 import { WatchHub } from './watch.js';
 import { tokenRequest } from './tokenrequest.js';
 import { readJson } from './body.js';
 import { handshakeProblem, offeredProtocols } from './websocket.js';
+import { impersonate, isRefusal } from './impersonation.js';
 
 export interface ServerOptions {
   /** Change events kept for watch resumption (default 1000); older resourceVersions get 410 Expired. */
   historyLimit?: number;
   /** Reject requests without a known bearer token with 401 (default true). */
   requireAuth?: boolean;
-  /** Check every pod/review/portforward request of the caller against the policy table; 403 Forbidden if denied (default false). */
+  /** Check every pod/review/portforward request of the caller against the policy table; 403 Forbidden if denied (default false). Impersonate-* headers are authorized whatever this says, as by the real server. */
   enforceRbac?: boolean;
   /** Server-side cap on watch duration when the client sends no timeoutSeconds (default: none). */
   watchTimeoutSeconds?: number;
@@ -35,6 +36,9 @@ export interface RequestLogEntry {
   query: string;
   /** Authenticated caller username, if any. */
   user?: string;
+  /** Whom the caller impersonated (Impersonate-User), once allowed; the request ran as this user. */
+  impersonatedUser?: string;
+  impersonatedGroups?: string[];
   /** Response status code; undefined while a watch stream is still open. */
   status?: number;
   at: number;
@@ -53,14 +57,6 @@ function segment(m: RegExpExecArray, i: number): string {
   const s = m[i];
   if (s === undefined) throw new Error(`fake apiserver: path ${m.input} matched without group ${i}`);
   return decodeURIComponent(s);
-}
-
-function forbiddenMessage(user: string, a: ResourceAttributes): string {
-  const res = a.group ? `${a.resource}.${a.group}` : a.resource;
-  const subject = a.name ? `${res} "${a.name}"` : res;
-  const scope = a.namespace ? `in the namespace "${a.namespace}"` : 'at the cluster scope';
-  const full = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
-  return `${subject} is forbidden: User "${user}" cannot ${a.verb} resource "${full}" in API group "${a.group ?? ''}" ${scope}`;
 }
 
 export class FakeApiHttpServer {
@@ -158,13 +154,22 @@ export class FakeApiHttpServer {
       const caller = this.auth.authenticate(m?.[1]);
       if (caller) entry.user = caller.username;
       if (!caller && this.opts.requireAuth !== false) return sendStatus(res, 401, 'Unauthorized', 'Unauthorized');
-      await this.route(req, res, url, isWatch, caller ?? { username: 'system:anonymous', groups: ['system:unauthenticated'] });
+      const as = this.impersonated(req, entry, caller ?? { username: 'system:anonymous', groups: ['system:unauthenticated'] });
+      if (isRefusal(as)) return sendStatus(res, ...as);
+      await this.route(req, res, url, isWatch, as);
     } catch (err) {
       if (res.headersSent) return void res.destroy();
       if (err instanceof ReviewError || err instanceof StoreError) return sendStatus(res, err.code, err.reason, err.message);
       if (err instanceof SelectorError) return sendStatus(res, 400, 'BadRequest', err.message);
       sendStatus(res, 500, 'InternalError', `Internal error occurred: ${(err as Error).message}`);
     }
+  }
+
+  /** Impersonation, after authentication and before authorization, as the real filter chain orders them. */
+  private impersonated(req: IncomingMessage, entry: RequestLogEntry, caller: UserInfo): ReturnType<typeof impersonate> {
+    const as = impersonate(this.auth, caller, req);
+    if (!isRefusal(as) && as !== caller) [entry.impersonatedUser, entry.impersonatedGroups] = [as.username, as.groups];
+    return as;
   }
 
   /** 403s and returns false when RBAC enforcement is on and the policy table denies the caller. */
@@ -190,7 +195,8 @@ export class FakeApiHttpServer {
       const caller = this.auth.authenticate(m?.[1]);
       if (caller) entry.user = caller.username;
       if (!caller && this.opts.requireAuth !== false) return fail(401, 'Unauthorized', 'Unauthorized');
-      const who = caller ?? { username: 'system:anonymous', groups: ['system:unauthenticated'] };
+      const who = this.impersonated(req, entry, caller ?? { username: 'system:anonymous', groups: ['system:unauthenticated'] });
+      if (isRefusal(who)) return fail(...who);
       const pf = PORTFORWARD_PATH.exec(url.pathname.replace(/\/+$/, ''));
       if (!pf) return fail(400, 'BadRequest', `upgrade requests are only served for pods/portforward by this fake: ${url.pathname}`);
       const [namespace, name] = [segment(pf, 1), segment(pf, 2)];

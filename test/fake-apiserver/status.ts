@@ -1,6 +1,7 @@
 // Owns the metav1.Status error shape and the JSON response writers every endpoint uses.
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { ResourceAttributes } from './auth.js';
 
 export interface StatusJson {
   kind: 'Status';
@@ -46,4 +47,13 @@ export function writeStatusToSocket(socket: Duplex, code: number, reason: string
     `HTTP/1.1 ${code} ${STATUS_CODES[code] ?? 'Unknown'}\r\nContent-Type: application/json\r\n` +
     `Content-Length: ${Buffer.byteLength(text)}\r\nCache-Control: no-cache, private\r\nConnection: close\r\n\r\n${text}`,
   );
+}
+
+/** responsewriters.Forbidden's message: `pods "web" is forbidden: User "u" cannot get resource "pods" in API group "" in the namespace "shop"`. */
+export function forbiddenMessage(user: string, a: ResourceAttributes): string {
+  const res = a.group ? `${a.resource}.${a.group}` : a.resource;
+  const subject = a.name ? `${res} "${a.name}"` : res;
+  const scope = a.namespace ? `in the namespace "${a.namespace}"` : 'at the cluster scope';
+  const full = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
+  return `${subject} is forbidden: User "${user}" cannot ${a.verb} resource "${full}" in API group "${a.group ?? ''}" ${scope}`;
 }

@@ -9,7 +9,9 @@ function program(): Command {
     .option('-n, --namespace <namespace>', 'ns')
     .option('-A, --all-namespaces', 'all')
     .option('--kubeconfig <path>', 'kc')
-    .option('--context <name>', 'ctx');
+    .option('--context <name>', 'ctx')
+    .option('--as <user>', 'as')
+    .option('--as-group <group>', 'as group');
   p.command('diff').description('compare').argument('<target>').argument('<debugger>').option('--target <container>', 't').option('--expect-shared <types>', 'e');
   p.command('ps').description('processes').argument('<ref>').option('-c, --container <name>', 'c');
   p.command('exec').description('run').argument('<ref>').argument('<command...>').option('--ns <list>', 'ns').option('-i, --stdin', 'i').option('-t, --tty', 't');
@@ -55,6 +57,9 @@ t.test('refs: pods in the namespace on the line, container/ IDs, a debugger', as
   seen.length = 0;
   t.equal(await run('ps', '-n', 'shop', '--context', 'prod', '--kubeconfig', '/k', 'w'), 'web\nworker\n:4\n');
   t.same(seen[0], { namespace: 'shop', context: 'prod', kubeconfig: '/k', positionals: [] }, 'the flags on the line pick the cluster');
+  seen.length = 0;
+  await run('ps', '--as', 'bob', '--as-group', 'viewers', '--as-group=oncall', '-n', 'shop', 'w');
+  t.same(seen[0], { as: 'bob', asGroups: ['viewers', 'oncall'], namespace: 'shop', positionals: [] }, '--as and --as-group: asked as kubectl completes, impersonating');
   t.equal(await run('ps', '-nshop', 'w'), 'web\nworker\n:4\n', '-nNAME');
   t.equal(await run('diff', '-n', 'shop', 'web', ''), 'debugger\napp\n:4\n', 'the second word of diff: a container of the pod');
   t.equal(await run('ps', 'c'), 'container/\n:6\n', 'a ref prefix, no space after it');

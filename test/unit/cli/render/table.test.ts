@@ -1,6 +1,6 @@
 // Control characters in table cells and rendered text are shown as escapes, never passed to the terminal.
 import t from 'tap';
-import { keyValues, table, visible, visibleLines } from '../../../../cli/render/table.js';
+import { keyValues, setWide, table, visible, visibleLines } from '../../../../cli/render/table.js';
 
 const HOSTILE = 'sh\x1b[2J\x1b]0;pwned\x07 a\tb\nc\rd\x7f\x9b31m\u202eevil\x00';
 
@@ -18,4 +18,16 @@ t.test('table and keyValues escape every cell, and align on the escaped text', a
   t.match(out, /^1       sh\\x1b\[2J/m);
   const kv = keyValues([['command', 'x\x1b]0;t\x07'], ['pid', '1']]);
   t.equal(kv, 'command:  x\\x1b]0;t\\x07\npid:      1\n');
+});
+
+t.test('a row with more cells than headers is printed whole, its extra cells unpadded', async (t) => {
+  t.equal(table(['A', 'B'], [['x', 'y', 'z', 'w']]), 'A  B\nx  y  z  w\n');
+});
+
+t.test('-o wide: no line is cut at the width', async (t) => {
+  t.teardown(() => setWide(false));
+  const rows = [['a', 'x'.repeat(30)]];
+  t.equal(table(['K', 'V'], rows, { width: 10 }), 'K  V\na  xxxxxx…\n', 'cut at the width');
+  setWide(true);
+  t.equal(table(['K', 'V'], rows, { width: 10 }), `K  V\na  ${'x'.repeat(30)}\n`, 'whole with -o wide');
 });
