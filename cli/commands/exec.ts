@@ -21,6 +21,11 @@ export async function exec(ref: string, command: string[], flags: ExecFlags, opt
   const argv = checkCommand(command);
   const selection = parseSelection(flags.ns ?? 'tools');
   const timeout = parseTimeout(flags.timeout);
+  // As kubectl: a terminal is asked for, stdin is not one: say so and go on without.
+  if (flags.tty && !process.stdin.isTTY) {
+    process.stderr.write('Unable to use a TTY - input is not a terminal or the right kind of file\n');
+    flags = { ...flags, tty: false };
+  }
   if (isLocalRef(ref)) {
     // The agent enforces a pod exec's timeout; a node-local exec is a child of this terminal, with no one to enforce it.
     if (timeout !== undefined) {
@@ -28,12 +33,7 @@ export async function exec(ref: string, command: string[], flags: ExecFlags, opt
         hint: `wrap the command instead: nsinspect exec ${ref} -- timeout ${timeout} ${argv[0]} …`,
       });
     }
-    return execLocal(ref, argv, selection);
-  }
-  // As kubectl: a terminal is asked for, stdin is not one: say so and go on without.
-  if (flags.tty && !process.stdin.isTTY) {
-    process.stderr.write('Unable to use a TTY - input is not a terminal or the right kind of file\n');
-    flags = { ...flags, tty: false };
+    return execLocal(ref, argv, selection, flags.tty === true);
   }
   const { Cluster } = await import('../cluster/session.js');
   const name = podName(ref);
@@ -97,13 +97,13 @@ async function interactive(agent: AgentClient, path: string, argv: string[], nam
   }
 }
 
-async function execLocal(ref: string, argv: string[], selection: ReturnType<typeof parseSelection>): Promise<number> {
+async function execLocal(ref: string, argv: string[], selection: ReturnType<typeof parseSelection>, tty: boolean): Promise<number> {
   const { parseLocalRef } = await import('../../agent/protocol/refs.js');
   const { Engine } = await import('../../agent/inspect/engine.js');
   const local = await import('../../agent/exec/local.js');
   const r = parseLocalRef(ref);
   if (process.geteuid?.() !== 0) throw new NsinspectError('NOT_ROOT', 'nsinspect exec needs root to enter namespaces', { hint: 'run it with sudo' });
-  return local.execLocal(new Engine().subject(r), selection, argv);
+  return local.execLocal(new Engine().subject(r), selection, argv, tty);
 }
 
 async function readAll(stream: NodeJS.ReadableStream, max = EXEC_LIMITS.maxStdinChars): Promise<string> {
