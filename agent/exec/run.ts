@@ -1,6 +1,5 @@
 // Spawns one argv in its own process group, caps its output, and kills the whole group on timeout.
 import { constants } from 'node:os';
-import { execa } from 'execa';
 import { readStartTime } from '../procfs/proc.js';
 import { NsinspectError } from '../model/errors.js';
 import { closeLeftStreams, reapSession, sessionTag } from './reap.js';
@@ -68,6 +67,8 @@ export async function runCapped(argv: string[], input: string | undefined, limit
   const out = new Capped(limits.maxOutputBytes);
   const err = new Capped(limits.maxOutputBytes);
   const tag = sessionTag();
+  // Loaded by the first exec, not with the agent: a node never asked for one does not keep execa resident.
+  const { execa } = await import('execa');
   const [file, args] = programOf(argv);
   const child = execa(file, args, {
     shell: false,
@@ -103,6 +104,8 @@ export async function runCapped(argv: string[], input: string | undefined, limit
   }, limits.timeoutMs);
   const onAbort = (): void => void reap();
   signal?.addEventListener('abort', onAbort);
+  // An abort while execa was loading came before the listener.
+  if (signal?.aborted) onAbort();
   // The leader's exit ends the command: what it left behind is killed now, so the pipes close.
   // A process that escaped the session (setsid, re-parented into the container) is found by its
   // tag; should it hold our pipes still, our ends are closed: the answer never waits on it.
@@ -157,6 +160,7 @@ export async function runAttached(argv: string[]): Promise<number> {
   process.on('SIGINT', ignore);
   process.on('SIGQUIT', ignore);
   try {
+    const { execa } = await import('execa');
     const [file, args] = programOf(argv);
     const r = await execa(file, args, { shell: false, reject: false, stdio: 'inherit', cleanup: true });
     return exitCodeOf(r);

@@ -171,6 +171,55 @@ export class Engine {
   }
 
   /**
+   * The pod's sandbox found exactly as sandboxOf finds it, as a subject. known: subjects the caller
+   * just resolved for containers in exclude (the pod view's): their namespaces and records are
+   * taken as read, not read again, and the sandbox's own reads make its subject (the pod view
+   * rebuilds every second per pod; reading each container twice was most of its cost).
+   */
+  sandboxSubject(podUID: string, exclude: ReadonlySet<string>, maxAgeMs: number, known: readonly Subject[]): Subject | undefined {
+    const reuse = new Map(known.flatMap((s) => (s.containerID && s.container && exclude.has(s.containerID) ? [[s.containerID, s] as const] : [])));
+    const members: Array<PodMember & { subject: Subject }> = [];
+    for (const e of this.index.all(maxAgeMs)) {
+      if (e.podUID !== podUID) continue;
+      const s = reuse.get(e.containerID);
+      // An excluded member's comm is never looked at (findSandbox checks `pause` among candidates only).
+      const m = s?.container ? { subject: s, container: s.container, namespaces: s.namespaces, comm: '', startTime: s.startTime } : this.memberOf(e.containerID);
+      if (m) members.push(m);
+    }
+    const read = new Set<ContainerID>(reuse.keys());
+    const recordOf = (m: PodMember & { subject: Subject }): RuntimeRecord | undefined => {
+      if (!read.has(m.container.containerID)) this.withRecord(m.subject, m.subject.pid);
+      read.add(m.container.containerID);
+      return m.subject.record;
+    };
+    let found = members.find((m) => recordOf(m)?.kind === 'sandbox');
+    if (!found) {
+      const guess = findSandbox(members, exclude);
+      found = members.find((m) => m === guess);
+    }
+    if (!found) return undefined;
+    recordOf(found);
+    return found.subject;
+  }
+
+  /** A pod member as podMembers reads it, with the subject containerSubject would make of it (its record read when asked); undefined when not running. */
+  private memberOf(id: ContainerID): (PodMember & { subject: Subject }) | undefined {
+    let c: Container;
+    try {
+      c = this.index.container(id);
+    } catch (err) {
+      if (err instanceof NsinspectError && (err.code === 'NOT_FOUND' || err.code === 'NOT_RUNNING')) return undefined;
+      throw err;
+    }
+    const st = c.initPid === undefined ? undefined : readStat(c.initPid);
+    if (c.initPid === undefined || !st) return undefined;
+    const s: Subject = { ref: `container/${id}`, pid: c.initPid, startTime: st.startTime, containerID: c.containerID, runtime: c.runtime, container: c, namespaces: {} };
+    if (c.podUID) s.podUID = c.podUID;
+    this.withNamespaces(s);
+    return { subject: s, container: c, namespaces: s.namespaces, comm: st.comm, startTime: st.startTime };
+  }
+
+  /**
    * names: how the findings call the two sides (container names in a pod); default their IDs.
    * sandbox: the pod's sandbox namespaces when the caller already has them (the pod view).
    * specs: what the pod spec asks of each side, when the API gave it (the pod view); for `layers`.

@@ -65,15 +65,9 @@ export class PodInspector {
       }
     }
     const known = new Set(pod.containers.flatMap((c) => (c.containerID ? [c.containerID] : [])));
-    const sb = this.engine.sandboxOf(pod.uid, known, this.sandboxWalkMaxAgeMs);
-    if (sb?.container.initPid !== undefined) {
-      try {
-        const subject = this.engine.containerSubject(sb.container.containerID);
-        out.unshift({ spec: { name: SANDBOX_NAME, kind: 'sandbox', privileged: false, state: 'running' }, subject });
-      } catch {
-        // The sandbox exited between the two reads: the pod view goes on without it.
-      }
-    }
+    // The containers just resolved are not read again to find the sandbox (engine.sandboxOf's answer, exactly).
+    const subject = this.engine.sandboxSubject(pod.uid, known, this.sandboxWalkMaxAgeMs, out.flatMap((r) => (r.subject ? [r.subject] : [])));
+    if (subject) out.unshift({ spec: { name: SANDBOX_NAME, kind: 'sandbox', privileged: false, state: 'running' }, subject });
     return out;
   }
 
