@@ -211,7 +211,7 @@ export class Engine {
       if (err instanceof NsinspectError && (err.code === 'NOT_FOUND' || err.code === 'NOT_RUNNING')) return undefined;
       throw err;
     }
-    const st = c.initPid === undefined ? undefined : readStat(c.initPid);
+    const st = c.initPid === undefined ? undefined : readStat(c.initPid, this.proc);
     if (c.initPid === undefined || !st) return undefined;
     const s: Subject = { ref: `container/${id}`, pid: c.initPid, startTime: st.startTime, containerID: c.containerID, runtime: c.runtime, container: c, namespaces: {} };
     if (c.podUID) s.podUID = c.podUID;
