@@ -1,4 +1,4 @@
-// The pod view's sandbox lookup, in-process: sandboxOf then containerSubject (before) against sandboxSubject (after), interleaved, on lab pods.
+// The pod view's sandbox lookup, in-process: without reuse (sandboxOf, then containerSubject) against with it (sandboxSubject given the view's subjects), interleaved, on lab pods.
 import { Lab, randomHex } from '../lab/runc.js';
 import { type DemoPod, startDemoPod } from '../lab/pod.js';
 import { Engine } from '../agent/inspect/engine.js';

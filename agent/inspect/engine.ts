@@ -7,7 +7,7 @@ import { CLOCK_TICKS, readBootTime, readNamespaces, readProcess, readStat, readS
 import { procRootFromEnv } from '../procfs/root.js';
 import { ContainerIndex, containerOfPid } from '../discovery/containers.js';
 import type { LocalRef } from '../model/formats.js';
-import { type PodMember, findSandbox, podMembers } from '../discovery/sandbox.js';
+import { type PodMember, findSandbox } from '../discovery/sandbox.js';
 import { hostNamespaces } from '../discovery/host.js';
 import { inventory } from '../discovery/inventory.js';
 import { memberOwners, pidNsMembers } from '../discovery/pidns-members.js';
@@ -160,18 +160,14 @@ export class Engine {
   }
 
   /** The sandbox of a pod, found from its cgroup alone; exclude lists known app containers. */
-  sandboxOf(podUID: string, exclude?: ReadonlySet<string>, maxAgeMs = 0): PodMember | undefined {
-    const members = podMembers(this.index.podContainers(podUID, maxAgeMs), this.proc);
-    // The runtime's record names the sandbox exactly; the heuristic only when no record says.
-    for (const m of members) {
-      const kind = tryReadRecord(m.container.containerID, this.roots, m.container.initPid, this.proc)?.kind;
-      if (kind === 'sandbox') return m;
-    }
-    return findSandbox(members, exclude);
+  sandboxOf(podUID: string, exclude: ReadonlySet<string> = new Set(), maxAgeMs = 0): { container: Container; namespaces: NsSet } | undefined {
+    const s = this.sandboxSubject(podUID, exclude, maxAgeMs, []);
+    return s?.container ? { container: s.container, namespaces: s.namespaces } : undefined;
   }
 
   /**
-   * The pod's sandbox found exactly as sandboxOf finds it, as a subject. known: subjects the caller
+   * The pod's sandbox, as a subject: the member its runtime record calls the sandbox, else
+   * findSandbox's heuristic. known: subjects the caller
    * just resolved for containers in exclude (the pod view's): their namespaces and records are
    * taken as read, not read again, and the sandbox's own reads make its subject (the pod view
    * rebuilds every second per pod; reading each container twice was most of its cost).

@@ -139,14 +139,9 @@ export class PodInspector {
     return { view, resolved };
   }
 
-  /**
-   * The engine's diff for two containers of the pod, by name. The target defaults to the
-   * debugger's targetContainerName, else the pod's only app container; otherwise INVALID
-   * listing the candidates.
-   */
-  diff(pod: PodInfo, debuggerName: string, targetName?: string, podSecurity?: PodSecurity): PodDiff {
-    const dbg = pod.containers.find((c) => c.name === debuggerName);
-    if (!dbg) throw notInPod(pod, debuggerName);
+  /** The debugger and its target by name: the one named, else its targetContainerName, else the pod's only app container. */
+  private pair(pod: PodInfo, debuggerName: string, targetName?: string): { tgt: PodContainer; dbg: PodContainer } {
+    const dbg = this.container(pod, debuggerName);
     let tname = targetName ?? dbg.target;
     if (tname === undefined) {
       const apps = pod.containers.filter((c) => c.kind === 'app' && c.name !== debuggerName);
@@ -158,11 +153,24 @@ export class PodInspector {
       }
       tname = only.name;
     }
-    const tgt = pod.containers.find((c) => c.name === tname);
-    if (!tgt) throw notInPod(pod, tname);
+    return { tgt: this.container(pod, tname), dbg };
+  }
+
+  /** A named container's subject from the pod's snapshot, named as the pod's (NAMESPACE/POD/NAME); else read now. */
+  private subjectIn(pod: PodInfo, resolved: Resolved[], c: PodContainer): Subject {
+    const s = resolved.find((r) => r.spec === c)?.subject ?? this.running(pod, c);
+    return { ...s, ref: `${pod.namespace}/${pod.name}/${c.name}` };
+  }
+
+  /**
+   * The engine's diff for two containers of the pod, by name. The target defaults to the
+   * debugger's targetContainerName, else the pod's only app container; otherwise INVALID
+   * listing the candidates.
+   */
+  diff(pod: PodInfo, debuggerName: string, targetName?: string, podSecurity?: PodSecurity): PodDiff {
+    const { tgt, dbg } = this.pair(pod, debuggerName, targetName);
     const { view, resolved } = this.snapshot(pod);
-    const subjectOf = (c: PodContainer): Subject => resolved.find((r) => r.spec === c)?.subject ?? this.running(pod, c);
-    const [ts, ds] = [subjectOf(tgt), subjectOf(dbg)];
+    const [ts, ds] = [this.subjectIn(pod, resolved, tgt), this.subjectIn(pod, resolved, dbg)];
     const sandbox = resolved.find((r) => r.spec.kind === 'sandbox')?.subject?.namespaces;
     const v2 = isCgroupV2(this.engine.proc);
     const specOf = (c: PodContainer) => ({ pod, container: { kind: c.kind, privileged: c.privileged, ...(c.target ? { target: c.target } : {}) }, cgroupV2: v2 });
@@ -172,17 +180,16 @@ export class PodInspector {
       targetContainer: tgt.name,
       debuggerContainer: dbg.name,
       ...d,
-      target: { ...d.target, ref: `${pod.namespace}/${pod.name}/${tgt.name}` },
-      debugger: { ...d.debugger, ref: `${pod.namespace}/${pod.name}/${dbg.name}` },
       mismatches: view.mismatches.filter((m) => m.container === dbg.name || m.container === tgt.name),
     };
   }
 
   /** What the pod's debugger can do to its target (picked as diff picks it), judged against the namespace's Pod Security level. */
   access(pod: PodInfo, debuggerName: string, targetName?: string, podSecurity?: PodSecurity): PodAccess {
-    const d = this.diff(pod, debuggerName, targetName);
-    const a = this.engine.access(d.target, d.debugger, podSecurity);
-    return { pod, targetContainer: d.targetContainer, debuggerContainer: d.debuggerContainer, ...a };
+    const { tgt, dbg } = this.pair(pod, debuggerName, targetName);
+    const { resolved } = this.snapshot(pod);
+    const a = this.engine.access(this.subjectIn(pod, resolved, tgt), this.subjectIn(pod, resolved, dbg), podSecurity);
+    return { pod, targetContainer: tgt.name, debuggerContainer: dbg.name, ...a };
   }
 
   /**
