@@ -1,6 +1,6 @@
 // One attached exec session: a pty (node-pty) or pipes, bridged to a WebSocket with the frames.ts framing.
 import type { WebSocket } from 'ws';
-import type { ResultPromise, execa as Execa } from 'execa';
+import { execa, type ResultPromise } from 'execa';
 import { CH, type EndReason, type StatusFrame, frame, frames, parseResize } from '../protocol/frames.js';
 import { closeLeftStreams, sessionTag } from './reap.js';
 import { readStartTime } from '../procfs/proc.js';
@@ -84,22 +84,15 @@ export class AttachSession {
 
   /** Spawns the process, unless the container changed since admission. */
   async start(): Promise<void> {
-    // execa is loaded by the first pipe session, not with the agent: a node never asked for an exec does not keep it resident.
-    let execa: typeof Execa | undefined;
-    try {
-      if (!this.opts.tty) ({ execa } = await import('execa'));
-    } catch (err) {
-      this.finish('error', null, undefined, `could not start ${this.admission.argv.at(0) ?? 'an empty command'}: ${(err as Error).message}`);
-      return;
-    }
-    if (this.ended) return;
+    // No await before a pipe session's spawn: frames that arrive before the process exists are
+    // dropped, so a client's first stdin and its close must find the process already there.
     if (!this.admission.stillSame()) {
       this.finish('error', null, undefined, `process ${this.admission.pid} changed since it was looked up (exited, or its PID was reused)`);
       return;
     }
     try {
       const [file, args] = programOf(this.admission.argv);
-      this.proc = execa ? this.spawnPipes(execa, file, args) : await this.spawnPty(file, args);
+      this.proc = this.opts.tty ? await this.spawnPty(file, args) : this.spawnPipes(file, args);
     } catch (err) {
       this.log.warn({ err }, 'starting an attached exec session');
       this.finish('error', null, undefined, `could not start ${this.admission.argv.at(0) ?? 'an empty command'}: ${(err as Error).message}`);
@@ -141,7 +134,7 @@ export class AttachSession {
     };
   }
 
-  private spawnPipes(execa: typeof Execa, file: string, args: string[]): Proc {
+  private spawnPipes(file: string, args: string[]): Proc {
     const child: ResultPromise = execa(file, args, { shell: false, detached: true, reject: false, buffer: false, stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', env: this.env, extendEnv: false, cleanup: true });
     child.stdout?.on('data', (b: Buffer) => this.output(CH.stdout, b));
     child.stderr?.on('data', (b: Buffer) => this.output(CH.stderr, b));
