@@ -16,6 +16,14 @@ import { containerLayers } from './layers-of.js';
 
 export const SANDBOX_NAME = '(sandbox)';
 
+/** One pod's snapshot: its view, the subjects it was built from, and the answers already given from it. */
+interface Snapshot {
+  view: PodView;
+  resolved: Resolved[];
+  /** diff and access answers by pair and Pod Security level: a burst of diffs of one pod is judged once per snapshot. */
+  answers: Map<string, PodDiff | PodAccess>;
+}
+
 interface Resolved {
   spec: PodContainer | { name: string; kind: 'sandbox'; privileged: false; state: 'running' };
   subject?: Subject;
@@ -32,7 +40,7 @@ export function isCgroupV2(proc: string): boolean {
 
 /** One per agent: the API's routes and the metrics share its snapshots, so a burst of readers reads /proc once. */
 export class PodInspector {
-  private readonly snapshots = new Map<string, { at: number; signature: string; value: { view: PodView; resolved: Resolved[] } }>();
+  private readonly snapshots = new Map<string, { at: number; signature: string; value: Snapshot }>();
 
   /**
    * sandboxWalkMaxAgeMs: how stale the cgroup walk may be when looking for a pod's sandbox (it
@@ -79,7 +87,7 @@ export class PodInspector {
    * The pod view, with the resolved subjects it was built from (reused by diff). Reused for
    * snapshotTtlMs while the pod's containers are the same: a burst of diffs reads /proc once.
    */
-  private snapshot(pod: PodInfo): { view: PodView; resolved: Resolved[] } {
+  private snapshot(pod: PodInfo): Snapshot {
     const key = `${pod.namespace}/${pod.name}`;
     const signature = pod.uid + pod.containers.map((c) => `|${c.name}:${c.containerID ?? ''}:${c.state}`).join('');
     const now = performance.now();
@@ -94,7 +102,7 @@ export class PodInspector {
     return value;
   }
 
-  private build(pod: PodInfo): { view: PodView; resolved: Resolved[] } {
+  private build(pod: PodInfo): Snapshot {
     const resolved = this.resolve(pod);
     const host = hostNamespaces(this.engine.proc);
     const sandbox = resolved.find((r) => r.spec.kind === 'sandbox')?.subject?.namespaces;
@@ -136,7 +144,21 @@ export class PodInspector {
         return r.subject ? containerLayers(s.name, r.subject, s.kind === 'sandbox' ? { host } : { host, sandbox, target: nsOf(target) }, spec, this.engine.proc) : [];
       }),
     };
-    return { view, resolved };
+    return { view, resolved, answers: new Map() };
+  }
+
+  /**
+   * An answer about the pair from the pod's snapshot, computed once per snapshot: within the
+   * snapshot's TTL the namespaces, privileges and layers are as stale as the view's, no more.
+   */
+  private answer<T extends PodDiff | PodAccess>(kind: string, snap: Snapshot, tgt: PodContainer, dbg: PodContainer, podSecurity: PodSecurity | undefined, make: () => T): T {
+    const level = podSecurity ? `${podSecurity.namespace}:${podSecurity.enforce}:${podSecurity.enforce === 'unknown' ? podSecurity.why : (podSecurity.version ?? '')}` : '';
+    const key = `${kind}\0${tgt.name}\0${dbg.name}\0${level}`;
+    const known = snap.answers.get(key) as T | undefined;
+    if (known) return known;
+    const made = make();
+    if (this.snapshotTtlMs > 0) snap.answers.set(key, made);
+    return made;
   }
 
   /** The debugger and its target by name: the one named, else its targetContainerName, else the pod's only app container. */
@@ -169,7 +191,11 @@ export class PodInspector {
    */
   diff(pod: PodInfo, debuggerName: string, targetName?: string, podSecurity?: PodSecurity): PodDiff {
     const { tgt, dbg } = this.pair(pod, debuggerName, targetName);
-    const { view, resolved } = this.snapshot(pod);
+    const snap = this.snapshot(pod);
+    return this.answer('diff', snap, tgt, dbg, podSecurity, () => this.diffOf(pod, snap, tgt, dbg, podSecurity));
+  }
+
+  private diffOf(pod: PodInfo, { view, resolved }: Snapshot, tgt: PodContainer, dbg: PodContainer, podSecurity?: PodSecurity): PodDiff {
     const [ts, ds] = [this.subjectIn(pod, resolved, tgt), this.subjectIn(pod, resolved, dbg)];
     const sandbox = resolved.find((r) => r.spec.kind === 'sandbox')?.subject?.namespaces;
     const v2 = isCgroupV2(this.engine.proc);
@@ -187,9 +213,11 @@ export class PodInspector {
   /** What the pod's debugger can do to its target (picked as diff picks it), judged against the namespace's Pod Security level. */
   access(pod: PodInfo, debuggerName: string, targetName?: string, podSecurity?: PodSecurity): PodAccess {
     const { tgt, dbg } = this.pair(pod, debuggerName, targetName);
-    const { resolved } = this.snapshot(pod);
-    const a = this.engine.access(this.subjectIn(pod, resolved, tgt), this.subjectIn(pod, resolved, dbg), podSecurity);
-    return { pod, targetContainer: tgt.name, debuggerContainer: dbg.name, ...a };
+    const snap = this.snapshot(pod);
+    return this.answer('access', snap, tgt, dbg, podSecurity, () => {
+      const a = this.engine.access(this.subjectIn(pod, snap.resolved, tgt), this.subjectIn(pod, snap.resolved, dbg), podSecurity);
+      return { pod, targetContainer: tgt.name, debuggerContainer: dbg.name, ...a };
+    });
   }
 
   /**

@@ -11,6 +11,8 @@ export interface LoadSpec {
   token: string;
   connections: number;
   durationS: number;
+  /** Requests per second over all connections (autocannon's overallRate); unset: as fast as the agent answers. */
+  ratePerS?: number;
   /** Scrape this URL every scrapeEveryS seconds during the load (Prometheus-like). */
   scrapeUrl?: string;
   scrapeEveryS?: number;
@@ -62,6 +64,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     url: spec.url,
     connections: spec.connections,
     duration: spec.durationS,
+    ...(spec.ratePerS ? { overallRate: spec.ratePerS } : {}),
     headers: { authorization: `Bearer ${spec.token}` },
     requests: [{ setupRequest: (req) => ({ ...req, path: spec.paths[i++ % n] ?? '/' }) }],
   }) as unknown as Promise<autocannon.Result> & EventEmitter; // without a callback: a thenable event emitter
