@@ -18,12 +18,14 @@ import { type LayerSpecs, layersOf } from './layers-of.js';
 import type { PodSecurity } from '../model/access.js';
 import type { ExitRecord, RecordRoots, RuntimeRecord } from '../model/records.js';
 import { allRecords, defaultRoots, readExit, runningContainerdRoots, tryReadRecord } from '../discovery/records.js';
+import { RecordCache } from '../discovery/record-cache.js';
 import { containerOfPod, recordName, recordNames, recordedTarget, recordsOfPod } from '../discovery/pod-records.js';
 
 export type { Subject };
 
 export class Engine {
   readonly index: ContainerIndex;
+  private readonly records: RecordCache;
 
   /**
    * roots: where the runtimes keep their records (a kubelet node's defaults, or NSINSPECT_* env).
@@ -31,6 +33,7 @@ export class Engine {
    */
   constructor(readonly roots: RecordRoots = defaultRoots(), readonly proc: string = procRootFromEnv()) {
     this.index = new ContainerIndex(proc);
+    this.records = new RecordCache(roots, proc);
   }
 
   /** Resolves a node-local ref. NOT_FOUND, AMBIGUOUS or NOT_RUNNING when it cannot. */
@@ -83,7 +86,8 @@ export class Engine {
 
   /** The runtime's record of the subject's container; a record that cannot be read leaves the answer as it was. */
   private withRecord(s: Subject, initPid?: number): void {
-    const r = s.containerID ? tryReadRecord(s.containerID, this.roots, initPid, this.proc) : undefined;
+    // The subject is the init process itself (its start time read): its record is read once per init.
+    const r = !s.containerID ? undefined : initPid === s.pid ? this.records.get(s.containerID, s.pid, s.startTime) : tryReadRecord(s.containerID, this.roots, initPid, this.proc);
     if (r) s.record = r;
   }
 
@@ -266,6 +270,13 @@ export class Engine {
     const rows: PsRow[] = [];
     const members = pidNsMembers(pidns, this.proc);
     const ownerOf = memberOwners(this.cgroupOf(s), inHost, this.proc);
+    // A ps asks for the same few containers' names many times.
+    const names = new Map<string, ReturnType<typeof recordNames>>();
+    const namesOf = (id: string): ReturnType<typeof recordNames> => {
+      const known = names.get(id) ?? recordNames(this.recordOf(id));
+      names.set(id, known);
+      return known;
+    };
     for (const pid of members) {
       const p = readProcess(pid, this.proc);
       if (!p) continue;
@@ -279,7 +290,7 @@ export class Engine {
         command: p.cmdline.length > 0 ? p.cmdline.join(' ') : `[${p.comm}]`,
         owner,
       };
-      if (owner.kind === 'container') row.names = recordNames(this.recordOf(owner.containerID));
+      if (owner.kind === 'container') row.names = namesOf(owner.containerID);
       rows.push(row);
     }
     return rows;
@@ -307,12 +318,11 @@ export class Engine {
     return rows;
   }
 
-  private readonly records = new Map<string, RuntimeRecord | undefined>();
-
-  /** A container's record, read once per engine (a ps of a pod asks for the same few many times). */
+  /** A container's record, through its init process (cached per init by the record cache). */
   private recordOf(id: string): RuntimeRecord | undefined {
-    if (!this.records.has(id)) this.records.set(id, tryReadRecord(id, this.roots, this.initPidOf(id), this.proc));
-    return this.records.get(id);
+    const init = this.initPidOf(id);
+    const st = init === undefined ? undefined : readStat(init, this.proc);
+    return init !== undefined && st ? this.records.get(id, init, st.startTime) : tryReadRecord(id, this.roots, init, this.proc);
   }
 }
 

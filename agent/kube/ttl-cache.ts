@@ -30,6 +30,13 @@ export class TtlCache<V> {
     }
   }
 
+  /** Milliseconds the entry has left, without touching its recency; undefined when absent or expired. */
+  remaining(key: string): number | undefined {
+    const e = this.map.get(key);
+    const left = e ? e.expires - this.now() : 0;
+    return left > 0 ? left : undefined;
+  }
+
   get size(): number {
     return this.map.size;
   }

@@ -4,7 +4,15 @@ import t, { type Test } from 'tap';
 import { randomBytes } from 'node:crypto';
 import { startFakeApiServer } from '../../../fake-apiserver/index.js';
 import { kubeconfigClient } from '../../../../agent/kube/client.js';
-import { CACHE_ENTRIES, KubeReviewer, TTL, jwtExpiry, type ReviewerOptions } from '../../../../agent/kube/reviewer.js';
+import { CACHE_ENTRIES, KubeReviewer, REFRESH_AHEAD_MS, TTL, jwtExpiry, type ReviewerOptions } from '../../../../agent/kube/reviewer.js';
+
+/** Waits (at most 5 s) until the fake API server has seen n SubjectAccessReviews: a background refresh's answer. */
+async function sarsReach(sars: () => number, n: number): Promise<number> {
+  for (let i = 0; i < 500 && sars() < n; i++) await new Promise((r) => setTimeout(r, 10));
+  // Let the reviewer store the answer it just got.
+  await new Promise((r) => setTimeout(r, 20));
+  return sars();
+}
 
 async function setup(t: Test, opts: Omit<ReviewerOptions, 'now'> = {}) {
   const srv = await startFakeApiServer();
@@ -68,19 +76,50 @@ t.test('an allowed decision lives at most 10 s: a revoked permission stops worki
   const exec = { verb: 'create', resource: 'pods', subresource: 'exec', namespace: 'shop', name: 'web' };
   t.equal((await reviewer.authorize(alice, exec)).allowed, true);
   srv.auth.clearPolicy(); // the binding is deleted
-  clock.ms += TTL.allowed - 1;
-  t.equal((await reviewer.authorize(alice, exec)).allowed, true, 'still cached just before 10 s');
+  clock.ms += TTL.allowed - REFRESH_AHEAD_MS - 1;
+  t.equal((await reviewer.authorize(alice, exec)).allowed, true, 'cached, not yet in its refresh window');
   t.equal(sars(), 1);
+  clock.ms += REFRESH_AHEAD_MS;
+  t.equal((await reviewer.authorize(alice, exec)).allowed, true, 'still served from the cache just before 10 s...');
+  t.equal(await sarsReach(sars, 2), 2, '...and asked again in the background');
+  t.equal((await reviewer.authorize(alice, exec)).allowed, false, 'the refreshed answer: denied, before the 10 s were up');
   clock.ms += 1;
-  t.equal((await reviewer.authorize(alice, exec)).allowed, false, 'reviewed again at 10 s: denied');
-  t.equal(sars(), 2);
+  t.equal((await reviewer.authorize(alice, exec)).allowed, false, 'past 10 s: denied');
+  t.equal(sars(), 2, 'a denial is not refreshed ahead');
   t.equal(TTL.allowed, 10_000);
   srv.auth.allow({ user: 'alice', verb: 'create', resource: 'pods/exec', namespace: 'shop' });
-  clock.ms += TTL.denied - 1;
+  clock.ms += TTL.denied - 2;
   t.equal((await reviewer.authorize(alice, exec)).allowed, false, 'a denial is cached 30 s');
   clock.ms += 1;
   t.equal((await reviewer.authorize(alice, exec)).allowed, true);
   t.equal(sars(), 3);
+});
+
+t.test('an allowed decision is never served past its TTL, even when its refresh failed', async (t) => {
+  const { srv, reviewer, clock, sars } = await setup(t);
+  srv.auth.allow({ user: 'alice', verb: 'get', resource: 'pods', namespace: 'shop' });
+  const alice = { username: 'alice', groups: ['system:authenticated'] };
+  const get = { verb: 'get', resource: 'pods', namespace: 'shop', name: 'web' };
+  t.equal((await reviewer.authorize(alice, get)).allowed, true);
+  await srv.close(); // the API server goes away: the refresh fails
+  clock.ms += TTL.allowed - 1;
+  t.equal((await reviewer.authorize(alice, get)).allowed, true, 'inside the TTL: served; the refresh fails quietly');
+  await new Promise((r) => setTimeout(r, 100));
+  clock.ms += 1;
+  await t.rejects(reviewer.authorize(alice, get), 'past the TTL: asked again, and the failure reaches the caller');
+  t.equal(sars(), 1);
+});
+
+t.test('concurrent requests for one question share one SubjectAccessReview', async (t) => {
+  const { srv, reviewer, sars } = await setup(t);
+  srv.auth.allow({ user: 'alice', verb: 'get', resource: 'pods', namespace: 'shop' });
+  const alice = { username: 'alice', groups: ['system:authenticated'] };
+  const answers = await Promise.all(Array.from({ length: 20 }, () => reviewer.authorize(alice, { verb: 'get', resource: 'pods', namespace: 'shop', name: 'web' })));
+  t.ok(answers.every((a) => a.allowed), 'all allowed');
+  t.equal(sars(), 1, 'one review for twenty requests');
+  await reviewer.authorize(alice, { verb: 'get', resource: 'pods', namespace: 'shop', name: 'db' });
+  await reviewer.authorize({ username: 'bob', groups: [] }, { verb: 'get', resource: 'pods', namespace: 'shop', name: 'web' });
+  t.equal(sars(), 3, 'another pod or another user is another question');
 });
 
 t.test('non-resource SubjectAccessReview (for /metrics)', async (t) => {
