@@ -1,5 +1,5 @@
 // Pod routes: a pod's containers and namespaces, the debugger diff, and a container's processes.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NsinspectError } from '../../model/errors.js';
 import type { PodDirectory, PodInfo } from '../../model/pod.js';
 import type { PodInspector } from '../../inspect/pod-inspector.js';
@@ -32,6 +32,22 @@ export function podRequirer(pods: PodDirectory | null, nodeName: string): (names
   };
 }
 
+/**
+ * The pod inspector hands out one answer object per pod snapshot (about a second): its JSON is
+ * encoded once and the bytes reused, which a burst of identical requests would otherwise pay each time.
+ */
+function encodedOnce<T extends object>(encode: (value: T) => unknown): (reply: FastifyReply, value: T) => FastifyReply {
+  const cache = new WeakMap<T, string>();
+  return (reply, value) => {
+    let body = cache.get(value);
+    if (body === undefined) {
+      body = JSON.stringify(encode(value));
+      cache.set(value, body);
+    }
+    return reply.type('application/json; charset=utf-8').send(body);
+  };
+}
+
 export async function podRoutes(app: FastifyInstance, deps: PodRouteDeps): Promise<void> {
   const { pods, inspector, engine, nodeName } = deps;
   const requirePod = podRequirer(pods, nodeName);
@@ -39,17 +55,19 @@ export async function podRoutes(app: FastifyInstance, deps: PodRouteDeps): Promi
   // Reading namespaces is reading the pod; command lines of processes can hold secrets, so ps needs exec rights.
   const getPodOf = (req: FastifyRequest) => getPod(params(req).namespace, params(req).pod);
   const execPodOf = (req: FastifyRequest) => execPod(params(req).namespace, params(req).pod);
+  const sendPod = encodedOnce(podJSON);
+  const sendDiff = encodedOnce(podDiffJSON);
 
-  app.get<{ Params: PodParams }>('/pods/:namespace/:pod', { schema: { params: PodParams }, config: { summary: "A pod's containers, their namespaces, which they share, and where they differ from the spec.", access: getPodOf } }, async (req) =>
-    podJSON(inspector.pod(requirePod(req.params.namespace, req.params.pod))),
+  app.get<{ Params: PodParams }>('/pods/:namespace/:pod', { schema: { params: PodParams }, config: { summary: "A pod's containers, their namespaces, which they share, and where they differ from the spec.", access: getPodOf } }, async (req, reply) =>
+    sendPod(reply, inspector.pod(requirePod(req.params.namespace, req.params.pod))),
   );
 
   app.get<{ Params: PodParams; Querystring: DiffQuery }>(
     '/pods/:namespace/:pod/diff',
     { schema: { params: PodParams, querystring: DiffQuery }, config: { summary: 'Which namespaces a debugger container shares with its target, with findings.', access: getPodOf } },
-    async (req) => {
+    async (req, reply) => {
       const pod = requirePod(req.params.namespace, req.params.pod);
-      return podDiffJSON(inspector.diff(pod, req.query.debugger, req.query.target, await deps.podSecurity?.(pod.namespace)));
+      return sendDiff(reply, inspector.diff(pod, req.query.debugger, req.query.target, await deps.podSecurity?.(pod.namespace)));
     },
   );
 

@@ -27,6 +27,9 @@ for (const l of LAYOUTS) {
 
     const diff = await get('/v1/pods/shop/web/diff?debugger=dbg');
     t.equal(diff.statusCode, 200);
+    t.equal(diff.headers['content-type'], 'application/json; charset=utf-8');
+    t.equal((await get('/v1/pods/shop/web/diff?debugger=dbg')).body, diff.body, 'a second diff from the same snapshot: the same bytes');
+    t.equal((await get('/v1/pods/shop/web')).body, view.body, 'the pod view too');
     const d = diff.json();
     t.match(d, {
       pod: { namespace: 'shop', name: 'web', uid: POD_UID },
