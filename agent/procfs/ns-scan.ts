@@ -59,6 +59,7 @@ function scanChunks(readlink: (path: string) => string, root: string, types: rea
 const WORKER_SOURCE = `const { workerData: d } = require('node:worker_threads');
 const ctl = new Int32Array(d.ctl);
 try {
+  if (d.fail) throw new Error('failing as the test asked');
   (${scanChunks.toString()})(require('node:fs').readlinkSync, d.root, d.types, new Int32Array(d.pids), new Float64Array(d.out), ${CHUNK}, ctl, true, null);
 } catch {
   Atomics.store(ctl, ${FAILED}, 1);
@@ -79,6 +80,8 @@ export interface ScanOptions {
   meanwhile?: () => void;
   /** Tests: the main thread leaves every chunk to the worker (and still reads what it fails to). */
   workerOnly?: boolean;
+  /** Tests: the worker throws before reading anything. */
+  failWorker?: boolean;
 }
 
 /**
@@ -88,7 +91,7 @@ export interface ScanOptions {
  * or stalls costs time, never answers: the main thread reads whatever it left.
  */
 export function scanNsInodes(pids: readonly number[], types: readonly NsType[], root = procRootFromEnv(), opts: ScanOptions = {}): NsScan {
-  const { minParallel = PARALLEL_MIN_PIDS, meanwhile, workerOnly = false } = opts;
+  const { minParallel = PARALLEL_MIN_PIDS, meanwhile, workerOnly = false, failWorker = false } = opts;
   const n = pids.length;
   const chunks = Math.ceil(n / CHUNK);
   const parallel = n >= minParallel && chunks > 1 && os.availableParallelism() > 1;
@@ -104,7 +107,7 @@ export function scanNsInodes(pids: readonly number[], types: readonly NsType[], 
   let worker: Worker | undefined;
   if (parallel) {
     try {
-      worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { root, types: [...types], pids: pidBuf, out: outBuf, ctl: ctlBuf }, stdout: true, stderr: true });
+      worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { root, types: [...types], pids: pidBuf, out: outBuf, ctl: ctlBuf, fail: failWorker }, stdout: true, stderr: true });
       worker.unref();
       worker.on('error', () => {}); // a failed worker is read around below, never thrown
     } catch {
@@ -116,20 +119,22 @@ export function scanNsInodes(pids: readonly number[], types: readonly NsType[], 
   if (!workerOnly || !worker) scanChunks(readlinkSync, root, types, pidArr, out, CHUNK, ctl, false, mine);
   if (!worker) return { inodes: out, workerChunks: 0 };
   let workerChunks = 0;
+  let abandoned = false;
   for (let c = 0; c < chunks; c++) {
     if (mine[c]) continue;
-    let waited = 0;
-    while (Atomics.load(ctl, CELLS + c) !== DONE && Atomics.load(ctl, FAILED) === 0 && waited < STALL_MS) {
-      Atomics.wait(ctl, CELLS + c, 0, 50);
-      waited += 50;
+    // Waits while the worker makes progress; STALL_MS without a chunk done, and it is given up on.
+    for (let waited = 0; !abandoned && Atomics.load(ctl, CELLS + c) !== DONE; waited += 50) {
+      if (Atomics.load(ctl, FAILED) !== 0 || waited >= STALL_MS) abandoned = true;
+      else Atomics.wait(ctl, CELLS + c, 0, 50);
     }
     if (Atomics.load(ctl, CELLS + c) === DONE) {
       workerChunks++;
       continue;
     }
-    // The worker failed or stalled: read its chunk here (same links, so the same answer).
-    const one = new Int32Array([c, 0]);
+    // The worker failed or stalled: read its chunk here (the same links, so the same answer).
+    const one = new Int32Array([c]);
     scanChunks(readlinkSync, root, types, pidArr.subarray(0, Math.min(n, (c + 1) * CHUNK)), out, CHUNK, one, false, null);
   }
-  return { inodes: out, workerChunks };
+  // A stalled worker may still write into shared memory: the caller gets a copy of its own.
+  return { inodes: abandoned ? out.slice() : out, workerChunks };
 }

@@ -36,6 +36,13 @@ t.test('a worker thread reads the same links into shared memory', async (t) => {
   t.same([...both.inodes], expected(pids), 'split between the threads: the same answer');
 });
 
+t.test('a worker that fails costs time, never answers: the main thread reads its chunks', async (t) => {
+  const { root, pids } = fixture(t);
+  const scan = scanNsInodes(pids, NS_TYPES, root, { minParallel: 1, workerOnly: true, failWorker: true });
+  t.equal(scan.workerChunks, 0);
+  t.same([...scan.inodes], expected(pids));
+});
+
 t.test('the real kernel: our own links, as stat(2) sees their inodes', async (t) => {
   const types = NS_TYPES.filter((type) => statSync(`/proc/self/ns/${type}`, { throwIfNoEntry: false }));
   const scan = scanNsInodes([process.pid], types, '/proc');
