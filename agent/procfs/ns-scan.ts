@@ -3,6 +3,7 @@ import { readlinkSync } from 'node:fs';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { NsType } from '../model/types.js';
+import { readSmallFile } from './proc.js';
 import { procRootFromEnv } from './root.js';
 
 /** PIDs per claim: small enough to balance two threads, large enough that claiming costs nothing. */
@@ -73,6 +74,21 @@ export interface NsScan {
   workerChunks: number;
 }
 
+/**
+ * Whether every CPU already has a runnable task besides ours (procfs's loadavg: "0.52 0.58 0.59
+ * 3/183 1692", runnable/all, ourselves included): a worker would then only queue behind them and
+ * cost its start-up. A snapshot, so a heuristic; unreadable counts as idle.
+ */
+function cpusBusy(root: string): boolean {
+  let runnable: number;
+  try {
+    runnable = Number(readSmallFile(`${root}/loadavg`, 'latin1').split(' ')[3]?.split('/')[0]);
+  } catch {
+    return false;
+  }
+  return Number.isFinite(runnable) && runnable - 1 >= os.availableParallelism();
+}
+
 export interface ScanOptions {
   /** Two threads from this many PIDs on (Infinity: always one). */
   minParallel?: number;
@@ -86,7 +102,7 @@ export interface ScanOptions {
 
 /**
  * The namespace inodes of every pid, read exactly (every link, every call). With at least
- * minParallel PIDs and a second CPU, a worker thread reads chunks of them beside the main thread,
+ * minParallel PIDs and a second CPU not busy, a worker thread reads chunks of them beside the main thread,
  * which blocks on shared memory (Atomics.wait) so the call stays synchronous. A worker that fails
  * or stalls costs time, never answers: the main thread reads whatever it left.
  */
@@ -94,7 +110,7 @@ export function scanNsInodes(pids: readonly number[], types: readonly NsType[], 
   const { minParallel = PARALLEL_MIN_PIDS, meanwhile, workerOnly = false, failWorker = false } = opts;
   const n = pids.length;
   const chunks = Math.ceil(n / CHUNK);
-  const parallel = n >= minParallel && chunks > 1 && os.availableParallelism() > 1;
+  const parallel = n >= minParallel && chunks > 1 && os.availableParallelism() > 1 && !cpusBusy(root);
   const share = (bytes: number): SharedArrayBuffer | ArrayBuffer => (parallel ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
   const pidBuf = share(4 * n);
   const outBuf = share(8 * n * types.length);
