@@ -1,10 +1,14 @@
 // The node-wide namespace read behind lsns: every link of every process, split over two threads on a large node.
 import { readlinkSync } from 'node:fs';
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import type { Worker } from 'node:worker_threads';
 import type { NsType } from '../model/types.js';
 import { readSmallFile } from './proc.js';
 import { procRootFromEnv } from './root.js';
+
+/** node:worker_threads costs ~3 ms to load: only a scan that starts a worker loads it (ns, diff, ps and the agent do not). */
+const lazyRequire = createRequire(import.meta.url);
 
 /** PIDs per claim: small enough to balance two threads, large enough that claiming costs nothing. */
 const CHUNK = 128;
@@ -123,7 +127,8 @@ export function scanNsInodes(pids: readonly number[], types: readonly NsType[], 
   let worker: Worker | undefined;
   if (parallel) {
     try {
-      worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { root, types: [...types], pids: pidBuf, out: outBuf, ctl: ctlBuf, fail: failWorker }, stdout: true, stderr: true });
+      const { Worker: WorkerThread } = lazyRequire('node:worker_threads') as typeof import('node:worker_threads');
+      worker = new WorkerThread(WORKER_SOURCE, { eval: true, workerData: { root, types: [...types], pids: pidBuf, out: outBuf, ctl: ctlBuf, fail: failWorker }, stdout: true, stderr: true });
       worker.unref();
       worker.on('error', () => {}); // a failed worker is read around below, never thrown
     } catch {
