@@ -21,10 +21,12 @@ const opt = args('lsns', {
   // The middle size shows how the inventory's cost grows on the way to the full one; 0 skips it.
   'mid-procs': '1000', 'mid-ns': '300',
   runs: '5', 'lsns-runs': '3', iters: '200', 'cpu-prof': false, timeout: '3600',
+  // Another build's entry (an A/B against an older bundle); default: this tree's installed entry.
+  cli: '',
 });
 const [RUNS, LSNS_RUNS, ITERS] = [opt.int('runs'), opt.int('lsns-runs'), opt.int('iters')];
 // The installed entry, as package.json's bin names it (the bundle behind nsinspect.cjs), not dist/cli/main.js.
-const CLI = join(ROOT, (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin.nsinspect!);
+const CLI = opt.str('cli') || join(ROOT, (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin.nsinspect!);
 const NODE = process.execPath;
 const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
 
