@@ -49,8 +49,18 @@ function scanChunks(readlink: (path: string) => string, root: string, types: rea
           out[i * k + j] = 0; // gone (ENOENT, ESRCH) or denied (EACCES): ordinary per-process outcomes
           continue;
         }
-        // "net:[4026531840]": the inode sits between the brackets.
-        out[i * k + j] = Number(link.slice(link.indexOf('[') + 1, -1));
+        // "net:[4026531840]": the inode sits between the brackets. Parsed digit by digit: a slice
+        // and Number() per link cost ~0.3 us, 25 ms over 88,000 links. Malformed: NaN, as Number() says.
+        let inode = 0;
+        for (let p = link.indexOf('[') + 1, e = link.length - 1; p < e; p++) {
+          const d = link.charCodeAt(p) - 48;
+          if (d < 0 || d > 9) {
+            inode = NaN;
+            break;
+          }
+          inode = inode * 10 + d;
+        }
+        out[i * k + j] = inode;
       }
     }
     if (worker) {
