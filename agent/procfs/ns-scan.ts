@@ -90,8 +90,9 @@ export interface NsScan {
 
 /**
  * Whether every CPU already has a runnable task besides ours (procfs's loadavg: "0.52 0.58 0.59
- * 3/183 1692", runnable/all, ourselves included): a worker would then only queue behind them and
- * cost its start-up. A snapshot, so a heuristic; unreadable counts as idle.
+ * 3/183 1692", runnable/all, ourselves included): a worker would then only win a
+ * share of a busy CPU, and on a loaded 2-core machine that never measurably repaid its start-up
+ * (~50 ms of CPU). A snapshot, so a heuristic; unreadable counts as idle.
  */
 function cpusBusy(root: string): boolean {
   let runnable: number;
