@@ -9,7 +9,7 @@ import { ContainerIndex, containerOfPid } from '../discovery/containers.js';
 import type { LocalRef } from '../model/formats.js';
 import { type PodMember, findSandbox } from '../discovery/sandbox.js';
 import { hostNamespaces } from '../discovery/host.js';
-import { inventory } from '../discovery/inventory.js';
+import { inventoryWithOwners } from '../discovery/inventory.js';
 import { memberOwners, pidNsMembers } from '../discovery/pidns-members.js';
 import { diffNamespaces } from '../analysis/diff.js';
 import { findings } from '../analysis/findings.js';
@@ -309,9 +309,9 @@ export class Engine {
 
   /** Every namespace on the node, each with its container's names when the runtime's record says. */
   lsns(types?: readonly NsType[]): LsnsRow[] {
-    const rows = inventory(this.index, types);
+    // The inits of the containers that own rows lead to their records (their shims' bundle dirs).
+    const { rows, inits } = inventoryWithOwners(this.index, types);
     if (rows.some((r) => r.containerID)) {
-      const inits = this.index.all(2_000).map((e) => this.initPidOf(e.containerID)).filter((p): p is number => p !== undefined);
       const records = new Map(allRecords(this.roots, inits, this.proc).map((r) => [r.containerID, r]));
       for (const r of rows) if (r.containerID) r.names = recordNames(records.get(r.containerID));
     }
