@@ -32,8 +32,24 @@ await build({
 
 // The same program as one CommonJS file, main.cjs, for the node-local commands (cli/core.cts): no ESM loader
 // and no chunks to resolve, and V8's code cache below instead of a compile. The cluster and agent packages stay
-// out (node_modules, as the package installs them): main.cjs is only run for lsns, whois and pid/container refs.
-const CLUSTER_PACKAGES = ['@kubernetes/client-node', 'fastify', '@fastify/websocket', 'prom-client', 'execa', 'ws', 'node-pty'];
+// out (node_modules, as the package installs them): main.cjs is only run for lsns, whois and pid/container refs. So do
+// the agent's schemas (typebox) and js-yaml (-o yaml only): bytes every start-up would read, decode and deserialize.
+const CLUSTER_PACKAGES = ['@kubernetes/client-node', 'fastify', '@fastify/websocket', 'prom-client', 'execa', 'ws', 'node-pty', '@sinclair/typebox', 'js-yaml'];
+/**
+ * commander requires node:child_process at load, for git-style executable subcommands we do not have:
+ * loading it (and net, dgram… behind it) is a few ms of every start-up. It is required when first spawned instead.
+ */
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, (args) => {
+      const eager = "const childProcess = require('node:child_process');";
+      const text = readFileSync(args.path, 'utf8');
+      if (!text.includes(eager)) throw new Error(`bundle: ${args.path} no longer has ${eager}: update lazyChildProcess`);
+      return { contents: text.replace(eager, "const childProcess = { get spawn() { return require('node:child_process').spawn; } };"), loader: 'js' };
+    });
+  },
+};
 const CORE = join(OUT, 'main.cjs');
 await build({
   entryPoints: [join(ROOT, 'cli/main.ts')],
@@ -43,6 +59,11 @@ await build({
   format: 'cjs',
   target: 'node20',
   external: CLUSTER_PACKAGES.flatMap((p) => [p, `${p}/*`]),
+  plugins: [lazyChildProcess],
+  // Fewer bytes to read and decode at every start-up; names kept (errors and commander read some).
+  minifyWhitespace: true,
+  minifySyntax: true,
+  keepNames: true,
   // agent/kube's import.meta.resolve is the agent's (the ESM bundle runs it), never reached from a node-local command.
   logOverride: { 'empty-import-meta': 'silent' },
   legalComments: 'none',
