@@ -33,8 +33,8 @@ await build({
 // The same program as one CommonJS file, main.cjs, for the node-local commands (cli/core.cts): no ESM loader
 // and no chunks to resolve, and V8's code cache below instead of a compile. The cluster and agent packages stay
 // out (node_modules, as the package installs them): main.cjs is only run for lsns, whois and pid/container refs. So do
-// the agent's schemas (typebox) and js-yaml (-o yaml only): bytes every start-up would read, decode and deserialize.
-const CLUSTER_PACKAGES = ['@kubernetes/client-node', 'fastify', '@fastify/websocket', 'prom-client', 'execa', 'ws', 'node-pty', '@sinclair/typebox', 'js-yaml'];
+// the agent's schemas (typebox): bytes every start-up would read, decode and deserialize. js-yaml (-o yaml) stays in.
+const CLUSTER_PACKAGES = ['@kubernetes/client-node', 'fastify', '@fastify/websocket', 'prom-client', 'execa', 'ws', 'node-pty', '@sinclair/typebox'];
 /**
  * commander requires node:child_process at load, for git-style executable subcommands we do not have:
  * loading it (and net, dgram… behind it) is a few ms of every start-up. It is required when first spawned instead.
