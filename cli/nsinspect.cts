@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The installed entry (nsinspect, kubectl-nsinspect): answers bare --help/-h, --version/-V and no arguments from commander's own pre-rendered help, runs node-local commands from the CommonJS bundle (core.cts), and loads the real program (main.js) for everything else.
-// CommonJS on purpose: a CommonJS main skips the ESM loader's start-up (about 20 ms of CPU here); the program itself stays ESM.
+// CommonJS on purpose: a CommonJS main skips the ESM loader's start-up (about 20 ms of CPU here); node-local commands stay CommonJS throughout (main.cjs), the rest of the program is ESM.
 import fs = require('node:fs');
 import nodeModule = require('node:module');
 import path = require('node:path');
