@@ -1,4 +1,4 @@
-// The CLI start-up scenario: wall time of --help and a node-local diff through the installed entry, beside node -e 0, commander's own --help, lsns -p and kubectl version --client.
+// The CLI start-up scenario: wall time of --help, a node-local diff and lsns -o json on a small node through the installed entry, beside node -e 0, commander's own --help, lsns -p and kubectl version --client.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import * as nodeModule from 'node:module';
@@ -10,11 +10,12 @@ import { type Calm, calmLine, waitCalm } from './harness/calm.js';
 import { codeVersion, machine, machineLine } from './harness/machine.js';
 import { type Cmd, type CmdResult, percentile, ratio, round, timeCommand, timeCommands } from './harness/measure.js';
 import { summarize } from './harness/profile.js';
-import { now, pad, writeResult } from './harness/report.js';
+import { now, pad, targetLines, writeResult } from './harness/report.js';
 import { onCleanup, runBench, tempDir } from './harness/run.js';
+import { startSmallNode } from './harness/small-node.js';
 
-/** The installed entry (package.json bin): answers bare --help itself, loads main.js otherwise. */
-const CLI = join(ROOT, 'dist/cli/nsinspect.cjs');
+/** The installed entry (package.json bin): answers bare --help itself, node-local commands from main.cjs and its code cache, loads main.js otherwise. */
+const CLI = join(ROOT, 'dist/cli/bundle/nsinspect.cjs');
 /** The commander program without the entry: what --help cost before. */
 const PROGRAM = join(ROOT, 'dist/cli/main.js');
 /** Node.js 22.1+ only; the entry turns it on for everything but the fast path. */
@@ -23,7 +24,9 @@ const NODE = process.execPath;
 /** Where NODE_EXTRA_CA_CERTS is set, every node start parses the CA bundle: also time without it, as a user's machine runs. */
 const EXTRA_CA = process.env.NODE_EXTRA_CA_CERTS;
 const CLEAN = EXTRA_CA ? ['env', '-u', 'NODE_EXTRA_CA_CERTS'] : [];
-const opt = args('cli', { runs: '15', warmups: '2', 'wait-calm': '1800', 'no-profile': false });
+const opt = args('cli', { runs: '15', warmups: '2', 'wait-calm': '1800', 'no-profile': false, 'small-procs': '97' });
+/** Issue 16: lsns -o json on a node of ~100 processes within this many times node -e 0 (medians, same run). */
+const LSNS_TARGET = 1.3;
 const [RUNS, WARMUPS, WAIT_CALM] = [opt.int('runs'), opt.int('warmups', 0), opt.int('wait-calm', 0)];
 
 /** Where a program is on PATH, or undefined. */
@@ -74,11 +77,11 @@ async function importBreakdown(): Promise<Record<string, number>> {
   };
 }
 
-function profile(name: string, args: string[]): ReturnType<typeof summarize> | undefined {
+function profile(name: string, args: string[], within = (argv: string[]): string[] => argv): ReturnType<typeof summarize> | undefined {
   const dir = join(dirname(opt.out), 'cli-profile', name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const [cmd = NODE, ...rest] = [...CLEAN, NODE, '--cpu-prof', `--cpu-prof-dir=${dir}`, CLI, ...args];
+  const [cmd = NODE, ...rest] = within([...CLEAN, NODE, '--cpu-prof', `--cpu-prof-dir=${dir}`, CLI, ...args]);
   execFileSync(cmd, rest, { stdio: 'ignore' });
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   return file ? summarize(join(dir, file), 12) : undefined;
@@ -98,6 +101,9 @@ runBench('cli', async () => {
   onCleanup(() => lab.cleanup());
   pod = await startDemoPod(lab);
   const [a, b] = [pod.app.pid, pod.debugger.pid];
+  // ~100 processes in all, whatever this machine runs: its own pid namespace, /proc and cgroups (bench/harness/small-node.ts); as a user's shell runs, without NODE_EXTRA_CA_CERTS.
+  const small = await startSmallNode(opt.int('small-procs'));
+  const lsnsSmall = small.argv([...CLEAN, NODE, CLI, 'lsns', '-o', 'json']);
   const kubectl = which('kubectl');
   const lsns = which('lsns');
   const kubectlVersion = kubectl ? firstLine([kubectl, 'version', '--client']) : 'not installed';
@@ -110,6 +116,13 @@ runBench('cli', async () => {
     { name: 'commander --help (main.js, no entry)', argv: [NODE, PROGRAM, '--help'] },
     ...(lsns ? [{ name: `lsns -p ${a}`, argv: [lsns, '-p', String(a)] }] : []),
     ...(kubectl ? [{ name: 'kubectl version --client', argv: [kubectl, 'version', '--client'], note: `${kubectlPath}: ${kubectlVersion}` }] : []),
+    { name: `node -e 0, small node (${small.procs} procs)`, argv: small.argv([...CLEAN, NODE, '-e', '0']) },
+    { name: 'nsinspect lsns -o json, small node', argv: lsnsSmall },
+    // Where this machine sets NODE_EXTRA_CA_CERTS, every node start parses the CA bundle first (the floor doubles): as measured before.
+    ...(EXTRA_CA ? [
+      { name: 'node -e 0 with EXTRA_CA, small node', argv: small.argv([NODE, '-e', '0']) },
+      { name: 'nsinspect lsns -o json with EXTRA_CA, small node', argv: small.argv([NODE, CLI, 'lsns', '-o', 'json']) },
+    ] : []),
   ];
   if (EXTRA_CA) {
     const bare = cmds.slice(0, 5).map((c) => ({ ...c, name: `${c.name}, no EXTRA_CA`, argv: [...CLEAN, ...c.argv] }));
@@ -118,13 +131,18 @@ runBench('cli', async () => {
   // Sanity: the diff reads the real containers, and says the debugger shares the app's pid namespace.
   const d = JSON.parse((await timeCommand([NODE, CLI, '-o', 'json', 'diff', `pid/${a}`, `pid/${b}`], ROOT)).stdout) as { shared: string[] };
   if (!d.shared.includes('pid')) throw new Error(`unexpected diff: ${JSON.stringify(d)}`);
+  // And lsns in the small node sees its processes only.
+  const [lcmd = '', ...lrest] = lsnsSmall;
+  const inv = JSON.parse(execFileSync(lcmd, lrest, { encoding: 'utf8' })) as { namespaces: Array<{ type: string; nprocs: number }> };
+  const pidNs = inv.namespaces.filter((n) => n.type === 'pid');
+  if (pidNs.length !== 1 || Math.abs((pidNs[0]?.nprocs ?? 0) - small.procs) > 3) throw new Error(`small node: lsns saw ${JSON.stringify(pidNs)}, want one pid namespace of ~${small.procs}`);
 
   calm.push(await waitCalm('measure', Math.min(120, WAIT_CALM), ours));
   console.log(`measuring: ${WARMUPS} warm-ups, then ${RUNS} interleaved rounds of ${cmds.length} commands ...`);
   const results = await measure(cmds);
   calm.push(await waitCalm('imports', Math.min(120, WAIT_CALM), ours));
   const imports = await importBreakdown();
-  const profiles = opt.flag('no-profile') ? [] : [['--help', profile('help', ['--help'])], ['diff', profile('diff', ['diff', `pid/${a}`, `pid/${b}`])]] as const;
+  const profiles = opt.flag('no-profile') ? [] : [['--help', profile('help', ['--help'])], ['diff', profile('diff', ['diff', `pid/${a}`, `pid/${b}`])], ['lsns (small node)', profile('lsns', ['lsns', '-o', 'json'], small.argv)]] as const;
   await lab.cleanup();
 
   const byName = (p: string): Result['wall'] | undefined => results.find((r) => r.name.startsWith(p))?.wall;
@@ -135,16 +153,20 @@ runBench('cli', async () => {
     helpOverScriptFloor: ratio(byName('nsinspect --help'), byName('node empty.cjs')),
     commanderHelpOverHelp: ratio(byName('commander --help'), byName('nsinspect --help')),
     diffOverFloor: ratio(byName('nsinspect diff'), floor),
+    lsnsSmallOverFloor: ratio(byName('nsinspect lsns -o json, small'), byName('node -e 0, small')),
+    ...(EXTRA_CA ? { lsnsSmallOverFloorWithExtraCa: ratio(byName('nsinspect lsns -o json with EXTRA_CA'), byName('node -e 0 with EXTRA_CA')) } : {}),
     diffOverLsns: ratio(byName('nsinspect diff'), byName('lsns')),
     helpOverKubectl: ratio(byName('nsinspect --help'), byName('kubectl')),
     ...(floorClean ? { helpOverFloorNoExtraCa: ratio(byName('nsinspect --help, no'), floorClean), diffOverFloorNoExtraCa: ratio(byName('nsinspect diff pid/' + a + ' pid/' + b + ', no'), floorClean) } : {}),
   };
-  const result = { entry: 'dist/cli/nsinspect.cjs', compileCache: COMPILE_CACHE, date: now(), code: codeVersion(ROOT), argv: opt.argv, machine: machine(), runs: RUNS, warmups: WARMUPS, calm, kubectl: kubectl ? `${kubectlPath}: ${kubectlVersion}` : 'not installed', results, ratios, imports, profiles: Object.fromEntries(profiles) };
+  const lsnsRatio = (byName('nsinspect lsns -o json, small')?.median ?? NaN) / (byName('node -e 0, small')?.median ?? NaN);
+  const lsnsTarget = { target: `nsinspect lsns -o json on a node of ${small.procs} processes <= ${LSNS_TARGET}x node -e 0 (medians, same run)`, value: lsnsRatio.toFixed(2), pass: lsnsRatio <= LSNS_TARGET };
+  const result = { entry: 'dist/cli/bundle/nsinspect.cjs', smallNodeProcs: small.procs, lsnsTarget, compileCache: COMPILE_CACHE, date: now(), code: codeVersion(ROOT), argv: opt.argv, machine: machine(), runs: RUNS, warmups: WARMUPS, calm, kubectl: kubectl ? `${kubectlPath}: ${kubectlVersion}` : 'not installed', results, ratios, imports, profiles: Object.fromEntries(profiles) };
   writeResult(opt.out, result);
 
   const rows = [['command', 'median ms', 'min ms', 'p90 ms', 'CPU ms', 'x floor', 'target', '']];
   for (const r of results) {
-    rows.push([r.name, r.wall.median.toFixed(1), r.wall.min.toFixed(1), r.p90.toFixed(1), r.cpu.median.toFixed(0), ratio(r.wall, r.name.endsWith('no EXTRA_CA') && floorClean ? floorClean : floor), r.target ? `<= ${r.target}` : '', r.pass === undefined ? '' : r.pass ? 'PASS' : 'FAIL']);
+    rows.push([r.name, r.wall.median.toFixed(1), r.wall.min.toFixed(1), r.p90.toFixed(1), r.cpu.median.toFixed(0), ratio(r.wall, r.name.includes('with EXTRA_CA, small node') ? byName('node -e 0 with EXTRA_CA') : r.name.includes('small node') ? byName('node -e 0, small') : r.name.endsWith('no EXTRA_CA') && floorClean ? floorClean : floor), r.target ? `<= ${r.target}` : '', r.pass === undefined ? '' : r.pass ? 'PASS' : 'FAIL']);
   }
   if (!kubectl) rows.push(['kubectl version --client', 'not installed', '', '', '', '', '', '']);
   const out = [
@@ -154,9 +176,12 @@ runBench('cli', async () => {
     `kubectl: ${result.kubectl}`,
     ...(EXTRA_CA ? [`NODE_EXTRA_CA_CERTS=${EXTRA_CA} is set; rows "no EXTRA_CA" run under env -u NODE_EXTRA_CA_CERTS, their x floor is against the same-env floor`] : []),
     `wall time from spawn to exit, ${RUNS} runs after ${WARMUPS} warm-ups; CPU = user+sys of the child (10 ms ticks)`,
-    `nsinspect = node dist/cli/nsinspect.cjs (the bin); V8 compile cache: ${COMPILE_CACHE ? 'on for the program (Node.js 22.1+)' : `not available on Node.js ${process.versions.node} (22.1+)`}`,
+    `nsinspect = node dist/cli/bundle/nsinspect.cjs (the bin); node-local commands run main.cjs from its V8 code cache (made at make build); V8 compile cache for the rest: ${COMPILE_CACHE ? 'on (Node.js 22.1+)' : `not available on Node.js ${process.versions.node} (22.1+)`}`,
+    `small node: its own pid namespace, /proc and cgroup view with ${small.procs} processes; its rows run under nsenter${EXTRA_CA ? ' without NODE_EXTRA_CA_CERTS' : ''}, their floor too`,
     '',
     pad(rows),
+    '',
+    ...targetLines([lsnsTarget], 'x'),
     '',
     `ratios (medians): ${Object.entries(ratios).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     `module loading, one process${EXTRA_CA ? ' without NODE_EXTRA_CA_CERTS' : ''} (medians, ms): node ready ${imports.nodeReadyMs}, ESM loader ${imports.esmLoaderMs}, ` +

@@ -31,7 +31,8 @@ async function run(args: string[], columns: number | undefined): Promise<Run> {
   process.stdout.write = ((s: string) => ((out.stdout += s), true)) as typeof process.stdout.write;
   process.stderr.write = ((s: string) => ((out.stderr += s), true)) as typeof process.stderr.write;
   try {
-    await import(`${pathToFileURL(MAIN).href}?help-build=${++fresh}`);
+    const program = (await import(`${pathToFileURL(MAIN).href}?help-build=${++fresh}`)) as { done?: Promise<void> };
+    await program.done;
     return { ...out, code: Number(process.exitCode ?? 0) };
   } finally {
     process.argv = saved.argv;

@@ -268,4 +268,10 @@ async function main(): Promise<number> {
   }
 }
 
-process.exitCode = await main();
+/**
+ * Settles once the command is done (help-build.ts awaits it). Not a top-level await: the same
+ * program is also bundled as one CommonJS file (scripts/bundle.mjs), which cannot hold one.
+ */
+export const done: Promise<void> = main().then((code) => {
+  process.exitCode = code;
+});

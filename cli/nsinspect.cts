@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// The installed entry (nsinspect, kubectl-nsinspect): answers bare --help/-h, --version/-V and no arguments from commander's own pre-rendered help, and loads the real program (main.js) for everything else.
-// CommonJS on purpose: a CommonJS main skips the ESM loader's start-up (about 20 ms of CPU here); the program itself stays ESM.
+// The installed entry (nsinspect, kubectl-nsinspect): answers bare --help/-h, --version/-V and no arguments from commander's own pre-rendered help, runs node-local commands from the CommonJS bundle (core.cts), and loads the real program (main.js) for everything else.
+// CommonJS on purpose: a CommonJS main skips the ESM loader's start-up (about 20 ms of CPU here); node-local commands stay CommonJS throughout (main.cjs), the rest of the program is ESM.
 import fs = require('node:fs');
 import nodeModule = require('node:module');
 import path = require('node:path');
+import type Core = require('./core.cjs');
 
 /** Written by help-build.ts at `make build`: help texts by width, and what they were rendered from. */
 export interface HelpIndex {
@@ -55,6 +56,18 @@ function answer(args: string[]): number | undefined {
   }
 }
 
+/** Runs a node-local command from the bundle's CommonJS program (core.cts); false where there is none (a tsc build, a copy of this file alone). */
+function runNodeLocal(args: string[]): boolean {
+  let core: typeof Core;
+  try {
+    core = require('./core.cjs') as typeof Core;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') return false;
+    throw err;
+  }
+  return core.nodeLocal(args) && core.runCore(__dirname);
+}
+
 // `nsinspect --help | head -1`: a closed stdout ends us quietly, as in main.ts.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code !== 'EPIPE') process.stderr.write(`nsinspect: writing the output: ${err.message}\n`);
@@ -63,7 +76,7 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 const code = answer(process.argv.slice(2));
 if (code !== undefined) {
   process.exitCode = code;
-} else {
+} else if (!runNodeLocal(process.argv.slice(2))) {
   // Node.js 22.1+: cache V8's compiled code of the program's modules (NODE_DISABLE_COMPILE_CACHE=1 turns it off).
   try {
     (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
