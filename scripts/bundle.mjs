@@ -87,9 +87,12 @@ execFileSync(process.execPath, [join(ROOT, 'dist/cli/help-build.js'), OUT], { st
 
 // V8's code cache of main.cjs, made by this node (a different node or V8 rejects it and compiles: never wrong, only
 // slower). A run of lsns compiles what a node-local start-up needs; the cache is written here, never at run time.
+// The run is also the bundle's smoke test: a main.cjs that cannot run lsns fails the build (it
+// would otherwise ship, and every node-local command would fail for users).
 try {
-  execFileSync(process.execPath, [join(OUT, 'nsinspect.cjs'), 'lsns', '-o', 'json'], { stdio: 'ignore', env: { ...process.env, NSINSPECT_BUILD_CODE_CACHE: join(OUT, 'main.cjs.cache') }, timeout: 60_000 });
+  execFileSync(process.execPath, [join(OUT, 'nsinspect.cjs'), 'lsns', '-o', 'json'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NSINSPECT_BUILD_CODE_CACHE: join(OUT, 'main.cjs.cache') }, timeout: 60_000 });
 } catch (err) {
   rmSync(join(OUT, 'main.cjs.cache'), { force: true });
-  process.stderr.write(`bundle: no code cache for main.cjs (lsns failed: ${err.message.split('\n')[0]}); it still runs, compiled at start-up\n`);
+  process.stderr.write(`bundle: main.cjs failed to run lsns: ${String(err.stderr ?? err.message).trim()}\n`);
+  process.exit(1);
 }

@@ -8,7 +8,9 @@ import { readSmallFile } from './proc.js';
 import { procRootFromEnv } from './root.js';
 
 /** node:worker_threads costs ~3 ms to load: only a scan that starts a worker loads it (ns, diff, ps and the agent do not). */
-const lazyRequire = createRequire(import.meta.url);
+// Anchored at the node binary, not import.meta.url: a built-in resolves from anywhere, and the CLI's
+// CommonJS bundle (dist/cli/bundle/main.cjs) has no import.meta.
+const lazyRequire = createRequire(process.execPath);
 
 /** PIDs per claim: small enough to balance two threads, large enough that claiming costs nothing. */
 const CHUNK = 128;
