@@ -40,6 +40,8 @@ if (lsns) {
 
 const cli = load('cli.json');
 if (cli) {
+  const lt = cli.r.lsnsTarget;
+  if (lt) rows.push({ area: 'CLI start-up', target: lt.target, measured: `${lt.value}x`, pass: lt.pass, when: cli.when });
   for (const c of cli.r.results) if (c.target !== undefined) rows.push({ area: 'CLI start-up', target: `${c.name} <= ${c.target} ms (median)`, measured: `${fmt(c.wall.median)} ms`, pass: c.pass, when: cli.when });
   ratios.push(['CLI start-up', Object.entries(cli.r.ratios as Record<string, string>).map(([k, v]) => `${k} ${v}`).join(', '), '']);
 } else missing.push('cli.json (node dist/bench/cli.js)');
