@@ -1,12 +1,13 @@
-// The agent's Kubernetes access without client-node's generated API (~40 MiB of RSS): credentials, JSON requests, and what its Watch needs.
+// The agent's Kubernetes access without client-node's generated API (~40 MiB of RSS): credentials, JSON requests, and watches.
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
-import type { KubeConfig, V1Namespace, V1PodList, V1SubjectAccessReview, V1TokenReview } from '@kubernetes/client-node';
+import { createInterface } from 'node:readline';
+import type { V1Namespace, V1PodList, V1SubjectAccessReview, V1TokenReview } from '@kubernetes/client-node';
 
-/** An error status from the API server: `code` as client-node's ApiException has it, `statusCode` as its Watch. */
+/** An error status from the API server: `code` as client-node's ApiException has it, `statusCode` as its Watch did. */
 export class KubeHttpError extends Error {
   constructor(readonly code: number, readonly body: string, what: string) {
     super(`${what}: HTTP ${code} ${body.slice(0, 300)}`);
@@ -34,19 +35,61 @@ export class KubeClient {
     readonly skipTLSVerify = false,
   ) {}
 
-  /** What client-node's Watch asks of its KubeConfig. */
-  getCurrentCluster(): { name: string; server: string; skipTLSVerify: boolean } {
-    return { name: 'current', server: this.server, skipTLSVerify: this.skipTLSVerify };
-  }
-
-  async applyToFetchOptions(opts: object): Promise<object> {
-    const c = await this.credentials();
-    return { ...opts, agent: c.agent, headers: { ...c.headers } };
-  }
-
-  /** Passed where client-node wants a KubeConfig (its Watch): it calls only the two methods above. */
-  asKubeConfig(): KubeConfig {
-    return this as unknown as KubeConfig;
+  /**
+   * A watch, as client-node's Watch.watch makes it: GET path?watch=true&query, one JSON event per
+   * line to onEvent (lines that do not parse are skipped), then done once: null when the server
+   * ends the stream, the error otherwise (a KubeHttpError for a status other than 200, so 410 Gone
+   * is told apart). Aborting the controller ends the request, and done gets the abort error.
+   */
+  async watch(path: string, query: Record<string, string>, onEvent: (type: string, object: unknown) => void, done: (err: unknown) => void): Promise<AbortController> {
+    const controller = new AbortController();
+    let ended = false;
+    const end = (err: unknown): void => {
+      if (ended) return;
+      ended = true;
+      if (!controller.signal.aborted) controller.abort();
+      done(err);
+    };
+    const url = new URL(this.server.replace(/\/+$/, '') + path);
+    url.searchParams.set('watch', 'true');
+    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+    let c: Credentials;
+    try {
+      c = await this.credentials();
+    } catch (err) {
+      end(err);
+      return controller;
+    }
+    const mod = url.protocol === 'https:' ? https : http;
+    const req = mod.request(url, { method: 'GET', agent: c.agent, headers: { accept: 'application/json', ...c.headers }, signal: controller.signal }, (res) => {
+      if (res.statusCode !== 200) {
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('error', end);
+        res.on('end', () => end(new KubeHttpError(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), `watching ${url.pathname}`)));
+        return;
+      }
+      res.on('error', end);
+      // Closed before the last chunk: a cut, not the server's end of the watch (node-fetch's "Premature close").
+      res.on('close', () => end(res.complete ? null : new Error(`watching ${url.pathname}: the stream was cut`)));
+      const lines = createInterface({ input: res, crlfDelay: Infinity });
+      // readline re-emits its input's errors: unheard, a cut stream would crash the agent.
+      lines.on('error', end);
+      lines.on('line', (line) => {
+        let event: { type?: unknown; object?: unknown };
+        try {
+          event = JSON.parse(line) as { type?: unknown; object?: unknown };
+        } catch {
+          return;
+        }
+        onEvent(String(event.type), event.object);
+      });
+    });
+    // A watch idles for minutes: TCP keep-alive finds a dead peer, as client-node's Watch sets it.
+    req.on('socket', (s) => s.setKeepAlive(true, 30_000));
+    req.on('error', end);
+    req.end();
+    return controller;
   }
 
   /**

@@ -1,11 +1,10 @@
 // Watches this node's pods through a client-node informer (list+watch), and keeps them as PodInfo.
-// Deep imports: the package index loads every generated API and model (~40 MiB of RSS).
-import { ListWatch } from '@kubernetes/client-node/dist/cache.js';
-import { Watch } from '@kubernetes/client-node/dist/watch.js';
+// Not client-node's informer: its ListWatch and Watch load the generated models and node-fetch (list-watch.ts).
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import type { KubeClient } from './client.js';
 import type { PodContainer, PodDirectory, PodInfo } from '../model/pod.js';
 import { podInfo } from './pod-model.js';
+import { ListWatch } from './list-watch.js';
 
 export interface PodCacheLog {
   info(obj: object, msg: string): void;
@@ -41,7 +40,7 @@ export class PodCache implements PodDirectory {
       this.backoff = BACKOFF_MIN_MS;
       return l;
     };
-    this.informer = new ListWatch<V1Pod>('/api/v1/pods', new Watch(client.asKubeConfig()), list, false, undefined, fieldSelector);
+    this.informer = new ListWatch<V1Pod>('/api/v1/pods', client, list, fieldSelector);
     for (const verb of ['add', 'update'] as const) this.informer.on(verb, (p) => this.put(p));
     this.informer.on('delete', (p) => this.remove(p));
     this.informer.on('error', (err) => this.failed(err));

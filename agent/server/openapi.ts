@@ -1,4 +1,4 @@
-// The /v1 index and the OpenAPI 3.1 document, both generated from the route table (TypeBox schemas, summaries, declared permissions).
+// The /v1 index and the OpenAPI 3.1 document, both generated from the route table (JSON schemas, summaries, declared permissions).
 import type { FastifyRequest } from 'fastify';
 import { describeAccess, type Requirement, type ResourceAttributes } from '../model/auth.js';
 import { VERSION } from '../protocol/protocol.js';
@@ -26,7 +26,7 @@ export interface IndexJSON {
 
 const paramNames = (url: string): string[] => [...url.matchAll(/:([A-Za-z0-9_]+)/g)].flatMap((m) => (m[1] === undefined ? [] : [m[1]]));
 const openapiPath = (url: string): string => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
-/** A TypeBox schema as plain JSON (its Kind symbols dropped). */
+/** A schema as plain JSON: a copy the document may change without touching the route's. */
 const plain = (s: unknown): Record<string, unknown> => JSON.parse(JSON.stringify(s)) as Record<string, unknown>;
 
 /**

@@ -74,6 +74,9 @@ t.test('every env variable is one the agent or Node.js reads', async (t) => {
     if (name === 'NODE_OPTIONS') {
       const r = await execa(process.execPath, ['-e', 'process.stdout.write(String(require("v8").getHeapStatistics().heap_size_limit >> 20))'], { env: { NODE_OPTIONS: value }, extendEnv: false });
       t.ok(Number(r.stdout) >= 256 && Number(r.stdout) < 384, `NODE_OPTIONS ${value}: heap limit ${r.stdout} MiB, under the 384Mi memory limit`);
+    } else if (name === 'MALLOC_ARENA_MAX') {
+      // Read by glibc's malloc, not by the agent: the image is Debian (glibc), as this machine.
+      t.match(value, /^[1-9]$/, `${name}=${value}: a small arena cap`);
     } else {
       t.match(main, `.env('${name}')`, `${name} is an env twin of an agent flag`);
     }

@@ -2,13 +2,23 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { deepStrictEqual } from 'node:assert/strict';
-import { Value } from '@sinclair/typebox/value';
+import { Ajv } from 'ajv';
 import { PID_MAX, parseLocalRef, parsePid } from '../../agent/protocol/refs.js';
 import { NsinspectError } from '../../agent/model/errors.js';
 import { NS_TYPES } from '../../agent/model/types.js';
 import { isLocalRef, label, nsTypes, podName } from '../../cli/refs.js';
 import { ContainerRef, DNS1123Label, DNS1123Subdomain, PidParam } from '../../agent/server/schemas.js';
 import { HEX, check, chars, hex, hostile } from './fc.js';
+
+// The agent's schemas as the agent checks them: with fastify's ajv (8), no coercion.
+const ajv = new Ajv({ coerceTypes: false });
+const validators = new Map<object, (x: unknown) => boolean>();
+/** Whether the schema accepts the value. */
+function accepts(schema: object, value: unknown): boolean {
+  let v = validators.get(schema);
+  if (!v) validators.set(schema, (v = ajv.compile(schema) as (x: unknown) => boolean));
+  return v(value);
+}
 
 /** The outcome of f: its value, or the code of an NsinspectError. Any other throw fails the property. */
 function outcome<T>(f: () => T): { ok: T } | { code: string; message: string } {
@@ -35,7 +45,7 @@ t.test('parsePid: every valid PID round-trips; anything else is undefined', asyn
     const n = parsePid(s);
     return n === undefined || (String(n) === s && n >= 1 && n <= PID_MAX);
   }), 2);
-  check(t, 'the agent schema accepts the same PIDs, up to the range check', fc.property(fc.oneof(pid.map(String), hostile(12)), (s) => (parsePid(s) !== undefined) === (Value.Check(PidParam, s) && Number(s) <= PID_MAX)));
+  check(t, 'the agent schema accepts the same PIDs, up to the range check', fc.property(fc.oneof(pid.map(String), hostile(12)), (s) => (parsePid(s) !== undefined) === (accepts(PidParam, s) && Number(s) <= PID_MAX)));
   t.equal(parsePid(String(PID_MAX + 1)), undefined, 'PID_MAX + 1');
 });
 
@@ -56,7 +66,7 @@ t.test('parseLocalRef: valid refs round-trip, invalid ones are INVALID', async (
     const again = parseLocalRef(o.ok.text);
     deepStrictEqual(again, o.ok);
     // What the CLI dispatches as node-local is exactly what has a local kind.
-    return isLocalRef(text) && (o.ok.kind !== 'container' || Value.Check(ContainerRef, o.ok.prefix));
+    return isLocalRef(text) && (o.ok.kind !== 'container' || accepts(ContainerRef, o.ok.prefix));
   }), 3);
 });
 
@@ -64,12 +74,12 @@ t.test('CLI names: pod names, labels and ns types; the CLI accepts what the agen
   check(t, 'pod names round-trip, bare or as pod/NAME', fc.property(subdomain, fc.constantFrom('', 'pod/', 'pods/', 'po/'), (name, kind) => podName(kind + name) === name));
   check(t, 'podName agrees with the agent schema', fc.property(fc.oneof(subdomain, nearName), (name) => {
     const o = outcome(() => podName(name));
-    if ('ok' in o) return Value.Check(DNS1123Subdomain, o.ok) && o.ok === name.replace(/^(pod|pods|po)\//, '');
-    return invalidOneLine(o) && (name.replace(/^(pod|pods|po)\//, '').includes('/') || !Value.Check(DNS1123Subdomain, name.replace(/^(pod|pods|po)\//, '')));
+    if ('ok' in o) return accepts(DNS1123Subdomain, o.ok) && o.ok === name.replace(/^(pod|pods|po)\//, '');
+    return invalidOneLine(o) && (name.replace(/^(pod|pods|po)\//, '').includes('/') || !accepts(DNS1123Subdomain, name.replace(/^(pod|pods|po)\//, '')));
   }), 2);
   check(t, 'label agrees with the agent schema', fc.property(fc.oneof(labelArb, nearName), (s) => {
     const o = outcome(() => label('container name', s));
-    return 'ok' in o ? o.ok === s && Value.Check(DNS1123Label, s) : invalidOneLine(o) && !Value.Check(DNS1123Label, s);
+    return 'ok' in o ? o.ok === s && accepts(DNS1123Label, s) : invalidOneLine(o) && !accepts(DNS1123Label, s);
   }), 2);
   check(t, 'ns type lists: the listed types, or INVALID', fc.property(fc.oneof(fc.subarray([...NS_TYPES], { minLength: 1 }).map((a) => ({ list: a, text: a.join(',') })), hostile(30).map((text) => ({ list: undefined, text }))), ({ list, text }) => {
     const o = outcome(() => nsTypes(text));

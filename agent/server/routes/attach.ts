@@ -1,30 +1,37 @@
 // Attach routes: GET …/attach upgrades to a WebSocket session (node-pty or pipes) in a container's namespaces.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import { Type, type Static } from '@sinclair/typebox';
 import { NsinspectError } from '../../model/errors.js';
 import { COMMAND_MAX_ARGS, checkCommand, parseSelection } from '../../exec/argv.js';
 import { AttachSession } from '../../exec/attach.js';
 import type { Admission } from '../../exec/service.js';
 import type { Subject } from '../../model/answers.js';
-import { ContainerParams, PodContainerParams } from '../schemas.js';
+import { ContainerParams, PodContainerParams, literal, strictObject } from '../schemas.js';
 import { type ExecRouteDeps, execAccess, permissionsOf, podContainerSubject } from './exec.js';
 
-const Flag = Type.Union([Type.Literal('true'), Type.Literal('false'), Type.Literal('1'), Type.Literal('0')]);
-const Size = Type.String({ pattern: '^[1-9][0-9]{0,2}$' });
+const Flag = { anyOf: [literal('true'), literal('false'), literal('1'), literal('0')] };
+const Size = { type: 'string', pattern: '^[1-9][0-9]{0,2}$' } as const;
+const Command = { type: 'string', maxLength: 16384 } as const;
 
 /** Query strings carry no types: `command` repeats (one argv element each), flags are words. */
-export const AttachQuery = Type.Object(
+export const AttachQuery = strictObject(
   {
-    command: Type.Union([Type.String({ maxLength: 16384 }), Type.Array(Type.String({ maxLength: 16384 }), { minItems: 1, maxItems: COMMAND_MAX_ARGS })]),
-    namespaces: Type.Optional(Type.String({ pattern: '^[a-z,]{1,64}$' })),
-    tty: Type.Optional(Flag),
-    cols: Type.Optional(Size),
-    rows: Type.Optional(Size),
+    command: { anyOf: [Command, { type: 'array', items: Command, minItems: 1, maxItems: COMMAND_MAX_ARGS }] },
+    namespaces: { type: 'string', pattern: '^[a-z,]{1,64}$' },
+    tty: Flag,
+    cols: Size,
+    rows: Size,
   },
-  { additionalProperties: false },
+  ['command'],
 );
-type AttachQuery = Static<typeof AttachQuery>;
+type Flag = 'true' | 'false' | '1' | '0';
+interface AttachQuery {
+  command: string | string[];
+  namespaces?: string;
+  tty?: Flag;
+  cols?: string;
+  rows?: string;
+}
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -1,28 +1,32 @@
 // Exec routes: run an argv in a pod container's (or a container's) namespaces, one-shot.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
 import { type Requirement, describeAccess } from '../../model/auth.js';
-import { NS_TYPES } from '../../model/types.js';
+import { NS_TYPES, type NsType } from '../../model/types.js';
 import type { PodDirectory } from '../../model/pod.js';
 import type { Engine } from '../../inspect/engine.js';
 import type { Subject } from '../../model/answers.js';
 import type { PodInspector } from '../../inspect/pod-inspector.js';
 import type { ExecService } from '../../exec/service.js';
 import { COMMAND_MAX_ARGS, checkCommand, parseSelection } from '../../exec/argv.js';
-import { ContainerParams, PodContainerParams } from '../schemas.js';
+import { ContainerParams, PodContainerParams, literal, strictObject } from '../schemas.js';
 import { EXEC_LIMITS } from '../../protocol/protocol.js';
 import { execPod, nodeProxy } from '../permissions.js';
 
-export const ExecBody = Type.Object(
+export const ExecBody = strictObject(
   {
-    command: Type.Array(Type.String({ maxLength: 16384 }), { minItems: 1, maxItems: COMMAND_MAX_ARGS }),
-    namespaces: Type.Optional(Type.Union([Type.Literal('tools'), Type.Literal('all'), Type.Array(Type.Union(NS_TYPES.map((t) => Type.Literal(t))), { minItems: 1, maxItems: 8 })])),
-    timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: EXEC_LIMITS.maxTimeoutSeconds })),
-    stdin: Type.Optional(Type.String({ maxLength: EXEC_LIMITS.maxStdinChars })),
+    command: { type: 'array', items: { type: 'string', maxLength: 16384 }, minItems: 1, maxItems: COMMAND_MAX_ARGS },
+    namespaces: { anyOf: [literal('tools'), literal('all'), { type: 'array', items: { anyOf: NS_TYPES.map(literal) }, minItems: 1, maxItems: 8 }] },
+    timeoutSeconds: { type: 'integer', minimum: 1, maximum: EXEC_LIMITS.maxTimeoutSeconds },
+    stdin: { type: 'string', maxLength: EXEC_LIMITS.maxStdinChars },
   },
-  { additionalProperties: false },
+  ['command'],
 );
-type ExecBody = Static<typeof ExecBody>;
+interface ExecBody {
+  command: string[];
+  namespaces?: 'tools' | 'all' | NsType[];
+  timeoutSeconds?: number;
+  stdin?: string;
+}
 
 export interface ExecRouteDeps {
   engine: Engine;
