@@ -34,7 +34,7 @@ await build({
 // and no chunks to resolve, and V8's code cache below instead of a compile. The cluster and agent packages stay
 // out (node_modules, as the package installs them): main.cjs is only run for lsns, whois and pid/container refs. So do
 // the agent's schemas (typebox): bytes every start-up would read, decode and deserialize. js-yaml (-o yaml) stays in.
-const CLUSTER_PACKAGES = ['@kubernetes/client-node', 'fastify', '@fastify/websocket', 'prom-client', 'execa', 'ws', 'node-pty', '@sinclair/typebox'];
+const CLUSTER_PACKAGES = ['@kubernetes/client-node', 'fastify', '@fastify/websocket', 'prom-client', 'execa', 'ws', 'node-pty'];
 /**
  * commander requires node:child_process at load, for git-style executable subcommands we do not have:
  * loading it (and net, dgram… behind it) is a few ms of every start-up. It is required when first spawned instead.
