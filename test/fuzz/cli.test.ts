@@ -100,7 +100,8 @@ async function runInProcess(args: string[]): Promise<Run> {
   process.stderr.write = ((s: string | Uint8Array) => ((out.stderr += String(s)), true)) as typeof process.stderr.write;
   try {
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([import(`${MAIN}?fuzz=${++n}`), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no exit within 60 s')), 60_000)))]).finally(() => clearTimeout(timer));
+    // cli/main.ts exports `done`, settled when the command is (the module itself loads at once).
+    await Promise.race([import(`${MAIN}?fuzz=${++n}`).then((m: { done: Promise<void> }) => m.done), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no exit within 60 s')), 60_000)))]).finally(() => clearTimeout(timer));
     return { code: Number(process.exitCode ?? 0), ...out };
   } finally {
     Object.assign(process, { argv: saved.argv });
