@@ -1,4 +1,4 @@
-// Watches this node's pods through a client-node informer (list+watch), and keeps them as PodInfo.
+// Watches this node's pods (list+watch, list-watch.ts) and keeps them as PodInfo.
 // Not client-node's informer: its ListWatch and Watch load the generated models and node-fetch (list-watch.ts).
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import type { KubeClient } from './client.js';
