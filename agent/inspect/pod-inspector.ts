@@ -13,6 +13,7 @@ import { cgroupHierarchies } from '../procfs/cgroupfs.js';
 import { ownerOf } from '../analysis/diff.js';
 import { mismatches, type ObservedContainer } from '../analysis/expected.js';
 import { containerLayers } from './layers-of.js';
+import { ViewCache, type Freshness } from './view-cache.js';
 
 export const SANDBOX_NAME = '(sandbox)';
 
@@ -40,18 +41,20 @@ export function isCgroupV2(proc: string): boolean {
 
 /** One per agent: the API's routes and the metrics share its snapshots, so a burst of readers reads /proc once. */
 export class PodInspector {
-  private readonly snapshots = new Map<string, { at: number; signature: string; value: Snapshot }>();
+  private readonly views: ViewCache<Snapshot>;
+  private readonly sandboxWalkMaxAgeMs: number;
 
   /**
    * sandboxWalkMaxAgeMs: how stale the cgroup walk may be when looking for a pod's sandbox (it
-   * outlives its pod's containers). snapshotTtlMs: how long a pod's view is reused while the pod
-   * (its containers' IDs and states) is unchanged; 0 turns the cache off.
+   * outlives its pod's containers). freshness: how long a pod's view is kept (view-cache.ts).
    */
   constructor(
     private readonly engine: Engine,
-    private readonly sandboxWalkMaxAgeMs = 2_000,
-    private readonly snapshotTtlMs = 1_000,
-  ) {}
+    { sandboxWalkMaxAgeMs = 2_000, ...freshness }: Freshness & { sandboxWalkMaxAgeMs?: number } = {},
+  ) {
+    this.sandboxWalkMaxAgeMs = sandboxWalkMaxAgeMs;
+    this.views = new ViewCache(engine.proc, freshness);
+  }
 
   /** Each container of the pod resolved to its process on this node, plus the sandbox. */
   private resolve(pod: PodInfo): Resolved[] {
@@ -84,22 +87,12 @@ export class PodInspector {
   }
 
   /**
-   * The pod view, with the resolved subjects it was built from (reused by diff). Reused for
-   * snapshotTtlMs while the pod's containers are the same: a burst of diffs reads /proc once.
+   * The pod view, with the resolved subjects it was built from (reused by diff), kept as
+   * view-cache.ts says while the pod's containers are the same: a burst of diffs reads /proc once.
    */
   private snapshot(pod: PodInfo): Snapshot {
-    const key = `${pod.namespace}/${pod.name}`;
     const signature = pod.uid + pod.containers.map((c) => `|${c.name}:${c.containerID ?? ''}:${c.state}`).join('');
-    const now = performance.now();
-    const hit = this.snapshots.get(key);
-    if (hit && hit.signature === signature && now - hit.at < this.snapshotTtlMs) return hit.value;
-    const value = this.build(pod);
-    if (this.snapshotTtlMs > 0) {
-      this.snapshots.set(key, { at: now, signature, value });
-      // Bounded: forget entries older than the TTL when the map grows.
-      if (this.snapshots.size > 1024) for (const [k, v] of this.snapshots) if (now - v.at >= this.snapshotTtlMs) this.snapshots.delete(k);
-    }
-    return value;
+    return this.views.get(`${pod.namespace}/${pod.name}`, signature, () => this.build(pod), (v) => v.resolved.flatMap((r) => (r.subject ? [r.subject] : [])));
   }
 
   private build(pod: PodInfo): Snapshot {
@@ -148,8 +141,8 @@ export class PodInspector {
   }
 
   /**
-   * An answer about the pair from the pod's snapshot, computed once per snapshot: within the
-   * snapshot's TTL the namespaces, privileges and layers are as stale as the view's, no more.
+   * An answer about the pair from the pod's snapshot, computed once per snapshot: its
+   * namespaces, privileges and layers are as stale as the view's, no more.
    */
   private answer<T extends PodDiff | PodAccess>(kind: string, snap: Snapshot, tgt: PodContainer, dbg: PodContainer, podSecurity: PodSecurity | undefined, make: () => T): T {
     const level = podSecurity ? `${podSecurity.namespace}:${podSecurity.enforce}:${podSecurity.enforce === 'unknown' ? podSecurity.why : (podSecurity.version ?? '')}` : '';
@@ -157,7 +150,7 @@ export class PodInspector {
     const known = snap.answers.get(key) as T | undefined;
     if (known) return known;
     const made = make();
-    if (this.snapshotTtlMs > 0) snap.answers.set(key, made);
+    snap.answers.set(key, made);
     return made;
   }
 

@@ -144,6 +144,13 @@ export class ProcFixture {
     return this;
   }
 
+  /** The same pid changes in place (an exec, a setns, a setuid), or is replaced: its files are written again with the change. */
+  change(pid: number, change: Partial<FakeProcess>): this {
+    const p = this.pids.get(pid);
+    if (!p) throw new Error(`fixture: no process ${pid} to change`);
+    return this.exit(pid).process({ ...p, ...change, ns: { ...p.ns, ...change.ns } });
+  }
+
   /** The process exits: its /proc directory goes, and so does its line in cgroup.procs. */
   exit(pid: number): this {
     const p = this.pids.get(pid);

@@ -66,7 +66,7 @@ t.test('stat(2) ground truth of what was made', async (t) => {
 });
 
 t.test('KUBELET_DID_NOT_REQUEST: the spec names a target, the record and the kernel say new', async (t) => {
-  const d = new PodInspector(new Engine(roots), 0, 0).diff(podInfo(), 'dbg-old-kubelet');
+  const d = new PodInspector(new Engine(roots), { sandboxWalkMaxAgeMs: 0, snapshotTtlMs: 0 }).diff(podInfo(), 'dbg-old-kubelet');
   t.same(bad(d.layers), ['debugger/pid: KUBELET_DID_NOT_REQUEST']);
   t.match(row(d.layers, 'debugger', 'pid'), { spec: 'target', told: { join: 'new' }, kernel: 'private', kernelInode: statNamespaces(oldKubelet.pid).pid });
   t.same(bad(new Engine(roots).podDiff('shop', 'layers', 'dbg-old-kubelet', 'app').layers), [], 'node-local, without the pod spec, nothing disagrees');
@@ -76,7 +76,7 @@ t.test('RUNTIME_IGNORED: the record says TARGET, the kernel shows its own', asyn
   const local = new Engine(roots).podDiff('shop', 'layers', 'dbg-record-says-target', 'app');
   t.same(bad(local.layers), ['debugger/pid: RUNTIME_IGNORED'], 'node-local');
   t.match(row(local.layers, 'debugger', 'pid'), { spec: null, told: { join: 'path', path: `/proc/${app.pid}/ns/pid`, owner: 'target', inode: statNamespaces(app.pid).pid }, kernel: 'private', kernelInode: statNamespaces(lying.pid).pid });
-  const d = new PodInspector(new Engine(roots), 0, 0).diff(podInfo(), 'dbg-record-says-target');
+  const d = new PodInspector(new Engine(roots), { sandboxWalkMaxAgeMs: 0, snapshotTtlMs: 0 }).diff(podInfo(), 'dbg-record-says-target');
   t.same(bad(d.layers), ['debugger/pid: RUNTIME_IGNORED'], 'with the pod spec: the kubelet did ask');
 });
 
@@ -84,7 +84,7 @@ t.test('RUNTIME_IGNORED, the reverse: the record says new, the kernel shows the 
   const local = new Engine(roots).podDiff('shop', 'layers', 'dbg-record-says-new', 'app');
   t.same(bad(local.layers), ['debugger/pid: RUNTIME_IGNORED']);
   t.match(row(local.layers, 'debugger', 'pid'), { told: { join: 'new' }, kernel: 'target', kernelInode: statNamespaces(app.pid).pid });
-  const d = new PodInspector(new Engine(roots), 0, 0).diff(podInfo(), 'dbg-record-says-new');
+  const d = new PodInspector(new Engine(roots), { sandboxWalkMaxAgeMs: 0, snapshotTtlMs: 0 }).diff(podInfo(), 'dbg-record-says-new');
   t.same(bad(d.layers), ['debugger/pid: KUBELET_DID_NOT_REQUEST+RUNTIME_IGNORED'], 'with the spec: both hops broke');
 });
 
@@ -119,7 +119,7 @@ t.test('the pod view: the layers per container, images and exit codes from the r
   const info = podInfo();
   // The API has not caught up yet: it still says running.
   info.containers.push({ name: 'init', kind: 'init', privileged: false, containerID: id as ContainerID, runtime: 'containerd', state: 'running' });
-  const v = new PodInspector(new Engine(roots), 0, 0).pod(info);
+  const v = new PodInspector(new Engine(roots), { sandboxWalkMaxAgeMs: 0, snapshotTtlMs: 0 }).pod(info);
   t.same(
     (v.layers ?? []).map((r) => `${r.container}/${r.type}: ${r.broke.join('+')}`),
     ['dbg-old-kubelet/pid: KUBELET_DID_NOT_REQUEST', 'dbg-record-says-target/pid: RUNTIME_IGNORED', 'dbg-record-says-new/pid: KUBELET_DID_NOT_REQUEST+RUNTIME_IGNORED', 'mover/net: MOVED_AFTER_START', 'mover/user: MOVED_AFTER_START'],

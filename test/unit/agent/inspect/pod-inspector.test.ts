@@ -7,11 +7,11 @@ import { emptyRoots } from '../../../helpers/fixture-app.js';
 import { fixtureNode, fixturePod } from '../../../helpers/fixture-node.js';
 import { procFixture } from '../../../helpers/proc-fixture.js';
 
-function setup(t: { teardown: (fn: () => void) => void }, ttlMs: number): { inspector: PodInspector; pod: ReturnType<typeof fixturePod> } {
+function setup(t: { teardown: (fn: () => void) => void }, ttlMs: number, now?: () => number) {
   const node = fixtureNode('v2', 'containerd', 'systemd', procFixture(t, 'v2'));
   const engine = new Engine(emptyRoots(t), node.fx.proc);
   // A long TTL: the test must not depend on how fast it runs.
-  return { inspector: new PodInspector(engine, 2_000, ttlMs), pod: fixturePod('containerd') };
+  return { inspector: new PodInspector(engine, { snapshotTtlMs: ttlMs, ...(now ? { now } : {}) }), pod: fixturePod('containerd'), fx: node.fx };
 }
 
 t.test('a burst of diffs of one pod is answered from one snapshot', async (t) => {
@@ -50,4 +50,18 @@ t.test('a changed pod or an expired snapshot gives a fresh answer', async (t) =>
   const y = off.inspector.diff(off.pod, 'dbg');
   t.not(x, y, 'TTL 0: nothing is kept');
   t.same(y, x, 'and the answers agree');
+});
+
+t.test("after the TTL, the view is checked against its containers' processes", async (t) => {
+  const clock = { now: 0 };
+  const { inspector, pod, fx } = setup(t, 1_000, () => clock.now);
+  const first = inspector.diff(pod, 'dbg');
+  clock.now = 1_500;
+  t.equal(inspector.diff(pod, 'dbg'), first, 'the same processes: the same answer, not rebuilt');
+  // The debugger's shell execs a program that left the target's pid namespace (unshare -p --fork, say).
+  fx.change(300, { comm: 'strace', ns: { pid: 4026532999 } });
+  clock.now = 3_000;
+  const next = inspector.diff(pod, 'dbg');
+  t.not(next, first, 'the debugger exec\'d: rebuilt');
+  t.notOk(next.shared.includes('pid'), 'and the new answer sees it no longer shares the pid namespace');
 });
