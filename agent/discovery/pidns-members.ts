@@ -1,6 +1,7 @@
 // Membership of one pid namespace: every process whose /proc/<pid>/ns/pid is the target, and who owns it.
 import type { ContainerID } from '../model/types.js';
-import { listPids, readPidCounters, scanNamespaceLinks } from '../procfs/proc.js';
+import { listPids, readPidCounters } from '../procfs/proc.js';
+import { scanNsInodes } from '../procfs/ns-scan.js';
 import { procRootFromEnv } from '../procfs/root.js';
 import { reusedSince } from './counts.js';
 import { readCgroupProcs } from '../procfs/cgroupfs.js';
@@ -22,10 +23,10 @@ export type PsOwner = { kind: 'container'; containerID: ContainerID } | { kind: 
 const states = new Map<string, { known: Map<number, number>; counters: ReturnType<typeof readPidCounters> }>();
 
 /**
- * The exact member set: one readlink of ns/pid per pid over all of /proc on the first call, then
- * only for pids that are new or may have been reused since the last call. The cgroup is not used
- * to pick candidates, because `--pid container:X` debuggers, hostPID pods and `nsenter -p`
- * sessions put processes in the namespace from other cgroups.
+ * The exact member set: one readlink of ns/pid per pid over all of /proc on the first call (two
+ * threads on a large node, as for lsns), then only for pids that are new or may have been reused
+ * since the last call. The cgroup is not used to pick candidates, because `--pid container:X`
+ * debuggers, hostPID pods and `nsenter -p` sessions put processes in the namespace from other cgroups.
  */
 export function pidNsMembers(pidns: number, proc = procRootFromEnv()): number[] {
   const pids = listPids(proc);
@@ -42,7 +43,12 @@ export function pidNsMembers(pidns: number, proc = procRootFromEnv()): number[] 
     if (ino !== undefined && reusable !== 'any' && !reusable(pid)) next.set(pid, ino);
     else stale.push(pid);
   }
-  scanNamespaceLinks(stale, ['pid'], (pid, _t, inode) => next.set(pid, inode), proc);
+  // Two threads only for a large first scan (ns-scan's threshold); later calls read a few pids.
+  const { inodes } = scanNsInodes(stale, ['pid'], proc);
+  for (let i = 0; i < stale.length; i++) {
+    // 0: gone or denied; left out, so read again at the next call.
+    if (inodes[i] !== 0) next.set(stale[i]!, inodes[i]!);
+  }
   state.known = next;
   const out: number[] = [];
   for (const pid of pids) if (next.get(pid) === pidns) out.push(pid);

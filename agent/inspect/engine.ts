@@ -3,29 +3,29 @@ import type { Container, ContainerID, NsSet, NsType } from '../model/types.js';
 import type { AccessReport, Diff, LsnsRow, PsRow, Subject } from '../model/answers.js';
 import { NsinspectError } from '../model/errors.js';
 import { NS_TYPES } from '../model/types.js';
-import { CLOCK_TICKS, readBootTime, readNamespaces, readProcess, readStat, readStatus } from '../procfs/proc.js';
+import { readNamespaces, readStat, readStatus } from '../procfs/proc.js';
 import { procRootFromEnv } from '../procfs/root.js';
 import { ContainerIndex, containerOfPid } from '../discovery/containers.js';
 import type { LocalRef } from '../model/formats.js';
 import { type PodMember, findSandbox } from '../discovery/sandbox.js';
 import { hostNamespaces } from '../discovery/host.js';
 import { inventoryWithOwners } from '../discovery/inventory.js';
-import { memberOwners, pidNsMembers } from '../discovery/pidns-members.js';
 import { diffNamespaces } from '../analysis/diff.js';
 import { findings } from '../analysis/findings.js';
 import { accessOf, accessSummary } from './access-of.js';
 import { type LayerSpecs, layersOf } from './layers-of.js';
+import { psRows } from './ps.js';
 import type { PodSecurity } from '../model/access.js';
 import type { ExitRecord, RecordRoots, RuntimeRecord } from '../model/records.js';
-import { allRecords, defaultRoots, readExit, runningContainerdRoots, tryReadRecord } from '../discovery/records.js';
-import { RecordCache } from '../discovery/record-cache.js';
-import { containerOfPod, recordName, recordNames, recordedTarget, recordsOfPod } from '../discovery/pod-records.js';
+import { defaultRoots } from '../discovery/records.js';
+import { containerOfPod, recordName, recordNames, recordedTarget } from '../discovery/pod-records.js';
+import { ContainerRecords } from './container-records.js';
 
 export type { Subject };
 
 export class Engine {
   readonly index: ContainerIndex;
-  private readonly records: RecordCache;
+  private readonly records: ContainerRecords;
 
   /**
    * roots: where the runtimes keep their records (a kubelet node's defaults, or NSINSPECT_* env).
@@ -33,7 +33,7 @@ export class Engine {
    */
   constructor(readonly roots: RecordRoots = defaultRoots(), readonly proc: string = procRootFromEnv()) {
     this.index = new ContainerIndex(proc);
-    this.records = new RecordCache(roots, proc);
+    this.records = new ContainerRecords(this.index, roots, proc);
   }
 
   /** Resolves a node-local ref. NOT_FOUND, AMBIGUOUS or NOT_RUNNING when it cannot. */
@@ -48,7 +48,7 @@ export class Engine {
     const s: Subject = { ref, pid, startTime: st.startTime, namespaces: {} };
     const owner = containerOfPid(pid, this.proc);
     if (owner) Object.assign(s, { containerID: owner.containerID, runtime: owner.runtime, ...(owner.podUID ? { podUID: owner.podUID } : {}) });
-    if (owner) this.withRecord(s, this.initPidOf(owner.containerID));
+    if (owner) this.withRecord(s, false);
     return this.withNamespaces(s);
   }
 
@@ -59,7 +59,7 @@ export class Engine {
     if (pid === undefined || !st) throw new NsinspectError('NOT_RUNNING', `container ${c.containerID.slice(0, 12)} exited while being read`, { hint: 'try again, or check it with `crictl ps -a`' });
     const s: Subject = { ref, pid, startTime: st.startTime, containerID: c.containerID, runtime: c.runtime, container: c, namespaces: {} };
     if (c.podUID) s.podUID = c.podUID;
-    this.withRecord(s, pid);
+    this.withRecord(s, true);
     return this.withNamespaces(s);
   }
 
@@ -79,36 +79,22 @@ export class Engine {
     }
   }
 
-  /** What the CRI's records keep of an exited container: the configured roots, then those of the containerd daemons running here. */
+  /** What the CRI's records keep of an exited container (container-records.ts). */
   exitOf(prefix: string): ExitRecord | undefined {
-    return readExit(prefix, this.roots, [], this.proc) ?? readExit(prefix, { ...this.roots, containerdRoot: [] }, runningContainerdRoots(this.proc), this.proc);
+    return this.records.exitOf(prefix);
   }
 
-  /** The runtime's record of the subject's container; a record that cannot be read leaves the answer as it was. */
-  private withRecord(s: Subject, initPid?: number): void {
-    // The subject is the init process itself (its start time read): its record is read once per init.
-    const r = !s.containerID ? undefined : initPid === s.pid ? this.records.get(s.containerID, s.pid, s.startTime) : tryReadRecord(s.containerID, this.roots, initPid, this.proc);
+  /** The runtime's record of the subject's container; a record that cannot be read leaves the answer as it was. isInit: s is its init (pid and start time read). */
+  private withRecord(s: Subject, isInit: boolean): void {
+    // Not the init (pidSubject): records.of finds its container's init and keys the cache by that.
+    const r = s.containerID ? this.records.of(s.containerID, isInit ? s : undefined) : undefined;
     if (r) s.record = r;
-  }
-
-  private initPidOf(id: string): number | undefined {
-    try {
-      return this.index.container(id).initPid;
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** The records of a pod's running containers on this node, by pod namespace and name. */
-  podRecords(namespace: string, name: string): RuntimeRecord[] {
-    const inits = this.index.all().map((e) => this.initPidOf(e.containerID)).filter((p): p is number => p !== undefined);
-    return recordsOfPod(allRecords(this.roots, inits, this.proc), namespace, name);
   }
 
   /** Every running container of a pod (the sandbox first), from the runtime's records alone: no API server. */
   podSubjects(namespace: string, name: string): Subject[] {
     const out: Subject[] = [];
-    for (const r of this.podRecords(namespace, name)) {
+    for (const r of this.records.ofPod(namespace, name)) {
       try {
         out.push(this.containerSubject(r.containerID, `${namespace}/${name}/${r.kind === 'sandbox' ? '(sandbox)' : r.containerName ?? r.containerID.slice(0, 12)}`));
       } catch (err) {
@@ -120,7 +106,7 @@ export class Engine {
 
   /** A pod's container by name (or its only one), from the runtime's records. */
   podSubject(namespace: string, name: string, container?: string): Subject {
-    const r = containerOfPod(this.podRecords(namespace, name), container);
+    const r = containerOfPod(this.records.ofPod(namespace, name), container);
     return this.containerSubject(r.containerID, `${namespace}/${name}/${r.containerName ?? r.containerID.slice(0, 12)}`);
   }
 
@@ -135,10 +121,10 @@ export class Engine {
 
   /** A pod's debugger and its target (as podDiff picks it), node-local. */
   podPair(namespace: string, name: string, debuggerName: string, targetName?: string): { target: Subject; debugger: Subject } {
-    const pod = this.podRecords(namespace, name);
+    const pod = this.records.ofPod(namespace, name);
     const dbg = containerOfPod(pod, debuggerName);
     let target: RuntimeRecord | undefined = targetName === undefined ? undefined : containerOfPod(pod, targetName);
-    target ??= recordedTarget(pod, dbg, (id) => this.initPidOf(id));
+    target ??= recordedTarget(pod, dbg, (id) => this.records.initPidOf(id));
     target ??= containerOfPod(pod.filter((r) => r !== dbg));
     const ref = (r: RuntimeRecord) => `${namespace}/${name}/${r.containerName ?? r.containerID.slice(0, 12)}`;
     return { target: this.containerSubject(target.containerID, ref(target)), debugger: this.containerSubject(dbg.containerID, ref(dbg)) };
@@ -187,18 +173,18 @@ export class Engine {
       if (m) members.push(m);
     }
     const read = new Set<ContainerID>(reuse.keys());
-    const recordOf = (m: PodMember & { subject: Subject }): RuntimeRecord | undefined => {
-      if (!read.has(m.container.containerID)) this.withRecord(m.subject, m.subject.pid);
+    const recordOfMember = (m: PodMember & { subject: Subject }): RuntimeRecord | undefined => {
+      if (!read.has(m.container.containerID)) this.withRecord(m.subject, true);
       read.add(m.container.containerID);
       return m.subject.record;
     };
-    let found = members.find((m) => recordOf(m)?.kind === 'sandbox');
+    let found = members.find((m) => recordOfMember(m)?.kind === 'sandbox');
     if (!found) {
       const guess = findSandbox(members, exclude);
       found = members.find((m) => m === guess);
     }
     if (!found) return undefined;
-    recordOf(found);
+    recordOfMember(found);
     return found.subject;
   }
 
@@ -257,54 +243,9 @@ export class Engine {
     return accessOf(target, dbg, podSecurity, this.proc);
   }
 
-  /**
-   * Host-side ps of the subject's pid namespace: its exact members (one readlink per pid over
-   * /proc), whatever cgroup they sit in, each attributed to its container, to the node, or to
-   * the host that entered it (nsenter, nsinspect exec).
-   */
+  /** Host-side ps of the subject's pid namespace (ps.ts), its containers' names through the record cache. */
   ps(s: Subject): PsRow[] {
-    const pidns = s.namespaces.pid;
-    if (pidns === undefined) throw new NsinspectError('UNAVAILABLE', `cannot read the pid namespace of ${s.ref} (${s.unreadable ?? 'unknown'})`, { hint: 'run as root with CAP_SYS_PTRACE' });
-    const inHost = hostNamespaces(this.proc).pid === pidns;
-    const boot = readBootTime(this.proc);
-    const rows: PsRow[] = [];
-    const members = pidNsMembers(pidns, this.proc);
-    const ownerOf = memberOwners(this.cgroupOf(s), inHost, this.proc);
-    // A ps asks for the same few containers' names many times.
-    const names = new Map<string, ReturnType<typeof recordNames>>();
-    const namesOf = (id: string): ReturnType<typeof recordNames> => {
-      const known = names.get(id) ?? recordNames(this.recordOf(id));
-      names.set(id, known);
-      return known;
-    };
-    for (const pid of members) {
-      const p = readProcess(pid, this.proc);
-      if (!p) continue;
-      const owner = ownerOf(pid);
-      const row: PsRow = {
-        pid: p.pid,
-        nspid: p.nspid.at(-1) ?? p.pid,
-        ppid: p.ppid,
-        uid: p.uid,
-        startTime: new Date((boot + p.startTime / CLOCK_TICKS) * 1000),
-        command: p.cmdline.length > 0 ? p.cmdline.join(' ') : `[${p.comm}]`,
-        owner,
-      };
-      if (owner.kind === 'container') row.names = namesOf(owner.containerID);
-      rows.push(row);
-    }
-    return rows;
-  }
-
-  /** The subject's container and its cgroup directory, when it is a container's. */
-  private cgroupOf(s: Subject): { containerID: ContainerID; dir: string } | undefined {
-    if (s.container) return { containerID: s.container.containerID, dir: s.container.cgroupDir };
-    if (!s.containerID) return undefined;
-    try {
-      return { containerID: s.containerID, dir: this.index.resolve(s.containerID).dir };
-    } catch {
-      return undefined;
-    }
+    return psRows(s, this.index, (id) => this.records.of(id), this.proc);
   }
 
   /** Every namespace on the node, each with its container's names when the runtime's record says. */
@@ -312,17 +253,10 @@ export class Engine {
     // The inits of the containers that own rows lead to their records (their shims' bundle dirs).
     const { rows, inits } = inventoryWithOwners(this.index, types);
     if (rows.some((r) => r.containerID)) {
-      const records = new Map(allRecords(this.roots, inits, this.proc).map((r) => [r.containerID, r]));
+      const records = new Map(this.records.throughInits(inits).map((r) => [r.containerID, r]));
       for (const r of rows) if (r.containerID) r.names = recordNames(records.get(r.containerID));
     }
     return rows;
-  }
-
-  /** A container's record, through its init process (cached per init by the record cache). */
-  private recordOf(id: string): RuntimeRecord | undefined {
-    const init = this.initPidOf(id);
-    const st = init === undefined ? undefined : readStat(init, this.proc);
-    return init !== undefined && st ? this.records.get(id, init, st.startTime) : tryReadRecord(id, this.roots, init, this.proc);
   }
 }
 

@@ -241,8 +241,9 @@ export function readOwnerUid(pid: number, root = procRootFromEnv()): number | un
 }
 
 /**
- * The hot loop of a node-wide scan: calls visit(pid, type, inode) for every readable namespace
- * link of every pid, with no per-process allocation. Unreadable and vanished links are skipped.
+ * One thread's scan: calls visit(pid, type, inode) for every readable namespace link of every pid,
+ * with no per-process allocation. Unreadable and vanished links are skipped. The agent reads links
+ * with ns-scan.ts; this stays for bench/ps.ts's "before" path only.
  */
 export function scanNamespaceLinks(pids: readonly number[], types: readonly NsType[], visit: (pid: number, type: NsType, inode: number) => void, root = procRootFromEnv()): void {
   for (const pid of pids) {

@@ -1,10 +1,13 @@
-// Exec session cgroups under /sys/fs/cgroup: create with limits, kill as a unit (v2 cgroup.kill, v1 freezer), remove.
-import { existsSync, mkdirSync, readFileSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
+// Exec session cgroups under /sys/fs/cgroup: find the hierarchies, create a session's with limits, sweep stale ones (session-kill.ts kills and removes).
+import { existsSync, mkdirSync, readFileSync, readlinkSync, rmdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { errnoOf } from '../model/errors.js';
-import { readCgroupProcs, subdirs } from './cgroupfs.js';
+import { subdirs } from './cgroupfs.js';
 import { type CgroupMount, parseCgroupFile, parseCgroupMounts } from './parse.js';
 import { procRootFromEnv } from './root.js';
+import { type HierarchyKind, type SessionCgroup, type SessionHierarchy, openSession, readText, write } from './session-kill.js';
+
+export type { HierarchyKind, SessionCgroup };
 
 /**
  * Layout, per hierarchy: <parent>/nsinspect-sessions/<session>. <parent> is the parent of the
@@ -24,17 +27,6 @@ export interface SessionLimits {
   pidsMax: number;
 }
 
-export type HierarchyKind = 'v2' | 'memory' | 'pids' | 'freezer';
-type Kind = HierarchyKind;
-
-interface Hierarchy {
-  kind: Kind;
-  /** Absolute directory of nsinspect-sessions in this hierarchy. */
-  base: string;
-  /** v2: whether memory.max and pids.max exist in a session cgroup. */
-  limits: boolean;
-}
-
 export interface SessionCgroupsInfo {
   /** How sessions are killed: v2 cgroup.kill, the v1 freezer walk, or a SIGKILL walk of cgroup.procs. */
   kill: 'cgroup.kill' | 'freezer' | 'procs' | 'none';
@@ -51,31 +43,6 @@ export interface SessionCgroupsInfo {
   enterCgroupNs?: string;
 }
 
-/** One session's cgroups: the agent never joins them; the session's first process does, before its command runs. */
-export interface SessionCgroup {
-  /** cgroup.procs files the session's first process writes its own PID to. */
-  procsFiles: string[];
-  /** Whether pid sits in this session's cgroups (every hierarchy used). */
-  holds(pid: number): boolean;
-  /** PIDs in the session's cgroups now. */
-  members(): number[];
-  /** Kills every process in the session as a unit and waits until none is left. Idempotent. */
-  kill(): Promise<void>;
-  /** Removes the session's cgroups (after kill); retries while the last exits finish. */
-  remove(): Promise<void>;
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function write(path: string, value: string): boolean {
-  try {
-    writeFileSync(path, value);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The directory of `cgroupPath` under a mount that shows `mount.root` as its root; undefined if outside it. */
 function dirOf(mount: CgroupMount, cgroupPath: string): string | undefined {
   const rel = relative(mount.root, cgroupPath);
@@ -84,7 +51,7 @@ function dirOf(mount: CgroupMount, cgroupPath: string): string | undefined {
 }
 
 export class SessionCgroups {
-  private constructor(private readonly hs: Hierarchy[], readonly info: SessionCgroupsInfo, private readonly limits: SessionLimits) {}
+  private constructor(private readonly hs: SessionHierarchy[], readonly info: SessionCgroupsInfo, private readonly limits: SessionLimits) {}
 
   /**
    * Finds the hierarchies and creates nsinspect-sessions in each (a leftover from a previous run is
@@ -102,9 +69,9 @@ export class SessionCgroups {
     } catch (err) {
       problems.push(`reading our own cgroups: ${(err as Error).message}`);
     }
-    const hs: Hierarchy[] = [];
+    const hs: SessionHierarchy[] = [];
     const seen = new Set<string>();
-    const want: Array<{ kind: Kind; mount?: CgroupMount; line?: (typeof own)[number] }> = [
+    const want: Array<{ kind: HierarchyKind; mount?: CgroupMount; line?: (typeof own)[number] }> = [
       { kind: 'v2', mount: mounts.find((m) => m.version === 2), line: own.find((l) => l.hierarchy === 0) },
       ...(['memory', 'pids', 'freezer'] as const).map((c) => ({
         kind: c,
@@ -154,7 +121,7 @@ export class SessionCgroups {
    */
   static setupDir(limits: SessionLimits, dir: string): SessionCgroups {
     const problems: string[] = [];
-    const hs: Hierarchy[] = [];
+    const hs: SessionHierarchy[] = [];
     if (!existsSync(join(dir, 'cgroup.controllers'))) {
       problems.push(`v2: ${dir} is not a cgroup v2 directory (no cgroup.controllers)`);
     } else {
@@ -184,7 +151,7 @@ export class SessionCgroups {
       const owner = /^s-(\d+)-[0-9a-f]+$/.exec(name);
       if (!owner || existsSync(`${procRootFromEnv()}/${owner[1]}`)) continue;
       n++;
-      const s = this.open(name);
+      const s = openSession(name, this.hs.filter((h) => existsSync(join(h.base, name))));
       await s.kill();
       await s.remove();
     }
@@ -194,7 +161,7 @@ export class SessionCgroups {
   /** Creates the cgroups of session `name` with the limits; undefined when no hierarchy took it. */
   create(name: string): SessionCgroup | undefined {
     if (!/^[a-z0-9-]{1,64}$/.test(name)) throw new Error(`bad session cgroup name ${JSON.stringify(name)}`);
-    const made: Hierarchy[] = [];
+    const made: SessionHierarchy[] = [];
     for (const h of this.hs) {
       const dir = join(h.base, name);
       try {
@@ -210,54 +177,9 @@ export class SessionCgroups {
       else if (h.kind === 'pids') write(join(dir, 'pids.max'), String(pids));
       made.push(h);
     }
-    return made.length > 0 ? this.open(name, made) : undefined;
+    return made.length > 0 ? openSession(name, made) : undefined;
   }
 
-  private open(name: string, hs = this.hs.filter((h) => existsSync(join(h.base, name)))): SessionCgroup {
-    const dirs = hs.map((h) => join(h.base, name));
-    const v2 = hs.find((h) => h.kind === 'v2');
-    const freezer = hs.find((h) => h.kind === 'freezer');
-    const members = (): number[] => [...new Set(dirs.flatMap((d) => readCgroupProcs(d) ?? []))];
-    let killing: Promise<void> | undefined;
-    return {
-      procsFiles: dirs.map((d) => join(d, 'cgroup.procs')),
-      holds: (pid) => dirs.every((d) => (readCgroupProcs(d) ?? []).includes(pid)),
-      members,
-      kill: () =>
-        (killing ??= (async () => {
-          const v2dir = v2 && join(v2.base, name);
-          if (v2dir && existsSync(join(v2dir, 'cgroup.kill')) && write(join(v2dir, 'cgroup.kill'), '1')) {
-            // The kernel kills every process below, forks racing included; wait for the exits.
-            for (let i = 0; i < 200 && members().length > 0; i++) await sleep(10);
-            return;
-          }
-          const fdir = freezer && join(freezer.base, name);
-          for (let round = 0; round < 50; round++) {
-            // Frozen, nothing can fork between the read and the kill; SIGKILL lands on thaw.
-            const frozen = fdir !== undefined && (await freeze(fdir));
-            const pids = members();
-            for (const p of pids) {
-              try {
-                process.kill(p, 'SIGKILL');
-              } catch {
-                // gone
-              }
-            }
-            if (fdir !== undefined) write(join(fdir, 'freezer.state'), 'THAWED');
-            if (pids.length === 0 && (frozen || fdir === undefined)) return;
-            await sleep(5 * (round + 1));
-          }
-        })()),
-      remove: async () => {
-        for (let i = 0; i < 100; i++) {
-          let left = 0;
-          for (const d of dirs) left += removeTree(d);
-          if (left === 0) return;
-          await sleep(10);
-        }
-      },
-    };
-  }
 }
 
 /** v2: turns on memory and pids for the cgroups below dir where they reach it; whether memory.max will exist there. */
@@ -266,14 +188,6 @@ function enableLimits(dir: string): boolean {
   const on = ['memory', 'pids'].filter((c) => avail.includes(c));
   if (on.length > 0) write(join(dir, 'cgroup.subtree_control'), on.map((c) => `+${c}`).join(' '));
   return readText(join(dir, 'cgroup.subtree_control')).split(' ').includes('memory');
-}
-
-function readText(path: string): string {
-  try {
-    return readFileSync(path, 'utf8').trim();
-  } catch {
-    return '';
-  }
 }
 
 /**
@@ -302,26 +216,4 @@ export function hostCgroupNs(procRoot = procRootFromEnv()): string | undefined {
 /** cgroup.kill exists from Linux 5.14 on, in every non-root cgroup: look for it in a probe child. */
 function kernelHasCgroupKill(base: string): boolean {
   return existsSync(join(base, 'cgroup.kill'));
-}
-
-/** v1 freezer: FROZEN, and wait until the state says so (FREEZING while tasks settle). */
-async function freeze(dir: string): Promise<boolean> {
-  if (!write(join(dir, 'freezer.state'), 'FROZEN')) return false;
-  for (let i = 0; i < 100; i++) {
-    if (readText(join(dir, 'freezer.state')) === 'FROZEN') return true;
-    await sleep(5);
-  }
-  return false;
-}
-
-/** rmdir dir and its children, deepest first; returns how many directories are left. */
-function removeTree(dir: string): number {
-  let left = 0;
-  for (const c of subdirs(dir)) left += removeTree(join(dir, c));
-  try {
-    rmdirSync(dir);
-  } catch (err) {
-    if (errnoOf(err) !== 'ENOENT') left++;
-  }
-  return left;
 }

@@ -1,17 +1,16 @@
-// Owns the HTTPS listener: routing, caller authentication, optional RBAC, request log and fault-injection state.
+// Owns the HTTPS listener: caller authentication, impersonation, optional RBAC, the portforward upgrade, request log and fault-injection state (routes.ts serves the resources).
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { AuthState, ReviewError, type ResourceAttributes, type UserInfo } from './auth.js';
 import { parsePorts, PortForwardHub, PORTFORWARD_PROTOCOLS } from './portforward.js';
-import { podFilter, SelectorError } from './selectors.js';
+import { SelectorError } from './selectors.js';
 import { forbiddenMessage, sendJson, sendStatus, writeStatusToSocket, type StatusJson } from './status.js';
 import { PodStore, StoreError } from './store.js';
 import type { TlsMaterial } from './tls.js';
 import { WatchHub } from './watch.js';
-import { tokenRequest } from './tokenrequest.js';
-import { readJson } from './body.js';
+import { PORTFORWARD_PATH, route, type RouteContext, segment } from './routes.js';
 import { handshakeProblem, offeredProtocols } from './websocket.js';
 import { impersonate, isRefusal } from './impersonation.js';
 
@@ -49,15 +48,6 @@ export type DownMode = '503' | 'reset';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 type Fail = (code: number, reason: string, message: string, details?: StatusJson['details']) => void;
-const PORTFORWARD_PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/portforward$/;
-
-
-/** Group i of a path match, URL-decoded. These path patterns' groups are all mandatory: a match has each one. */
-function segment(m: RegExpExecArray, i: number): string {
-  const s = m[i];
-  if (s === undefined) throw new Error(`fake apiserver: path ${m.input} matched without group ${i}`);
-  return decodeURIComponent(s);
-}
 
 export class FakeApiHttpServer {
   readonly store: PodStore;
@@ -73,10 +63,14 @@ export class FakeApiHttpServer {
   private down: false | DownMode = false;
   private latencyMs = 0;
   private watchGate?: { promise: Promise<void>; release: () => void };
+  /** What the REST routes (routes.ts) use of this server. */
+  private readonly routes: RouteContext;
 
   constructor(tls: TlsMaterial, readonly opts: ServerOptions = {}) {
     this.store = new PodStore(opts.historyLimit ?? 1000);
     this.watches = new WatchHub(this.store, opts.bookmarkIntervalMs ?? 0);
+    const { store, auth, watches, namespaces } = this;
+    this.routes = { store, auth, watches, namespaces, watchTimeoutSeconds: opts.watchTimeoutSeconds, watchGate: () => this.watchGate?.promise, rbac: (res, caller, a) => this.rbac(res, caller, a) };
     this.server = createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => void this.handle(req, res));
     this.server.on('connection', (s: Socket) => {
       if (this.down === 'reset') return void s.destroy();
@@ -156,7 +150,7 @@ export class FakeApiHttpServer {
       if (!caller && this.opts.requireAuth !== false) return sendStatus(res, 401, 'Unauthorized', 'Unauthorized');
       const as = this.impersonated(req, entry, caller ?? { username: 'system:anonymous', groups: ['system:unauthenticated'] });
       if (isRefusal(as)) return sendStatus(res, ...as);
-      await this.route(req, res, url, isWatch, as);
+      await route(this.routes, req, res, url, isWatch, as);
     } catch (err) {
       if (res.headersSent) return void res.destroy();
       if (err instanceof ReviewError || err instanceof StoreError) return sendStatus(res, err.code, err.reason, err.message);
@@ -224,88 +218,4 @@ export class FakeApiHttpServer {
     }
   }
 
-  private async route(req: IncomingMessage, res: ServerResponse, url: URL, isWatch: boolean, caller: UserInfo): Promise<void> {
-    const q = url.searchParams;
-    const path = url.pathname.replace(/\/+$/, '');
-    const notAllowed = () => sendStatus(res, 405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
-
-    let m = /^\/api\/v1\/(?:namespaces\/([^/]+)\/)?pods$/.exec(path);
-    if (m) {
-      if (req.method !== 'GET') return notAllowed();
-      const namespace = m[1] ? decodeURIComponent(m[1]) : undefined;
-      const filter = podFilter(namespace, q.get('fieldSelector'), q.get('labelSelector'));
-      if (!this.rbac(res, caller, { verb: isWatch ? 'watch' : 'list', group: '', resource: 'pods', namespace })) return;
-      if (!isWatch) {
-        const items = this.store.list(filter);
-        return sendJson(res, 200, { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: String(this.store.resourceVersion()) }, items });
-      }
-      const rv = q.get('resourceVersion') ?? undefined;
-      if (rv && rv !== '0' && !/^\d+$/.test(rv)) return sendStatus(res, 400, 'BadRequest', `resourceVersion: Invalid value: "${rv}": must be a non-negative integer`);
-      const timeout = Number(q.get('timeoutSeconds') ?? this.opts.watchTimeoutSeconds ?? 0);
-      if (this.watchGate) await this.watchGate.promise;
-      if (req.socket.destroyed) return;
-      return this.watches.serve(req, res, {
-        filter, resourceVersion: rv, timeoutSeconds: Number.isFinite(timeout) ? timeout : 0,
-        allowBookmarks: q.get('allowWatchBookmarks') === 'true', sendInitialEvents: q.get('sendInitialEvents') === 'true',
-      });
-    }
-
-    m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)$/.exec(path);
-    if (m) {
-      if (req.method !== 'GET') return notAllowed();
-      const [namespace, name] = [segment(m, 1), segment(m, 2)];
-      if (!this.rbac(res, caller, { verb: 'get', group: '', resource: 'pods', namespace, name })) return;
-      const pod = this.store.get(namespace, name);
-      if (!pod) return sendStatus(res, 404, 'NotFound', `pods "${name}" not found`, { name, kind: 'pods' });
-      return sendJson(res, 200, { kind: 'Pod', apiVersion: 'v1', ...pod });
-    }
-
-    m = /^\/api\/v1\/namespaces\/([^/]+)$/.exec(path);
-    if (m) {
-      if (req.method !== 'GET') return notAllowed();
-      const name = segment(m, 1);
-      // kube-apiserver's RequestInfo puts a namespace's own name in the namespace attribute, so a
-      // RoleBinding in a namespace can grant get on it.
-      if (!this.rbac(res, caller, { verb: 'get', group: '', resource: 'namespaces', namespace: name, name })) return;
-      const ns = this.namespaces.get(name);
-      if (!ns) return sendStatus(res, 404, 'NotFound', `namespaces "${name}" not found`, { name, kind: 'namespaces' });
-      return sendJson(res, 200, {
-        kind: 'Namespace', apiVersion: 'v1',
-        // The API server always sets kubernetes.io/metadata.name (NamespaceDefaultLabelName).
-        metadata: { name, uid: ns.uid, resourceVersion: String(this.store.resourceVersion()), creationTimestamp: ns.created, labels: { ...ns.labels, 'kubernetes.io/metadata.name': name } },
-        spec: { finalizers: ['kubernetes'] },
-        status: { phase: 'Active' },
-      });
-    }
-
-    m = PORTFORWARD_PATH.exec(path);
-    if (m) { // reached only without an Upgrade header (upgrades go to handleUpgrade)
-      if (req.method !== 'GET' && req.method !== 'POST') return notAllowed();
-      const [namespace, name] = [segment(m, 1), segment(m, 2)];
-      if (!this.rbac(res, caller, { verb: 'create', group: '', resource: 'pods', subresource: 'portforward', namespace, name })) return;
-      if (!this.store.get(namespace, name)) return sendStatus(res, 404, 'NotFound', `pods "${name}" not found`, { name, kind: 'pods' });
-      return sendStatus(res, 400, 'BadRequest', 'Upgrade request required');
-    }
-
-    m = /^\/api\/v1\/namespaces\/([^/]+)\/serviceaccounts\/([^/]+)\/token$/.exec(path);
-    if (m) { // TokenRequest: `kubectl create token <sa> [--audience a] [--duration d]`
-      if (req.method !== 'POST') return notAllowed();
-      const [namespace, name] = [segment(m, 1), segment(m, 2)];
-      if (!this.rbac(res, caller, { verb: 'create', group: '', resource: 'serviceaccounts', subresource: 'token', namespace, name })) return;
-      const out = tokenRequest(this.auth, namespace, name, await readJson(req));
-      return out ? sendJson(res, 201, out) : sendStatus(res, 404, 'NotFound', `serviceaccounts "${name}" not found`, { name, kind: 'serviceaccounts' });
-    }
-
-    m = /^\/apis\/(authentication\.k8s\.io)\/v1\/(tokenreviews)$|^\/apis\/(authorization\.k8s\.io)\/v1\/(subjectaccessreviews)$/.exec(path);
-    if (m) {
-      if (req.method !== 'POST') return notAllowed();
-      const [group, resource] = m[1] ? [m[1], m[2]] : [m[3], m[4]];
-      if (!this.rbac(res, caller, { verb: 'create', group, resource })) return;
-      const body = await readJson(req);
-      const out = resource === 'tokenreviews' ? this.auth.tokenReview(body, caller.username) : this.auth.subjectAccessReview(body, caller.username);
-      return sendJson(res, 201, out);
-    }
-
-    sendStatus(res, 404, 'NotFound', 'the server could not find the requested resource', {});
-  }
 }
