@@ -28,6 +28,8 @@ const opt = args('agent', {
   'agent-node-options': AGENT_NODE_OPTIONS, 'cpu-prof': false, 'wait-calm': '1800', 'diff-rate': '2000',
   // Only the latency-at-rate phases (warm-up, diff and /healthz at --diff-rate): a quick loop while working on the p99.
   'only-rate': false,
+  // Node flags for the agent that NODE_OPTIONS refuses (e.g. "--cpu-prof --cpu-prof-dir=DIR" to profile the whole run).
+  'agent-node-args': '',
 });
 const ONLY_RATE = opt.flag('only-rate');
 const DIFF_RATE = opt.int('diff-rate', 1);
@@ -134,7 +136,7 @@ runBench('agent', async () => {
   onCleanup(() => api.close());
   const start = async (profileDir?: string): Promise<AgentProc & { code: string }> => ({
     ...(await startAgent({
-      kubeconfig: api.kubeconfigPath, nodeName: NODE_NAME, metrics: true, nodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+      kubeconfig: api.kubeconfigPath, nodeName: NODE_NAME, metrics: true, nodeArgs: [...opt.str('agent-node-args').split(' ').filter(Boolean), ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
       env: { ...AGENT_ENV, LOG_LEVEL: opt.str('log-level'), NODE_OPTIONS: opt.str('agent-node-options') },
     })),
     code: code(),

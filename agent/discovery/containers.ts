@@ -53,7 +53,12 @@ export class ContainerIndex {
     this.walkedAt = performance.now();
   }
 
-  /** All containers, from a walk at most maxAgeMs old (0: walk now). */
+  /** How long ago the last walk was (Infinity before the first). */
+  ageMs(): number {
+    return this.walked ? performance.now() - this.walkedAt : Infinity;
+  }
+
+  /** All containers, from a walk at most maxAgeMs old (0: walk now; Infinity: the last walk, if any). */
   all(maxAgeMs = 0): IndexEntry[] {
     if (!this.walked || performance.now() - this.walkedAt >= maxAgeMs) this.refresh();
     return [...this.entries.values()];

@@ -5,7 +5,7 @@ import { NsinspectError } from '../model/errors.js';
 import { NS_TYPES } from '../model/types.js';
 import { readNamespaces, readStat, readStatus } from '../procfs/proc.js';
 import { procRootFromEnv } from '../procfs/root.js';
-import { ContainerIndex, containerOfPid } from '../discovery/containers.js';
+import { ContainerIndex, type IndexEntry, containerOfPid } from '../discovery/containers.js';
 import type { LocalRef } from '../model/formats.js';
 import { type PodMember, findSandbox } from '../discovery/sandbox.js';
 import { hostNamespaces } from '../discovery/host.js';
@@ -157,15 +157,27 @@ export class Engine {
 
   /**
    * The pod's sandbox, as a subject: the member its runtime record calls the sandbox, else
-   * findSandbox's heuristic. known: subjects the caller
-   * just resolved for containers in exclude (the pod view's): their namespaces and records are
-   * taken as read, not read again, and the sandbox's own reads make its subject (the pod view
-   * rebuilds every second per pod; reading each container twice was most of its cost).
+   * findSandbox's heuristic. known: subjects the caller just resolved for containers in exclude
+   * (the pod view's): their namespaces and records are taken as read, not read again.
+   *
+   * With maxAgeMs > 0, the containers of the last cgroup walk are tried first, however old: the
+   * walk costs milliseconds on a busy node, and a stale one can only lack the sandbox, not name
+   * a wrong one (a member that stopped fails its read; a recreated sandbox comes with its pod's
+   * containers all stopped). Only a pod whose sandbox it lacks waits for a walk of at most
+   * maxAgeMs.
    */
   sandboxSubject(podUID: string, exclude: ReadonlySet<string>, maxAgeMs: number, known: readonly Subject[]): Subject | undefined {
     const reuse = new Map(known.flatMap((s) => (s.containerID && s.container && exclude.has(s.containerID) ? [[s.containerID, s] as const] : [])));
+    if (maxAgeMs > 0) {
+      const found = this.sandboxAmong(this.index.all(Infinity), podUID, exclude, reuse);
+      if (found || this.index.ageMs() < maxAgeMs) return found;
+    }
+    return this.sandboxAmong(this.index.all(maxAgeMs), podUID, exclude, reuse);
+  }
+
+  private sandboxAmong(entries: readonly IndexEntry[], podUID: string, exclude: ReadonlySet<string>, reuse: ReadonlyMap<ContainerID, Subject>): Subject | undefined {
     const members: Array<PodMember & { subject: Subject }> = [];
-    for (const e of this.index.all(maxAgeMs)) {
+    for (const e of entries) {
       if (e.podUID !== podUID) continue;
       const s = reuse.get(e.containerID);
       // An excluded member's comm is never looked at (findSandbox checks `pause` among candidates only).

@@ -1,14 +1,15 @@
-// Keeps each pod's snapshot: reused as is for a short TTL, then kept while its processes are unchanged (a stat read each), and rebuilt from /proc at a jittered time.
-import { readStat } from '../procfs/proc.js';
+// Keeps each pod's snapshot: reused as is for a short TTL, then kept while its processes' fingerprints are unchanged, and rebuilt from /proc at a jittered time.
+import { processFingerprint } from '../procfs/fingerprint.js';
 
 /** How fresh a pod's view is kept (docs/agent.md, "How fresh the pod answers are"). */
 export interface Freshness {
-  /** How long a view is reused as is while the pod (its containers' IDs and states) is unchanged; 0 turns the cache off. */
+  /** How long a view is reused as is (half of this to all of it, per view) while the pod (its containers' IDs and states) is unchanged; 0 turns the cache off. */
   snapshotTtlMs?: number;
   /**
-   * After snapshotTtlMs, the view is kept while each of its processes is still the same process
-   * running the same program (pid, start time, command name: one stat read each), and rebuilt
-   * from /proc at a time picked between half of this and all of it.
+   * After snapshotTtlMs, the view is kept while each of its processes is the same process, in the
+   * same namespaces, with the same credentials (procfs/fingerprint.ts), and rebuilt from /proc
+   * at a time picked between half of this and all of it: what the fingerprints do not cover
+   * (the node's settings, the runtime's records, the container's other processes) is that stale.
    */
   rebuildMs?: number;
   /** The clock, in milliseconds (tests pass their own). */
@@ -22,11 +23,12 @@ export interface Built {
 }
 
 interface Kept<V> {
-  at: number;
+  /** Until when it is reused as is. */
+  checkAt: number;
   rebuildAt: number;
   signature: string;
   value: V;
-  /** Per process the view was built from: start time and command name as stat showed them just after the build. */
+  /** Per process the view was built from: its fingerprint just after the build. */
   stamps: Array<[pid: number, stamp: string]>;
 }
 
@@ -40,11 +42,19 @@ export class ViewCache<V> {
 
   constructor(
     private readonly proc: string,
-    { snapshotTtlMs = 1_000, rebuildMs = 10_000, now = () => performance.now() }: Freshness = {},
+    { snapshotTtlMs = 1_000, rebuildMs = 30_000, now = () => performance.now() }: Freshness = {},
   ) {
     this.ttlMs = snapshotTtlMs;
     this.rebuildMs = Math.max(rebuildMs, snapshotTtlMs);
     this.now = now;
+  }
+
+  /**
+   * Half to all of the TTL from now: views made or checked together (a client cycling over every
+   * pod) must not all be checked again in the same instant, every TTL.
+   */
+  private nextCheck(now: number): number {
+    return now + this.ttlMs * (0.5 + Math.random() / 2);
   }
 
   /**
@@ -56,33 +66,27 @@ export class ViewCache<V> {
     const now = this.now();
     const hit = this.kept.get(key);
     if (hit && hit.signature === signature) {
-      if (now - hit.at < this.ttlMs) return hit.value;
-      // Checked, not rebuilt, until its rebuild time: a process keeps its namespaces and
-      // privileges until it execs, unless it calls setns, unshare or setuid itself.
-      if (now < hit.rebuildAt && hit.stamps.every(([pid, stamp]) => this.stamp(pid) === stamp)) {
-        hit.at = now;
+      if (now < hit.checkAt) return hit.value;
+      // Checked, not rebuilt, until its rebuild time: the same processes in the same namespaces
+      // with the same credentials give the same view, and its answers.
+      if (now < hit.rebuildAt && hit.stamps.every(([pid, stamp]) => processFingerprint(pid, this.proc) === stamp)) {
+        hit.checkAt = this.nextCheck(now);
         return hit.value;
       }
     }
     const value = build();
     if (this.ttlMs <= 0) return value;
     const stamps = builtFrom(value).map(({ pid, startTime }): [number, string] => {
-      const stamp = this.stamp(pid);
+      const stamp = processFingerprint(pid, this.proc);
       // Gone or replaced since the build read it: a stamp that never matches, so the next reader rebuilds.
-      return [pid, stamp?.startsWith(`${startTime}:`) ? stamp : 'gone'];
+      return [pid, stamp?.startsWith(`${startTime}\0`) ? stamp : 'gone'];
     });
     // Each view's rebuild falls at its own time: views built together (a burst of first
     // requests) must not all be rebuilt in the same instant again.
     const rebuildAt = now + this.ttlMs + (this.rebuildMs - this.ttlMs) * (0.5 + Math.random() / 2);
-    this.kept.set(key, { at: now, rebuildAt, signature, value, stamps });
+    this.kept.set(key, { checkAt: this.nextCheck(now), rebuildAt, signature, value, stamps });
     // Bounded: forget entries past their rebuild time when the map grows.
     if (this.kept.size > MAX_KEPT) for (const [k, v] of this.kept) if (now >= v.rebuildAt) this.kept.delete(k);
     return value;
-  }
-
-  /** Start time and command name: a restart changes the one, an exec (a privilege-dropping entrypoint's, say) the other. */
-  private stamp(pid: number): string | undefined {
-    const st = readStat(pid, this.proc);
-    return st && `${st.startTime}:${st.comm}`;
   }
 }

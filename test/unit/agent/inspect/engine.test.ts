@@ -1,7 +1,7 @@
 // The engine over a fixture /proc tree: refs to subjects, ns, whois, lsns and the node-local pod diff's errors, without root.
 import t from 'tap';
 import { Engine, runningContainers } from '../../../../agent/inspect/engine.js';
-import { procFixture, HOST_NS } from '../../../helpers/proc-fixture.js';
+import { containerCgroup, procFixture, HOST_NS } from '../../../helpers/proc-fixture.js';
 import { APP, DBG, GONE, NS, POD_UID, SB, fixtureNode } from '../../../helpers/fixture-node.js';
 import { emptyRoots } from '../../../helpers/fixture-app.js';
 import { userName } from '../../../../agent/procfs/users.js';
@@ -50,4 +50,22 @@ t.test('two engines, two roots: neither sees the other’s processes', async (t)
   t.equal(ea.pidSubject(200).containerID, APP);
   t.throws(() => eb.pidSubject(200), { code: 'NOT_FOUND' });
   t.same(lsnsJSON(eb.lsns(['net'])).namespaces, [{ inode: HOST_NS.net, type: 'net', nprocs: 1, pid: 1, user: ME, command: 'systemd' }]);
+});
+
+t.test("a pod's sandbox from the last cgroup walk, however old; a walk only when it lacks it", async (t) => {
+  const { fx } = fixtureNode('v2', 'containerd', 'systemd', procFixture(t, 'v2'));
+  const engine = new Engine(emptyRoots(t), fx.proc);
+  const known = new Set([APP, DBG]);
+  t.equal(engine.sandboxSubject(POD_UID, known, 1, [])?.containerID, SB, 'the first call walks');
+  // A second pod appears after that walk; the first pod's sandbox is found without walking again.
+  const other = 'e'.repeat(64);
+  const otherUID = '11111111-2222-3333-4444-555555555555';
+  fx.process({ pid: 700, comm: 'pause', cgroup: containerCgroup({ runtime: 'containerd', driver: 'systemd', podUID: otherUID, qos: 'burstable', id: other }), ns: { net: 4026532700 } });
+  await new Promise((r) => setTimeout(r, 5));
+  t.equal(engine.sandboxSubject(POD_UID, known, 1, [])?.containerID, SB, 'the walk is older than 1 ms, and still holds the sandbox');
+  t.notOk(engine.index.all(Infinity).some((e) => e.containerID === other), 'so it was not walked again');
+  t.equal(engine.sandboxSubject(otherUID, new Set(), 1, [])?.containerID, other, 'a pod the last walk lacks: walked again, found');
+  t.equal(engine.sandboxSubject(otherUID, new Set(), 60_000, [])?.containerID, other, 'and found from that walk after');
+  fx.exit(100);
+  t.equal(engine.sandboxSubject(POD_UID, known, 60_000, []), undefined, 'a sandbox that stopped is not taken from the old walk');
 });

@@ -1,4 +1,4 @@
-// ViewCache: a view is reused for its TTL, then kept while its processes are the same (stat), and rebuilt when one restarts, execs or goes, or at its rebuild time; on a fixture /proc and a test clock.
+// ViewCache: a view is reused for its TTL, then kept while its processes' fingerprints are the same, and rebuilt when one restarts, execs, changes namespace or credentials, or goes, and at its rebuild time; on a fixture /proc and a test clock.
 import t from 'tap';
 import { ViewCache } from '../../../../agent/inspect/view-cache.js';
 import { procFixture } from '../../../helpers/proc-fixture.js';
@@ -16,12 +16,14 @@ function setup(t: { teardown: (fn: () => void) => void }, ttl = TTL) {
   return { fx, clock, get, builds: () => builds };
 }
 
-t.test('reused as is within the TTL, even if a process changed', async (t) => {
+t.test('reused as is within half the TTL, even if a process changed; checked by the end of it', async (t) => {
   const { fx, clock, get } = setup(t);
   const first = get();
   fx.change(500, { comm: 'app' });
-  clock.now = TTL - 1;
-  t.equal(get(), first, 'no /proc read within the TTL');
+  clock.now = TTL / 2 - 1;
+  t.equal(get(), first, 'no /proc read before the earliest check');
+  clock.now = TTL;
+  t.not(get(), first, 'checked (and rebuilt) by the TTL, whatever the jitter picked');
 });
 
 t.test('kept after the TTL while every process is the same', async (t) => {
@@ -34,10 +36,12 @@ t.test('kept after the TTL while every process is the same', async (t) => {
   t.equal(builds(), 1, 'built once');
 });
 
-t.test('rebuilt when a process execs, restarts or exits', async (t) => {
+t.test('rebuilt at the first check after a process execs, restarts, changes namespace or credentials, or exits', async (t) => {
   const cases: Array<[string, (fx: ReturnType<typeof setup>['fx']) => void]> = [
     ['exec (a new command name)', (fx) => fx.change(500, { comm: 'app' })],
     ['restart (a new start time, the same pid)', (fx) => fx.change(501, { start: 9000 })],
+    ['setns or unshare in place (a new pid namespace, nothing else)', (fx) => fx.change(500, { ns: { pid: 4026532999 } })],
+    ['setuid in place (new ids and capability sets)', (fx) => fx.change(500, { uid: 1000 })],
     ['exit', (fx) => fx.exit(501)],
   ];
   for (const [what, act] of cases) {
@@ -50,14 +54,14 @@ t.test('rebuilt when a process execs, restarts or exits', async (t) => {
   }
 });
 
-t.test('a change in place that keeps pid, start time and name shows at the rebuild time, no later', async (t) => {
-  const { fx, clock, get } = setup(t);
+t.test('rebuilt at its rebuild time whatever the checks say, and not before half of it', async (t) => {
+  const { clock, get, builds } = setup(t);
   const first = get();
-  fx.change(500, { ns: { pid: 4026532999 }, uid: 1000 });
-  clock.now = TTL + 1;
-  t.equal(get(), first, 'a setns or setuid without exec is not seen by the stat check');
-  clock.now = REBUILD;
-  t.not(get(), first, 'rebuilt by the rebuild time, whatever the jitter picked');
+  clock.now = TTL + (REBUILD - TTL) / 2 - 1;
+  t.equal(get(), first, 'before the earliest rebuild time: kept');
+  clock.now = TTL + REBUILD;
+  t.not(get(), first, 'by the latest: rebuilt (the node settings and records it holds are that stale)');
+  t.equal(builds(), 2);
 });
 
 t.test('a process replaced between the build and its stamp is never taken as unchanged', async (t) => {
