@@ -42,7 +42,7 @@ export class ViewCache<V> {
 
   constructor(
     private readonly proc: string,
-    { snapshotTtlMs = 1_000, rebuildMs = 30_000, now = () => performance.now() }: Freshness = {},
+    { snapshotTtlMs = 2_000, rebuildMs = 30_000, now = () => performance.now() }: Freshness = {},
   ) {
     this.ttlMs = snapshotTtlMs;
     this.rebuildMs = Math.max(rebuildMs, snapshotTtlMs);
