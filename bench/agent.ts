@@ -166,7 +166,9 @@ runBench('agent', async () => {
   phases.push(await phase('warm-up (mixed)', agent, { paths: mixed, durationS: WARMUP }));
   const rssWarm = rssOf(agent.pid);
   if (!ONLY_RATE) phases.push(await phase('diff', agent, { paths: diffPaths, durationS: PHASE }));
-  // Issue 16's latency target is at a given rate, not at saturation: a fixed 2,000 diffs/s.
+  // Issue 16's latency target is at a given rate, not at saturation: 2,000 diffs/s. autocannon's
+  // overallRate is a per-second budget per connection: each connection sends its share back to
+  // back at the start of every second, then waits (half-second bursts at saturation, here).
   phases.push(await phase(`diff at ${DIFF_RATE} req/s`, agent, { paths: diffPaths, durationS: PHASE, ratePerS: DIFF_RATE }));
   // Its anchor: the same rate of the cheapest route (no auth, no /proc), this machine's and the load generator's own p99.
   phases.push(await phase(`/healthz at ${DIFF_RATE} req/s (floor)`, agent, { paths: ['/healthz'], durationS: PHASE, ratePerS: DIFF_RATE }));
