@@ -34,9 +34,17 @@ interface Kept<V> {
 
 const MAX_KEPT = 1024;
 
+/**
+ * Half of ms to all of it, at random: views built or checked together (a burst of first requests,
+ * a client cycling over every pod) must not all be checked or rebuilt in the same instant again.
+ */
+function spread(ms: number): number {
+  return ms * (0.5 + Math.random() / 2);
+}
+
 export class ViewCache<V> {
   private readonly kept = new Map<string, Kept<V>>();
-  readonly ttlMs: number;
+  private readonly ttlMs: number;
   private readonly rebuildMs: number;
   private readonly now: () => number;
 
@@ -49,13 +57,6 @@ export class ViewCache<V> {
     this.now = now;
   }
 
-  /**
-   * Half to all of the TTL from now: views made or checked together (a client cycling over every
-   * pod) must not all be checked again in the same instant, every TTL.
-   */
-  private nextCheck(now: number): number {
-    return now + this.ttlMs * (0.5 + Math.random() / 2);
-  }
 
   /**
    * The view kept under key if its signature (what the API says of the pod) is the same and it is
@@ -70,7 +71,7 @@ export class ViewCache<V> {
       // Checked, not rebuilt, until its rebuild time: the same processes in the same namespaces
       // with the same credentials give the same view, and its answers.
       if (now < hit.rebuildAt && hit.stamps.every(([pid, stamp]) => processFingerprint(pid, this.proc) === stamp)) {
-        hit.checkAt = this.nextCheck(now);
+        hit.checkAt = now + spread(this.ttlMs);
         return hit.value;
       }
     }
@@ -81,10 +82,8 @@ export class ViewCache<V> {
       // Gone or replaced since the build read it: a stamp that never matches, so the next reader rebuilds.
       return [pid, stamp?.startsWith(`${startTime}\0`) ? stamp : 'gone'];
     });
-    // Each view's rebuild falls at its own time: views built together (a burst of first
-    // requests) must not all be rebuilt in the same instant again.
-    const rebuildAt = now + this.ttlMs + (this.rebuildMs - this.ttlMs) * (0.5 + Math.random() / 2);
-    this.kept.set(key, { checkAt: this.nextCheck(now), rebuildAt, signature, value, stamps });
+    const rebuildAt = now + this.ttlMs + spread(this.rebuildMs - this.ttlMs);
+    this.kept.set(key, { checkAt: now + spread(this.ttlMs), rebuildAt, signature, value, stamps });
     // Bounded: forget entries past their rebuild time when the map grows.
     if (this.kept.size > MAX_KEPT) for (const [k, v] of this.kept) if (now >= v.rebuildAt) this.kept.delete(k);
     return value;
