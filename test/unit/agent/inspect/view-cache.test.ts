@@ -9,11 +9,24 @@ const REBUILD = 10_000;
 function setup(t: { teardown: (fn: () => void) => void }, ttl = TTL) {
   const fx = procFixture(t, 'v2').process({ pid: 500, comm: 'sh', start: 7000 }).process({ pid: 501, comm: 'nginx', start: 7001 });
   const clock = { now: 0 };
-  const cache = new ViewCache<{ n: number }>(fx.proc, { snapshotTtlMs: ttl, rebuildMs: REBUILD, now: () => clock.now });
+  // Background checks wait here until the test runs them, one turn at a time.
+  const deferred: Array<() => void> = [];
+  const cache = new ViewCache<{ n: number }>(fx.proc, { snapshotTtlMs: ttl, rebuildMs: REBUILD, now: () => clock.now, defer: (run) => deferred.push(run) });
   let builds = 0;
+  let failing = false;
   const from = [{ pid: 500, startTime: 7000 }, { pid: 501, startTime: 7001 }];
-  const get = (signature = 'sig') => cache.get('ns/pod', signature, () => ({ n: ++builds }), () => from);
-  return { fx, clock, get, builds: () => builds };
+  const build = (): { n: number } => {
+    if (failing) throw new Error('reading the pod: boom');
+    return { n: ++builds };
+  };
+  const get = (signature = 'sig', key = 'ns/pod') => cache.get(key, signature, build, () => from);
+  /** Runs one deferred turn; false when none was queued. */
+  const turn = (): boolean => {
+    const run = deferred.shift();
+    run?.();
+    return run !== undefined;
+  };
+  return { fx, clock, get, turn, builds: () => builds, fail: (on: boolean) => (failing = on), pending: () => deferred.length };
 }
 
 t.test('reused as is within half the TTL, even if a process changed; checked by the end of it', async (t) => {
@@ -85,4 +98,53 @@ t.test('a new signature or TTL 0 builds', async (t) => {
   const off = setup(t, 0);
   const x = off.get();
   t.not(off.get(), x, 'TTL 0: nothing is kept');
+});
+
+t.test('after its check time and before the TTL: served at once, checked in the background', async (t) => {
+  const { fx, clock, get, turn, builds, pending } = setup(t);
+  const first = get();
+  fx.change(500, { comm: 'app' });
+  clock.now = 0.8 * TTL;
+  t.equal(get(), first, 'the reader is not kept waiting: the last check is younger than the TTL');
+  t.equal(get(), first, 'a second reader too');
+  t.equal(pending(), 1, 'one background turn queued for both');
+  t.equal(builds(), 1, 'nothing read yet');
+  t.ok(turn(), 'the check runs');
+  t.equal(builds(), 2, 'it saw the exec and rebuilt');
+  const second = get();
+  t.not(second, first, 'the next reader gets the new view');
+  t.ok(turn(), 'the queue stops itself');
+  t.equal(pending(), 0);
+});
+
+t.test('background checks of an unchanged view keep it, one view per turn', async (t) => {
+  const { clock, get, turn, builds, pending } = setup(t);
+  const a = get('sig', 'ns/a');
+  const b = get('sig', 'ns/b');
+  clock.now = 0.8 * TTL;
+  get('sig', 'ns/a');
+  get('sig', 'ns/b');
+  t.equal(pending(), 1, 'one turn scheduled at a time');
+  turn();
+  t.equal(pending(), 1, 'the second view in the next turn');
+  turn();
+  turn();
+  t.equal(pending(), 0, 'then the queue is empty');
+  clock.now = 1.5 * TTL;
+  t.equal(get('sig', 'ns/a'), a, 'kept: checked at 0.8 TTL, so not yet a TTL old');
+  t.equal(get('sig', 'ns/b'), b);
+  t.equal(builds(), 2, 'no rebuild');
+});
+
+t.test('a background rebuild that fails drops the view: the next reader builds it and gets the error', async (t) => {
+  const { fx, clock, get, turn, fail } = setup(t);
+  get();
+  fx.change(500, { comm: 'app' });
+  clock.now = 0.8 * TTL;
+  get();
+  fail(true);
+  t.doesNotThrow(() => turn(), 'the background turn does not throw');
+  t.throws(() => get(), /reading the pod: boom/, "the reader's own build fails, with its message");
+  fail(false);
+  t.match(get(), { n: 2 }, 'and once it builds, it is kept');
 });
