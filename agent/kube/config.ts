@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { type KubeClient, inClusterClient, kubeconfigClient } from './client.js';
+import { NsinspectError, errnoOf } from '../model/errors.js';
 
 const SA_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
@@ -13,11 +14,26 @@ export interface LoadedConfig {
 
 /** The config to use, or null when there is none: the agent then serves node-local endpoints only. */
 export async function loadKubeConfig(explicit?: string): Promise<LoadedConfig | null> {
-  if (explicit) return { client: await kubeconfigClient(explicit), source: explicit };
+  if (explicit) return { client: await fromFile(explicit, '--kubeconfig'), source: explicit };
   if (process.env.KUBERNETES_SERVICE_HOST && existsSync(SA_TOKEN)) return { client: inClusterClient(), source: 'in-cluster' };
   const env = process.env.KUBECONFIG?.split(':').find((p) => p && existsSync(p));
-  if (env) return { client: await kubeconfigClient(env), source: env };
+  if (env) return { client: await fromFile(env, 'KUBECONFIG'), source: env };
   const home = join(homedir(), '.kube', 'config');
-  if (existsSync(home)) return { client: await kubeconfigClient(home), source: home };
+  if (existsSync(home)) return { client: await fromFile(home, 'the default ~/.kube/config'), source: home };
   return null;
+}
+
+/** A kubeconfig file's client; a file that cannot be read or used is the user's to fix: say which and why. */
+async function fromFile(file: string, from: string): Promise<KubeClient> {
+  try {
+    return await kubeconfigClient(file);
+  } catch (err) {
+    const errno = errnoOf(err);
+    const why = errno === 'ENOENT' ? 'no such file' : errno === 'EACCES' ? 'permission denied' : errno === 'EISDIR' ? 'it is a directory' : (err instanceof Error ? err.message : String(err)).replace(`kubeconfig ${file}: `, '');
+    // A wrong flag is a usage error (exit 2); a broken file found by KUBECONFIG or at home is not.
+    throw new NsinspectError(from === '--kubeconfig' ? 'INVALID' : 'UNAVAILABLE', `reading the kubeconfig ${file} (from ${from}): ${why}`, {
+      hint: 'point --kubeconfig (or NSINSPECT_KUBECONFIG) at a readable kubeconfig, or run the agent in the cluster with its service account',
+      cause: err,
+    });
+  }
 }

@@ -1,6 +1,6 @@
 // Start-up failures of `nsinspect agent`: one line on stderr, exit 1, nothing left listening; never half-started.
 import t, { type Test } from 'tap';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { type Server, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,6 +84,25 @@ t.test('--auth kubernetes without any Kubernetes config: refused with one line, 
   t.match(m.stderr, /^nsinspect: --metrics-auth kubernetes needs a Kubernetes configuration/);
   const env = { ...cleanEnv(), NSINSPECT_METRICS_AUTH: 'kubernetes' };
   t.equal((await agent(['--auth', 'none', '--listen', '127.0.0.1:0', '--metrics-listen', 'off'], env)).exitCode, 1, 'and its env twin');
+});
+
+t.test('a kubeconfig that cannot be read: one line naming the file and why, never an internal error', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'nsi-kubeconfig-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const broken = join(dir, 'config');
+  writeFileSync(broken, 'apiVersion: v1\nkind: Config\ncurrent-context: nowhere\n');
+  const cases: Array<[string, string[], Record<string, string>, number, RegExp]> = [
+    ['a missing --kubeconfig (exit 2: the flag is wrong)', ['--kubeconfig', join(dir, 'missing')], cleanEnv(), 2, /^nsinspect: reading the kubeconfig \S+missing \(from --kubeconfig\): no such file\. Try: point --kubeconfig/],
+    ['a directory', ['--kubeconfig', dir], cleanEnv(), 2, /: it is a directory\. Try: /],
+    ['KUBECONFIG naming a file with no server for its context (exit 1)', [], { ...cleanEnv(), KUBECONFIG: broken }, 1, /^nsinspect: reading the kubeconfig \S+config \(from KUBECONFIG\): .*no server for the current context/],
+  ];
+  for (const [what, flags, env, code, message] of cases) {
+    const r = await agent(['--auth', 'none', '--listen', '127.0.0.1:0', '--metrics-listen', 'off', '--node-name', 'n1', ...flags], env);
+    t.equal(r.exitCode, code, `${what}: exit ${code}`);
+    t.equal(lines(r.stderr).length, 1, `${what}: one line: ${r.stderr}`);
+    t.match(r.stderr, message, what);
+    t.notMatch(r.stderr, /internal error/, `${what}: not reported as a bug`);
+  }
 });
 
 t.test('a bad --metrics-cache is a usage error', async (t) => {
