@@ -190,7 +190,9 @@ runBench('agent', async () => {
 
   // Sustained mixed load with a Prometheus-like scrape every 15 s; RSS sampled every second.
   const rssTimeline: Array<[number, number]> = [];
+  // Stopped at cleanup too: a SIGTERM stops the agent first, and a sample of a gone process must not end the cleanup.
   const sampler = setInterval(() => rssTimeline.push([rssTimeline.length + 1, rssOf(agent.pid).rssMiB]), 1000);
+  onCleanup(() => clearInterval(sampler));
   if (!ONLY_RATE) phases.push(await phase(`sustained (mixed, ${DURATION} s)`, agent, { paths: mixed, durationS: DURATION, scrapeUrl: metricsUrl, scrapeEveryS: 15 }));
   clearInterval(sampler);
   const rssEnd = rssOf(agent.pid);
