@@ -21,6 +21,8 @@ import { onCleanup, runBench } from './harness/run.js';
  * memory-limit guard, and glibc's malloc held to two arenas (fewer idle per-thread arenas resident).
  */
 const AGENT_NODE_OPTIONS = '--max-semi-space-size=2 --max-old-space-size=256';
+/** The V8 flags of the DaemonSet's command, which NODE_OPTIONS refuses: GC on the main thread only, heap sized for footprint. */
+const AGENT_NODE_ARGS = '--single-threaded-gc --optimize-for-size';
 const AGENT_ENV = { MALLOC_ARENA_MAX: '2' };
 const opt = args('agent', {
   pods: '100', duration: '300', warmup: '15', phase: '20', connections: '10', scrapes: '20', 'log-level': 'info',
@@ -28,8 +30,8 @@ const opt = args('agent', {
   'agent-node-options': AGENT_NODE_OPTIONS, 'cpu-prof': false, 'wait-calm': '1800', 'diff-rate': '2000',
   // Only the latency-at-rate phases (warm-up, diff and /healthz at --diff-rate): a quick loop while working on the p99.
   'only-rate': false,
-  // Node flags for the agent that NODE_OPTIONS refuses (e.g. "--cpu-prof --cpu-prof-dir=DIR" to profile the whole run).
-  'agent-node-args': '',
+  // Node flags for the agent that NODE_OPTIONS refuses: by default the DaemonSet's command's (a value replaces them; --cpu-prof adds its own).
+  'agent-node-args': AGENT_NODE_ARGS,
 });
 const ONLY_RATE = opt.flag('only-rate');
 const DIFF_RATE = opt.int('diff-rate', 1);
@@ -240,7 +242,7 @@ runBench('agent', async () => {
   const targets = ONLY_RATE ? all.filter((t) => t.target.startsWith('diff p99 at')) : all;
   const after = await waitCalm('end', 0, ourProcs, true);
   const setup = {
-    pods: PODS, containers: PODS * 4, labProcesses: ourProcs(), setupS, connections: CONNS, logLevel: opt.str('log-level'), agentNodeOptions: opt.str('agent-node-options'),
+    pods: PODS, containers: PODS * 4, labProcesses: ourProcs(), setupS, connections: CONNS, logLevel: opt.str('log-level'), agentNodeOptions: opt.str('agent-node-options'), agentNodeArgs: opt.str('agent-node-args'),
     measured: 'RSS and CPU of the agent child process (node dist/cli/main.js agent, auth kubernetes, pods from the fake API server); load from a separate autocannon process',
   };
   const result = {
@@ -259,7 +261,7 @@ runBench('agent', async () => {
     `nsinspect agent benchmark  ${result.date}  code ${result.code}${result.codeAtEnd !== result.code ? `; CHANGED during the run, now ${result.codeAtEnd}` : ''}`,
     machineLine(result.machine),
     `setup: ${PODS} lab pods = ${PODS * 4} runc containers (${setup.labProcesses} processes) in ${setupS} s; ` +
-      `agent = node dist/cli/main.js agent --auth kubernetes (fake API server), MALLOC_ARENA_MAX=2, LOG_LEVEL=${setup.logLevel}${setup.agentNodeOptions ? `, NODE_OPTIONS=${setup.agentNodeOptions}` : ''}; autocannon ${CONNS} connections in its own process`,
+      `agent = node ${setup.agentNodeArgs ? `${setup.agentNodeArgs} ` : ''}dist/cli/main.js agent --auth kubernetes (fake API server), MALLOC_ARENA_MAX=2, LOG_LEVEL=${setup.logLevel}${setup.agentNodeOptions ? `, NODE_OPTIONS=${setup.agentNodeOptions}` : ''}; autocannon ${CONNS} connections in its own process`,
     `machine before: ${calmText(before)}`,
     '',
     pad(rows),

@@ -1,5 +1,5 @@
 // The DaemonSet's command, args, env, ports and probes against the real `nsinspect agent`; the dashboard and alerts against its live /metrics.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,25 @@ function entrypoint(): string[] {
   const json = /^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))?.[1];
   if (json === undefined) throw new Error('the Dockerfile has no exec-form ENTRYPOINT');
   return JSON.parse(json) as string[];
+}
+
+/**
+ * What the container runs, as node and argv here: the DaemonSet's command (node, its flags, the
+ * image's nsinspect entry, agent) when it has one, else the image's ENTRYPOINT; then its args.
+ */
+function agentCommand(t: Test): string[] {
+  const command: string[] | undefined = container.command;
+  if (!command) {
+    const [bin, ...sub] = entrypoint();
+    t.equal(bin, 'nsinspect');
+    return [CLI, ...sub, ...container.args];
+  }
+  const script = command.findIndex((a) => !a.startsWith('-') && a !== 'node');
+  const bin = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin.nsinspect ?? 'no nsinspect in package.json bin';
+  t.equal(command[0], 'node', "the command runs the image's node");
+  t.equal(command[script], `/opt/nsinspect/${bin}`, "then the image's nsinspect entry (the Dockerfile puts it there)");
+  t.same(command.slice(script + 1), ['agent'], 'as the agent');
+  return [...command.slice(1, script), join(ROOT, bin), 'agent', ...container.args];
 }
 
 /** The flag's value in the DaemonSet's args (--flag=value or --flag value). */
@@ -89,10 +108,8 @@ t.test('the DaemonSet\'s command line starts the agent; its probes answer on its
   const pod = await startDemoPod(lab);
   const srv = await apiServerFor(t);
   srv.pods.add(demoPodJson(pod));
-  const [bin, ...sub] = entrypoint();
-  t.equal(bin, 'nsinspect');
   // In a cluster the config is in-cluster; here the fake API server's kubeconfig stands in for it.
-  const child = execa(process.execPath, [CLI, ...sub, ...container.args], {
+  const child = execa(process.execPath, agentCommand(t), {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: mkdtempSync(join(tmpdir(), 'nsi-deploy-')), ...env(), NSINSPECT_KUBECONFIG: srv.kubeconfigPath },
     extendEnv: false, reject: false, all: true,
   });
