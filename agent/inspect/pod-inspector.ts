@@ -173,7 +173,8 @@ export class PodInspector {
 
   /** A named container's subject from the pod's snapshot, named as the pod's (NAMESPACE/POD/NAME); else read now. */
   private subjectIn(pod: PodInfo, resolved: Resolved[], c: PodContainer): Subject {
-    const s = resolved.find((r) => r.spec === c)?.subject ?? this.running(pod, c);
+    // By name: a pod update that left its containers as they were (the snapshot's signature) is a new object.
+    const s = resolved.find((r) => r.spec.kind !== 'sandbox' && r.spec.name === c.name)?.subject ?? this.running(pod, c);
     return { ...s, ref: `${pod.namespace}/${pod.name}/${c.name}` };
   }
 

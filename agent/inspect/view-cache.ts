@@ -12,9 +12,9 @@ export interface Freshness {
   /**
    * A check keeps the view while each of its processes is the same process, in the same
    * namespaces, with the same credentials (procfs/fingerprint.ts); the first check after a time
-   * picked between half of this and all of it rebuilds the view from /proc whatever they say:
-   * what the fingerprints do not cover (the node's settings, the runtime's records, the
-   * container's other processes) is that stale.
+   * picked between the TTL plus half of the rest and all of it rebuilds the view from /proc
+   * whatever they say: what the fingerprints do not cover (the node's settings, the runtime's
+   * records, the container's other processes) is that stale, plus up to one TTL.
    */
   rebuildMs?: number;
   /** The clock, in milliseconds (tests pass their own). */
@@ -83,6 +83,9 @@ export class ViewCache<V> {
     const now = this.now();
     const hit = this.kept.get(key);
     if (hit && hit.signature === signature) {
+      // A rebuild, inline or in the background, builds from what the latest reader knows of the pod.
+      hit.build = build;
+      hit.builtFrom = builtFrom;
       if (now < hit.checkAt) return hit.value;
       if (now < hit.mustCheckAt) {
         this.queue(key);

@@ -6,6 +6,8 @@ import { type KubeClient, inClusterClient, kubeconfigClient } from './client.js'
 import { NsinspectError, errnoOf } from '../model/errors.js';
 
 const SA_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+/** The explicit kubeconfig: the flag or its env twin. */
+const FLAG = '--kubeconfig or NSINSPECT_KUBECONFIG';
 
 export interface LoadedConfig {
   client: KubeClient;
@@ -14,7 +16,7 @@ export interface LoadedConfig {
 
 /** The config to use, or null when there is none: the agent then serves node-local endpoints only. */
 export async function loadKubeConfig(explicit?: string): Promise<LoadedConfig | null> {
-  if (explicit) return { client: await fromFile(explicit, '--kubeconfig'), source: explicit };
+  if (explicit) return { client: await fromFile(explicit, FLAG), source: explicit };
   if (process.env.KUBERNETES_SERVICE_HOST && existsSync(SA_TOKEN)) return { client: inClusterClient(), source: 'in-cluster' };
   const env = process.env.KUBECONFIG?.split(':').find((p) => p && existsSync(p));
   if (env) return { client: await fromFile(env, 'KUBECONFIG'), source: env };
@@ -29,9 +31,12 @@ async function fromFile(file: string, from: string): Promise<KubeClient> {
     return await kubeconfigClient(file);
   } catch (err) {
     const errno = errnoOf(err);
+    // The kubeconfig names other files (CA, client certificate and key, token): say which one failed.
+    const path = typeof err === 'object' && err !== null && 'path' in err && typeof err.path === 'string' ? err.path : file;
     const why = errno === 'ENOENT' ? 'no such file' : errno === 'EACCES' ? 'permission denied' : errno === 'EISDIR' ? 'it is a directory' : (err instanceof Error ? err.message : String(err)).replace(`kubeconfig ${file}: `, '');
+    const what = path === file ? why : `${path}, which it names: ${why}`;
     // A wrong flag is a usage error (exit 2); a broken file found by KUBECONFIG or at home is not.
-    throw new NsinspectError(from === '--kubeconfig' ? 'INVALID' : 'UNAVAILABLE', `reading the kubeconfig ${file} (from ${from}): ${why}`, {
+    throw new NsinspectError(from === FLAG ? 'INVALID' : 'UNAVAILABLE', `reading the kubeconfig ${file} (from ${from}): ${what}`, {
       hint: 'point --kubeconfig (or NSINSPECT_KUBECONFIG) at a readable kubeconfig, or run the agent in the cluster with its service account',
       cause: err,
     });

@@ -91,8 +91,14 @@ t.test('a kubeconfig that cannot be read: one line naming the file and why, neve
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const broken = join(dir, 'config');
   writeFileSync(broken, 'apiVersion: v1\nkind: Config\ncurrent-context: nowhere\n');
+  const withCa = join(dir, 'with-ca');
+  writeFileSync(withCa, JSON.stringify({
+    'current-context': 'c', contexts: [{ name: 'c', context: { cluster: 'k', user: 'u' } }],
+    clusters: [{ name: 'k', cluster: { server: 'https://127.0.0.1:6443', 'certificate-authority': 'missing-ca.crt' } }], users: [{ name: 'u', user: { token: 't' } }],
+  }));
   const cases: Array<[string, string[], Record<string, string>, number, RegExp]> = [
-    ['a missing --kubeconfig (exit 2: the flag is wrong)', ['--kubeconfig', join(dir, 'missing')], cleanEnv(), 2, /^nsinspect: reading the kubeconfig \S+missing \(from --kubeconfig\): no such file\. Try: point --kubeconfig/],
+    ['a missing --kubeconfig (exit 2: the flag is wrong)', ['--kubeconfig', join(dir, 'missing')], cleanEnv(), 2, /^nsinspect: reading the kubeconfig \S+missing \(from --kubeconfig or NSINSPECT_KUBECONFIG\): no such file\. Try: point --kubeconfig/],
+    ['a kubeconfig naming a CA file that is not there', ['--kubeconfig', withCa], cleanEnv(), 2, /^nsinspect: reading the kubeconfig \S+with-ca \(from [^)]+\): \S+\/missing-ca\.crt, which it names: no such file\. Try: /],
     ['a directory', ['--kubeconfig', dir], cleanEnv(), 2, /: it is a directory\. Try: /],
     ['KUBECONFIG naming a file with no server for its context (exit 1)', [], { ...cleanEnv(), KUBECONFIG: broken }, 1, /^nsinspect: reading the kubeconfig \S+config \(from KUBECONFIG\): .*no server for the current context/],
   ];

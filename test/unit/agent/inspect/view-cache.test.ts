@@ -118,22 +118,48 @@ t.test('after its check time and before the TTL: served at once, checked in the 
 });
 
 t.test('background checks of an unchanged view keep it, one view per turn', async (t) => {
-  const { clock, get, turn, builds, pending } = setup(t);
+  const { fx, clock, get, turn, builds, pending } = setup(t);
   const a = get('sig', 'ns/a');
   const b = get('sig', 'ns/b');
   clock.now = 0.8 * TTL;
   get('sig', 'ns/a');
   get('sig', 'ns/b');
   t.equal(pending(), 1, 'one turn scheduled at a time');
-  turn();
-  t.equal(pending(), 1, 'the second view in the next turn');
-  turn();
-  turn();
-  t.equal(pending(), 0, 'then the queue is empty');
-  clock.now = 1.5 * TTL;
-  t.equal(get('sig', 'ns/a'), a, 'kept: checked at 0.8 TTL, so not yet a TTL old');
-  t.equal(get('sig', 'ns/b'), b);
-  t.equal(builds(), 2, 'no rebuild');
+  t.ok(turn(), 'the first turn checks ns/a');
+  // Only now does a process change: a turn that also checked ns/b would have kept it unchanged.
+  fx.change(500, { comm: 'app' });
+  t.equal(pending(), 1, 'ns/b waits for the next turn');
+  t.ok(turn(), 'the second turn checks ns/b, sees the exec, rebuilds it');
+  t.ok(turn(), 'then the queue stops itself');
+  t.equal(pending(), 0);
+  clock.now = 1.2 * TTL;
+  t.equal(get('sig', 'ns/a'), a, 'ns/a: kept by its background check at 0.8 TTL, so served as is at 1.2 TTL');
+  t.not(get('sig', 'ns/b'), b, 'ns/b: rebuilt in its own turn');
+  t.equal(builds(), 3, 'two builds, then one rebuild');
+});
+
+t.test('a queued check of a view a reader already checked inline does nothing', async (t) => {
+  const { clock, get, turn, builds } = setup(t);
+  const first = get();
+  clock.now = 0.8 * TTL;
+  get();
+  clock.now = 2 * TTL;
+  t.equal(get(), first, 'a reader past the TTL checks inline: unchanged, kept');
+  t.ok(turn(), 'the queued turn runs');
+  t.equal(builds(), 1, 'and neither builds nor throws');
+});
+
+t.test('a rebuild builds from what the latest reader passed (its pod, not the first reader\'s)', async (t) => {
+  const fx = procFixture(t, 'v2').process({ pid: 500, comm: 'sh', start: 7000 });
+  const clock = { now: 0 };
+  const cache = new ViewCache<{ from: string }>(fx.proc, { snapshotTtlMs: TTL, rebuildMs: REBUILD, now: () => clock.now, defer: () => undefined });
+  const read = (who: string) => cache.get('k', 'sig', () => ({ from: who }), () => [{ pid: 500, startTime: 7000 }]);
+  const first = read('first reader');
+  clock.now = 0.2 * TTL;
+  t.equal(read('second reader'), first, 'reused as is');
+  fx.change(500, { comm: 'app' });
+  clock.now = 2 * TTL;
+  t.same(read('third reader'), { from: 'third reader' }, "the rebuild ran the third reader's build");
 });
 
 t.test('a background rebuild that fails drops the view: the next reader builds it and gets the error', async (t) => {
@@ -146,5 +172,7 @@ t.test('a background rebuild that fails drops the view: the next reader builds i
   t.doesNotThrow(() => turn(), 'the background turn does not throw');
   t.throws(() => get(), /reading the pod: boom/, "the reader's own build fails, with its message");
   fail(false);
-  t.match(get(), { n: 2 }, 'and once it builds, it is kept');
+  const built = get();
+  t.match(built, { n: 2 }, 'once it builds again');
+  t.equal(get(), built, 'it is kept');
 });
