@@ -38,7 +38,8 @@ runBench('soak', async () => {
   for (let i = 0; i < PODS; i++) live.push({ n: i, pod: await startDemoPod(lab) });
   const api = await benchApiServer(live.map((l) => l.pod));
   onCleanup(() => api.close());
-  const agent = await startAgent({ kubeconfig: api.kubeconfigPath, nodeName: NODE_NAME, metrics: true, env: { LOG_LEVEL: 'info', NSINSPECT_MAX_EXEC_SESSIONS: '16' } });
+  // Every worker is one user (CLIENT_TOKEN): the per-user quota (2 by default, test/attack covers it) would turn the soak's own sessions into 429s.
+  const agent = await startAgent({ kubeconfig: api.kubeconfigPath, nodeName: NODE_NAME, metrics: true, env: { LOG_LEVEL: 'info', NSINSPECT_MAX_EXEC_SESSIONS: '16', NSINSPECT_MAX_EXEC_SESSIONS_PER_USER: '16' } });
   const base = agent.url;
 
   const counts: Record<string, Record<string, number>> = {};
