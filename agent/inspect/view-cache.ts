@@ -102,11 +102,15 @@ export class ViewCache<V> {
   private check(key: string, hit: Kept<V>, now: number): V {
     // The same processes in the same namespaces with the same credentials give the same view, and its answers.
     if (now < hit.rebuildAt && hit.stamps.every(([pid, stamp]) => processFingerprint(pid, this.proc) === stamp)) {
-      hit.checkAt = now + spread(this.ttlMs, 0.5, 0.75);
-      hit.mustCheckAt = now + this.ttlMs;
+      Object.assign(hit, this.checkedAt(now));
       return hit.value;
     }
     return this.store(key, hit.signature, hit.build, hit.builtFrom, now);
+  }
+
+  /** When a view checked or built at now is next checked: in the background from its check time, by the reader past the TTL. */
+  private checkedAt(now: number): Pick<Kept<V>, 'checkAt' | 'mustCheckAt'> {
+    return { checkAt: now + spread(this.ttlMs, 0.5, 0.75), mustCheckAt: now + this.ttlMs };
   }
 
   private store(key: string, signature: string, build: () => V, builtFrom: (v: V) => Built[], now: number): V {
@@ -118,7 +122,7 @@ export class ViewCache<V> {
       return [pid, stamp?.startsWith(`${startTime}\0`) ? stamp : 'gone'];
     });
     const rebuildAt = now + this.ttlMs + spread(this.rebuildMs - this.ttlMs);
-    this.kept.set(key, { checkAt: now + spread(this.ttlMs, 0.5, 0.75), mustCheckAt: now + this.ttlMs, rebuildAt, signature, value, build, builtFrom, stamps });
+    this.kept.set(key, { ...this.checkedAt(now), rebuildAt, signature, value, build, builtFrom, stamps });
     // Bounded: forget entries past their rebuild time when the map grows.
     if (this.kept.size > MAX_KEPT) for (const [k, v] of this.kept) if (now >= v.rebuildAt) this.kept.delete(k);
     return value;

@@ -25,6 +25,9 @@ export async function loadKubeConfig(explicit?: string): Promise<LoadedConfig | 
   return null;
 }
 
+/** What a failed read of a file means, in words, by errno. */
+const READ_ERRORS: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'it is a directory' };
+
 /** A kubeconfig file's client; a file that cannot be read or used is the user's to fix: say which and why. */
 async function fromFile(file: string, from: string): Promise<KubeClient> {
   try {
@@ -33,7 +36,7 @@ async function fromFile(file: string, from: string): Promise<KubeClient> {
     const errno = errnoOf(err);
     // The kubeconfig names other files (CA, client certificate and key, token): say which one failed.
     const path = typeof err === 'object' && err !== null && 'path' in err && typeof err.path === 'string' ? err.path : file;
-    const why = errno === 'ENOENT' ? 'no such file' : errno === 'EACCES' ? 'permission denied' : errno === 'EISDIR' ? 'it is a directory' : (err instanceof Error ? err.message : String(err)).replace(`kubeconfig ${file}: `, '');
+    const why = (errno && READ_ERRORS[errno]) ?? (err instanceof Error ? err.message : String(err)).replace(`kubeconfig ${file}: `, '');
     const what = path === file ? why : `${path}, which it names: ${why}`;
     // A wrong flag is a usage error (exit 2); a broken file found by KUBECONFIG or at home is not.
     throw new NsinspectError(from === FLAG ? 'INVALID' : 'UNAVAILABLE', `reading the kubeconfig ${file} (from ${from}): ${what}`, {
